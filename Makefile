@@ -1,0 +1,40 @@
+# Two commands matter: `make run` (the site on SQLite with demo data at
+# http://127.0.0.1:8000) and `make test` (lint, unit tests, then the integration and
+# browser tests against PostgreSQL, Redis and Chromium on this machine).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/spine_match
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test lint unit integration browser install services
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo --if-empty
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(PY) -m ruff check .
+
+unit: install
+	$(PY) -m pytest -m "not integration and not browser"
+
+services:
+	bash scripts/services-up
+
+integration: install services
+	DATABASE_URL=$(PG_TEST_URL) CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest -m integration
+
+browser: install
+	bash scripts/browser-up
+	$(PY) -m pytest -m browser
+
+test: lint unit integration browser

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MatcherConfig(AppConfig):
+    name = "matcher"
+    verbose_name = "Matcher"

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SpecialistsConfig(AppConfig):
+    name = "specialists"
+    verbose_name = "Specialist directory"
+
+    def ready(self):
+        from . import signals  # noqa: F401

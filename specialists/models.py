@@ -1,0 +1,293 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .validators import validate_npi, validate_us_phone
+
+
+class ContentPage(models.Model):
+    """Patient-facing copy shared by treatments and conditions, edited in the admin."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    summary = models.CharField(
+        max_length=300, help_text="One or two sentences for lists and search results."
+    )
+    meta_description = models.CharField(max_length=170, blank=True)
+    body = models.TextField(
+        blank=True,
+        help_text="Markdown. Use ## headings for sections; HTML is stripped on display.",
+    )
+    last_reviewed = models.DateField(null=True, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Treatment(ContentPage):
+    class Meta(ContentPage.Meta):
+        pass
+
+    def get_absolute_url(self):
+        return reverse("treatment-detail", args=[self.slug])
+
+
+class Condition(ContentPage):
+    treatments = models.ManyToManyField(Treatment, related_name="conditions", blank=True)
+
+    class Meta(ContentPage.Meta):
+        pass
+
+    def get_absolute_url(self):
+        return reverse("condition-detail", args=[self.slug])
+
+
+class Board(models.Model):
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} ({self.name})"
+
+
+class PracticeLocation(models.Model):
+    """A US street address with the coordinates the matcher searches on."""
+
+    address_line1 = models.CharField(max_length=200)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2)
+    zip = models.CharField("ZIP", max_length=5)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    location_source = models.CharField(
+        max_length=12,
+        choices=[("explicit", "Given"), ("geocoder", "Geocoded"), ("zip", "ZIP centroid")],
+        default="explicit",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def address_lines(self):
+        return [line for line in (self.address_line1, self.address_line2) if line]
+
+
+class Audited(models.Model):
+    """Who last changed a listing, and when; the admin history holds the full trail."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    source = models.CharField(
+        max_length=10,
+        choices=[("admin", "Admin"), ("import", "CSV import"), ("demo", "Demo data")],
+        default="admin",
+        editable=False,
+        help_text="Demo rows come from `manage.py seed_demo` and are not real providers.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Institute(PracticeLocation, Audited):
+    slug = models.SlugField(max_length=140, unique=True)
+    name = models.CharField(max_length=160, unique=True)
+    phone = models.CharField(max_length=16, blank=True, validators=[validate_us_phone])
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["state", "city"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("institute-detail", args=[self.slug])
+
+
+class SpecialistQuerySet(models.QuerySet):
+    def board_certified(self, on: datetime.date | None = None):
+        """Specialists holding at least one certification that is current on ``on`` (today)."""
+        current = BoardCertification.objects.current(on).filter(specialist=OuterRef("pk"))
+        return self.filter(Exists(current))
+
+    def qualifying(self, *, treatment=None, on: datetime.date | None = None):
+        """The matcher's rule: active, currently board-certified, offering ``treatment``."""
+        queryset = self.filter(active=True).board_certified(on)
+        if treatment is not None:
+            queryset = queryset.filter(
+                Exists(
+                    Specialist.treatments.through.objects.filter(
+                        specialist=OuterRef("pk"), treatment=treatment
+                    )
+                )
+            )
+        return queryset
+
+    def with_profile(self):
+        """Everything a result card shows, in a fixed number of queries."""
+        return self.select_related("institute").prefetch_related(
+            models.Prefetch(
+                "certifications",
+                queryset=BoardCertification.objects.select_related("board").order_by("board__code"),
+            ),
+            models.Prefetch(
+                "treatments", queryset=Treatment.objects.only("id", "slug", "name", "sort_order")
+            ),
+        )
+
+
+class Specialist(PracticeLocation, Audited):
+    npi = models.CharField("NPI", max_length=10, unique=True, validators=[validate_npi])
+    slug = models.SlugField(max_length=160, unique=True)
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    credentials = models.CharField(
+        max_length=40, blank=True, help_text="For example MD, DO, MD PhD."
+    )
+    specialty = models.CharField(max_length=120)
+    institute = models.ForeignKey(
+        Institute, null=True, blank=True, on_delete=models.SET_NULL, related_name="specialists"
+    )
+    phone = models.CharField(
+        max_length=16, validators=[validate_us_phone], help_text="Stored as E.164."
+    )
+    email = models.EmailField(
+        blank=True,
+        help_text="Where new patient requests go; the institute's address is used when empty.",
+    )
+    accepting_new_patients = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    treatments = models.ManyToManyField(Treatment, related_name="specialists", blank=True)
+    boards = models.ManyToManyField(Board, through="BoardCertification", related_name="specialists")
+
+    objects = SpecialistQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["state", "city"]),
+            models.Index(fields=["zip"]),
+            models.Index(fields=["specialty"]),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("specialist-detail", args=[self.slug])
+
+    @property
+    def display_name(self):
+        name = f"{self.first_name} {self.last_name}"
+        return f"{name}, {self.credentials}" if self.credentials else name
+
+    def current_certifications(self, on: datetime.date | None = None):
+        """Certifications current on ``on``; uses prefetched rows when present."""
+        return [c for c in self.certifications.all() if c.is_current(on)]
+
+    def is_board_certified(self, on: datetime.date | None = None) -> bool:
+        return bool(self.current_certifications(on))
+
+
+class BoardCertificationQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+
+    def expired(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(expires_on__lt=on)
+
+
+class BoardCertification(models.Model):
+    specialist = models.ForeignKey(
+        Specialist, on_delete=models.CASCADE, related_name="certifications"
+    )
+    board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="certifications")
+    certified_since = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="Empty for a lifetime certificate."
+    )
+    verified_on = models.DateField(null=True, blank=True)
+
+    objects = BoardCertificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["board__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["specialist", "board"], name="one_certification_per_board"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(certified_since__isnull=True)
+                | Q(expires_on__gte=models.F("certified_since")),
+                name="certification_expires_after_it_starts",
+            ),
+        ]
+        indexes = [models.Index(fields=["specialist", "expires_on"])]
+
+    def __str__(self):
+        return f"{self.board.code} until {self.expires_on or 'no expiry'}"
+
+    def is_current(self, on: datetime.date | None = None) -> bool:
+        """The single definition of a current certificate (mirrors the queryset's ``current``)."""
+        on = on or timezone.localdate()
+        return self.expires_on is None or self.expires_on >= on
+
+
+class GeocodedAddress(models.Model):
+    """Street-address geocoder answers, so each address costs the remote service once."""
+
+    address_key = models.CharField(max_length=400, unique=True)
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    geocoder = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "geocoded addresses"
+
+    def __str__(self):
+        return self.address_key
+
+
+class DirectoryVersion(models.Model):
+    """A counter bumped by every change that can alter search results.
+
+    Search processes keep an in-memory index and rebuild it when this number moves.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"directory version {self.number}"
