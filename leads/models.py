@@ -1,0 +1,253 @@
+"""Leads, their routing, newsletter subscribers, e-book requests and the email outbox.
+
+Personal data (names, emails, phones, messages) lives only in Lead, Subscriber and
+EbookRequest. The outbox refers to those rows by id and never copies their contents, so
+a task, a log line or an outbox error can never leak it.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Lead(models.Model):
+    """A patient's request to be contacted by the nearest matched specialists."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONTACTED = "contacted", "Contacted"
+        SCHEDULED = "scheduled", "Appointment scheduled"
+        CLOSED = "closed", "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    zip = models.CharField("ZIP", max_length=5)
+    state = models.CharField(max_length=2, help_text="From the ZIP code.")
+    city = models.CharField(max_length=100, help_text="From the ZIP code.")
+    treatment = models.ForeignKey(
+        "specialists.Treatment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=16, help_text="E.164, for example +12125550100.")
+    message = models.TextField(max_length=2000, blank=True)
+    consent = models.BooleanField(
+        help_text="Agreed to be contacted by phone, text and email (always true when stored)."
+    )
+    consent_text = models.TextField(help_text="The exact wording the patient agreed to.")
+    consent_version = models.CharField(max_length=20)
+    consented_at = models.DateTimeField()
+    consent_ip = models.GenericIPAddressField(
+        null=True, blank=True, help_text="Where the consent came from, as evidence of it."
+    )
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    utm_term = models.CharField(max_length=200, blank=True)
+    utm_content = models.CharField(max_length=200, blank=True)
+    referrer = models.CharField(max_length=500, blank=True)
+    needs_network_attention = models.BooleanField(
+        default=False,
+        help_text="No qualifying specialist within 50 miles: the network team must find one.",
+    )
+    dedupe_key = models.CharField(
+        max_length=64,
+        editable=False,
+        help_text="SHA-256 of email, phone, ZIP and treatment; same key within 24 h = duplicate.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("export_lead", "Can export leads as CSV")]
+        indexes = [
+            models.Index(fields=["dedupe_key", "-created_at"], name="lead_dedupe_idx"),
+            models.Index(fields=["status", "-created_at"], name="lead_status_idx"),
+            models.Index(fields=["state", "-created_at"], name="lead_state_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(consent=True), name="lead_has_consent"),
+        ]
+
+    def __str__(self):
+        return f"Lead {self.id} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("lead-thanks", args=[self.id])
+
+    @property
+    def awaits_contact(self) -> bool:
+        """Follow-ups go out only while nobody has reached the patient yet."""
+        return self.status == self.Status.NEW
+
+
+class LeadMatch(models.Model):
+    """One of the (up to 3) specialists a lead was routed to, nearest first."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="matches")
+    specialist = models.ForeignKey(
+        "specialists.Specialist", on_delete=models.PROTECT, related_name="lead_matches"
+    )
+    rank = models.PositiveSmallIntegerField(help_text="1 is the nearest.")
+    distance = models.FloatField(help_text="Miles from the lead's ZIP centroid.")
+
+    class Meta:
+        ordering = ["lead_id", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "rank"], name="lead_match_unique_rank"),
+            models.UniqueConstraint(
+                fields=["lead", "specialist"], name="lead_match_unique_specialist"
+            ),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="lead_match_rank_positive"),
+        ]
+        verbose_name_plural = "lead matches"
+
+    def __str__(self):
+        return f"#{self.rank} {self.specialist} ({self.distance} mi)"
+
+
+class Subscriber(models.Model):
+    """A newsletter address moving through double opt-in."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+
+    email = models.EmailField(max_length=254, unique=True, help_text="Stored lower-cased.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    requested_at = models.DateTimeField(
+        default=timezone.now, help_text="Last time the address asked to subscribe."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="subscriber_status_idx")]
+
+    def __str__(self):
+        return f"Subscriber {self.pk} ({self.get_status_display()})"
+
+
+class EbookRequest(models.Model):
+    """A request for the free e-book; one per address per day, so repeats send one email."""
+
+    email = models.EmailField(max_length=254, help_text="Stored lower-cased.")
+    first_name = models.CharField(max_length=80)
+    requested_on = models.DateField(default=timezone.localdate)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    downloads = models.PositiveIntegerField(default=0)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "requested_on"], name="ebook_request_once_a_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"E-book request {self.pk}"
+
+
+class OutboundMessageQuerySet(models.QuerySet):
+    def due(self, *, now=None):
+        now = now or timezone.now()
+        return self.filter(status=OutboundMessage.Status.PENDING, due_at__lte=now)
+
+    def stale(self, *, now=None):
+        """Claimed by a worker that has not finished within its lease (it died or hung)."""
+        now = now or timezone.now()
+        return self.filter(status=OutboundMessage.Status.SENDING, claimed_until__lt=now)
+
+
+class OutboundMessage(models.Model):
+    """The transactional outbox: one row per email the system owes, written in the same
+    transaction as the lead or subscription that owes it.
+
+    ``idempotency_key`` is unique per (subject, kind[, recipient]) so an email is owed, and
+    therefore sent, at most once. The row says who the email is about by id; the address is
+    looked up when it is sent. ``last_error`` holds exception class names, never content.
+    """
+
+    class Kind(models.TextChoices):
+        PROVIDER_NOTIFICATION = "provider_notification", "Provider: new patient request"
+        NETWORK_ALERT = "network_alert", "Network team: lead without a match"
+        PATIENT_CONFIRMATION = "patient_confirmation", "Patient: confirmation"
+        PATIENT_FOLLOWUP_2D = "patient_followup_2d", "Patient: follow-up after 2 days"
+        PATIENT_FOLLOWUP_7D = "patient_followup_7d", "Patient: follow-up after 7 days"
+        NEWSLETTER_CONFIRMATION = "newsletter_confirmation", "Newsletter: confirm address"
+        NEWSLETTER_WELCOME = "newsletter_welcome", "Newsletter: welcome"
+        EBOOK_LINK = "ebook_link", "E-book: download link"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DEAD = "dead", "Dead (gave up)"
+        CANCELLED = "cancelled", "Cancelled"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    idempotency_key = models.CharField(max_length=200, unique=True, editable=False)
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    subscriber = models.ForeignKey(
+        Subscriber, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    ebook_request = models.ForeignKey(
+        EbookRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    specialist = models.ForeignKey(
+        "specialists.Specialist",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The recipient of a provider notification.",
+    )
+    due_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=6)
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A sending worker's lease; expired means it died."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OutboundMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="outbox_status_due_idx"),
+            models.Index(fields=["status", "claimed_until"], name="outbox_status_lease_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lead__isnull=False)
+                | Q(subscriber__isnull=False)
+                | Q(ebook_request__isnull=False),
+                name="outbox_message_has_subject",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
