@@ -8,3 +8,14 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_match_index():
+    """Each test rolls its rows back, which rewinds the directory version the in-memory
+    match index is keyed on; drop the index so no test sees another test's specialists."""
+    from matcher.index import forget
+
+    forget()
+    yield
+    forget()
