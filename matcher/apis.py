@@ -1,0 +1,353 @@
+"""The public read APIs: nearest specialists, nearest institutes, the treatment list.
+
+``MatchQuerySerializer`` is the one parser of the search parameters; the /find/ page uses it
+with ``request.GET`` so the page and the API accept and reject exactly the same input.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from specialists.models import Treatment
+
+from .distance import DEFAULT_UNIT, UNITS
+from .geocoding import ZipCodeError, zip_place
+from .selectors import (
+    institute_nearest,
+    institute_nearest_beyond,
+    specialist_nearest,
+    specialist_nearest_beyond,
+)
+
+# Query-string numbers are plain ASCII decimals: Python's float() and int() would also take
+# "nan", "1e999", "١٠" or "１０", none of which a form or a client means as a radius.
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+_MAX_NUMBER_LENGTH = 20
+
+
+class PlainDecimalField(serializers.FloatField):
+    """A finite number written with ASCII digits and an optional decimal point."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int | float):
+            value = float(data)
+        else:
+            text = str(data).strip()
+            if len(text) > _MAX_NUMBER_LENGTH or not _DECIMAL.fullmatch(text):
+                self.fail("invalid")
+            value = float(text)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value):
+        value = float(value)
+        return int(value) if value.is_integer() else value
+
+
+class PlainIntegerField(serializers.IntegerField):
+    """A whole number written with ASCII digits."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool | float):
+            self.fail("invalid")
+        if isinstance(data, int):
+            return data
+        text = str(data).strip()
+        if len(text) > _MAX_NUMBER_LENGTH or not _INTEGER.fullmatch(text):
+            self.fail("invalid")
+        return int(text)
+
+
+class MatchQuerySerializer(serializers.Serializer):
+    """The search parameters, for the match and institute APIs and the /find/ page.
+
+    A repeated parameter counts with its last value (Django's ``QueryDict.get``); an empty
+    optional parameter counts as absent. ``validated_data`` holds the keyword arguments of
+    ``specialist_nearest`` and ``institute_nearest``: ``origin`` (a ZipPlace),
+    ``treatment`` (a Treatment or None), ``radius``, ``unit`` and ``limit``.
+    """
+
+    zip = serializers.CharField(
+        allow_blank=True, help_text="5-digit US ZIP code or ZIP+4 (12345-6789 or 123456789)."
+    )
+    treatment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=80,
+        help_text="A treatment slug from /api/v1/treatments/; omit for any treatment.",
+    )
+    radius = PlainDecimalField(
+        required=False, default=50, min_value=1, max_value=500, help_text="In `unit`."
+    )
+    limit = PlainIntegerField(required=False, default=10, min_value=1, max_value=50)
+    unit = serializers.ChoiceField(
+        choices=UNITS,
+        required=False,
+        default=DEFAULT_UNIT,
+        error_messages={"invalid_choice": "Enter mi or km."},
+    )
+
+    def validate_zip(self, value):
+        try:
+            return zip_place(value)
+        except ZipCodeError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+    def validate_treatment(self, value):
+        if not value:
+            return None
+        treatment = Treatment.objects.filter(slug=value).first()
+        if treatment is None:
+            raise serializers.ValidationError(f"Unknown treatment '{value}'.")
+        return treatment
+
+    def validate(self, attrs):
+        return {
+            "origin": attrs["zip"],
+            "treatment": attrs["treatment"],
+            "radius": float(attrs["radius"]),
+            "unit": attrs["unit"],
+            "limit": attrs["limit"],
+        }
+
+
+# --- Output ----------------------------------------------------------------------------
+
+
+class OriginSerializer(serializers.Serializer):
+    zip = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+
+
+class AddressSerializer(serializers.Serializer):
+    line1 = serializers.CharField(source="address_line1")
+    line2 = serializers.CharField(source="address_line2")
+    city = serializers.CharField()
+    state = serializers.CharField()
+    zip = serializers.CharField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+
+
+class CertificationSerializer(serializers.Serializer):
+    board = serializers.CharField(source="board.code")
+    board_name = serializers.CharField(source="board.name")
+    expires_on = serializers.DateField(allow_null=True, help_text="Null: no expiry.")
+
+
+class InstituteRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class BeyondRadiusSerializer(serializers.Serializer):
+    """The nearest candidate outside the radius, so an empty answer can say how far to go."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    distance = serializers.FloatField()
+    url = serializers.CharField()
+
+
+def _envelope(query: dict, results: list) -> dict:
+    return {
+        "origin": query["origin"],
+        "treatment": query["treatment"].slug if query["treatment"] else None,
+        "radius": query["radius"],
+        "unit": query["unit"],
+        "count": len(results),
+        "results": results,
+    }
+
+
+class EnvelopeSerializer(serializers.Serializer):
+    origin = OriginSerializer()
+    treatment = serializers.CharField(allow_null=True)
+    radius = PlainDecimalField()
+    unit = serializers.ChoiceField(choices=UNITS)
+    count = serializers.IntegerField(help_text="The number of results returned.")
+
+
+_ERROR_RESPONSE = {
+    400: OpenApiTypes.OBJECT,
+}
+
+
+class SpecialistMatchApi(APIView):
+    """Nearest qualifying specialists to a ZIP code."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(EnvelopeSerializer):
+        class Meta:
+            ref_name = "SpecialistMatchResponse"
+
+        class ResultSerializer(serializers.Serializer):
+            class Meta:
+                ref_name = "SpecialistMatch"
+
+            id = serializers.IntegerField(source="specialist.id")
+            slug = serializers.CharField(source="specialist.slug")
+            npi = serializers.CharField(source="specialist.npi")
+            name = serializers.CharField(source="specialist.display_name")
+            first_name = serializers.CharField(source="specialist.first_name")
+            last_name = serializers.CharField(source="specialist.last_name")
+            credentials = serializers.CharField(source="specialist.credentials")
+            specialty = serializers.CharField(source="specialist.specialty")
+            accepting_new_patients = serializers.BooleanField(
+                source="specialist.accepting_new_patients"
+            )
+            phone = serializers.CharField(source="specialist.phone", help_text="E.164.")
+            address = AddressSerializer(source="specialist")
+            board_certifications = serializers.SerializerMethodField()
+            treatments = serializers.SerializerMethodField()
+            institute = InstituteRefSerializer(source="specialist.institute", allow_null=True)
+            distance = serializers.FloatField(help_text="Great-circle, rounded to 0.1 `unit`.")
+            url = serializers.CharField(source="specialist.get_absolute_url")
+
+            @extend_schema_field(CertificationSerializer(many=True))
+            def get_board_certifications(self, match):
+                return CertificationSerializer(
+                    match.specialist.current_certifications(), many=True
+                ).data
+
+            @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+            def get_treatments(self, match):
+                return [treatment.slug for treatment in match.specialist.treatments.all()]
+
+        results = ResultSerializer(many=True)
+        nearest_beyond_radius = BeyondRadiusSerializer(allow_null=True)
+
+    @extend_schema(
+        operation_id="match_specialists",
+        parameters=[MatchQuerySerializer],
+        responses={200: OutputSerializer, **_ERROR_RESPONSE},
+    )
+    def get(self, request):
+        query_serializer = MatchQuerySerializer(data=request.query_params)
+        query_serializer.is_valid(raise_exception=True)
+        query = query_serializer.validated_data
+        matches = specialist_nearest(**query)
+        body = _envelope(query, matches)
+        body["nearest_beyond_radius"] = None
+        if not matches:
+            beyond = specialist_nearest_beyond(
+                origin=query["origin"], treatment=query["treatment"], unit=query["unit"]
+            )
+            if beyond is not None:
+                body["nearest_beyond_radius"] = {
+                    "id": beyond.specialist.id,
+                    "name": beyond.specialist.display_name,
+                    "distance": beyond.distance,
+                    "url": beyond.specialist.get_absolute_url(),
+                }
+        return Response(self.OutputSerializer(body).data)
+
+
+class InstituteNearestApi(APIView):
+    """Nearest active institutes with a qualifying specialist."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(EnvelopeSerializer):
+        class Meta:
+            ref_name = "InstituteMatchResponse"
+
+        class ResultSerializer(serializers.Serializer):
+            class Meta:
+                ref_name = "InstituteMatch"
+
+            id = serializers.IntegerField(source="institute.id")
+            slug = serializers.CharField(source="institute.slug")
+            name = serializers.CharField(source="institute.name")
+            phone = serializers.CharField(source="institute.phone", help_text="E.164 or empty.")
+            address = AddressSerializer(source="institute")
+            distance = serializers.FloatField(help_text="From the institute's own address.")
+            url = serializers.CharField(source="institute.get_absolute_url")
+            specialists = serializers.ListField(
+                source="specialist_ids",
+                child=serializers.IntegerField(),
+                help_text="Ids of its qualifying specialists, nearest first.",
+            )
+
+        results = ResultSerializer(many=True)
+        nearest_beyond_radius = BeyondRadiusSerializer(allow_null=True)
+
+    @extend_schema(
+        operation_id="match_institutes",
+        parameters=[MatchQuerySerializer],
+        responses={200: OutputSerializer, **_ERROR_RESPONSE},
+    )
+    def get(self, request):
+        query_serializer = MatchQuerySerializer(data=request.query_params)
+        query_serializer.is_valid(raise_exception=True)
+        query = query_serializer.validated_data
+        matches = institute_nearest(**query)
+        body = _envelope(query, matches)
+        body["nearest_beyond_radius"] = None
+        if not matches:
+            beyond = institute_nearest_beyond(
+                origin=query["origin"], treatment=query["treatment"], unit=query["unit"]
+            )
+            if beyond is not None:
+                body["nearest_beyond_radius"] = {
+                    "id": beyond.institute.id,
+                    "name": beyond.institute.name,
+                    "distance": beyond.distance,
+                    "url": beyond.institute.get_absolute_url(),
+                }
+        return Response(self.OutputSerializer(body).data)
+
+
+class TreatmentListApi(APIView):
+    """Every treatment in catalog order."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Treatment"
+
+        slug = serializers.CharField()
+        name = serializers.CharField()
+        summary = serializers.CharField()
+        url = serializers.CharField(source="get_absolute_url")
+
+    @extend_schema(operation_id="treatments_list", responses=OutputSerializer(many=True))
+    def get(self, request):
+        treatments = Treatment.objects.order_by("sort_order", "name")
+        return Response(self.OutputSerializer(treatments, many=True).data)
+
+
+class PingApi(APIView):
+    """A trivial JSON answer with no database work: the benchmark's reference endpoint."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="ping",
+        responses=inline_serializer("Ping", fields={"status": serializers.CharField()}),
+    )
+    def get(self, request):
+        return Response({"status": "ok"})
