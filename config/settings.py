@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "specialists",
     "matcher",
     "leads",
+    "marketing",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BEAT_SCHEDULE = {
+    "outbox-dispatch-due": {
+        "task": "leads.tasks.outbox_dispatch_due",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# The email outbox (leads.services). A sender's lease must outlast one SMTP exchange
+# (EMAIL_TIMEOUT), or a slow send could be taken over and sent twice.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=300)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Institutes have no email address: requests for a specialist without one, and leads
+# with no match, go to the network team here.
+NETWORK_INBOX_EMAIL = env.str("NETWORK_INBOX_EMAIL", default="network@spinematch.example")
+NEWSLETTER_CONFIRM_MAX_AGE_DAYS = env.int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", default=7)
+EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
 
 LOGGING = {
     "version": 1,

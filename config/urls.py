@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("matcher.api_urls")),
+    path("api/v1/", include("marketing.api_urls")),
     path("api/v1/", include("leads.api_urls")),
     path("", include("leads.urls")),
     path("", include("matcher.urls")),

@@ -1,0 +1,132 @@
+"""Reads for marketing: the leads an export streams and the funnel report."""
+
+import dataclasses
+import datetime
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models.functions import Lower, Trim, TruncDate
+from django.utils import timezone
+
+from leads.models import Lead, LeadMatch
+from marketing.filters import ExportFilters
+from marketing.models import SearchTally
+from specialists.models import Treatment
+
+
+def local_day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of ``day`` in the site time zone."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def lead_export_list(
+    *, filters: ExportFilters | None = None, queryset: QuerySet[Lead] | None = None
+) -> QuerySet[Lead]:
+    """Leads to export, oldest first (created_at, then id), ready for ``.iterator()``.
+
+    ``queryset`` narrows the leads (the admin's selection); ``filters`` are the validated
+    API/command filters. Only the exported columns are loaded, the treatment is joined and
+    the matched specialists are prefetched in rank order, one query per iterator chunk.
+    """
+    leads = Lead.objects.all() if queryset is None else queryset
+    if filters is not None:
+        if filters.created_after:
+            leads = leads.filter(created_at__gte=local_day_start(filters.created_after))
+        if filters.created_before:
+            next_day = filters.created_before + datetime.timedelta(days=1)
+            leads = leads.filter(created_at__lt=local_day_start(next_day))
+        if filters.treatment:
+            leads = leads.filter(treatment=filters.treatment)
+        if filters.state:
+            leads = leads.filter(state=filters.state)
+        if filters.status:
+            leads = leads.filter(status=filters.status)
+    matches = LeadMatch.objects.select_related("specialist").only(
+        "lead_id",
+        "rank",
+        "distance",
+        "specialist__npi",
+        "specialist__first_name",
+        "specialist__last_name",
+        "specialist__credentials",
+    )
+    return (
+        leads.select_related("treatment")
+        .only(
+            "id",
+            "created_at",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "zip",
+            "state",
+            "city",
+            "status",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "utm_term",
+            "utm_content",
+            "referrer",
+            "treatment__slug",
+        )
+        .prefetch_related(Prefetch("matches", queryset=matches.order_by("rank")))
+        .order_by("created_at", "id")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelRow:
+    day: datetime.date
+    treatment: str
+    utm_source: str
+    searches: int
+    leads: int
+
+    @property
+    def conversion_rate(self) -> float | None:
+        """Leads per search; None when nothing was searched (leads may still arrive from
+        a bookmarked form or before search counting existed)."""
+        return self.leads / self.searches if self.searches else None
+
+
+def funnel_report(
+    *, start: datetime.date, end: datetime.date, treatment: Treatment | None = None
+) -> list[FunnelRow]:
+    """Step-1 searches against step-2 leads per local day, treatment slug and utm_source.
+
+    ``start`` and ``end`` are inclusive. utm_source is compared lower-cased and trimmed,
+    the way searches are tallied. Rows are ordered by day, treatment, then utm_source;
+    "" stands for no treatment / no source.
+    """
+    searches = SearchTally.objects.filter(day__gte=start, day__lte=end)
+    leads = Lead.objects.filter(
+        created_at__gte=local_day_start(start),
+        created_at__lt=local_day_start(end + datetime.timedelta(days=1)),
+    )
+    if treatment is not None:
+        searches = searches.filter(treatment=treatment)
+        leads = leads.filter(treatment=treatment)
+    counts: dict[tuple, list[int]] = {}
+    search_counts = (
+        searches.values("day", "treatment__slug", "utm_source").annotate(n=Sum("count")).order_by()
+    )
+    for row in search_counts:
+        key = (row["day"], row["treatment__slug"] or "", row["utm_source"])
+        counts.setdefault(key, [0, 0])[0] += row["n"]
+    lead_counts = (
+        leads.annotate(
+            day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
+            source=Lower(Trim("utm_source")),
+        )
+        .values("day", "treatment__slug", "source")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in lead_counts:
+        key = (row["day"], row["treatment__slug"] or "", row["source"])
+        counts.setdefault(key, [0, 0])[1] += row["n"]
+    return [
+        FunnelRow(day=day, treatment=slug, utm_source=source, searches=s, leads=n)
+        for (day, slug, source), (s, n) in sorted(counts.items())
+    ]
