@@ -1,0 +1,723 @@
+"""The provider CSV import: the one code path behind `manage.py import_providers`, the admin
+upload and `manage.py seed_demo`.
+
+The file is streamed row by row; rows are validated completely, then written in batches,
+each batch in its own transaction, so memory stays flat in the file size and a crash never
+leaves half a row. Rows are upserted by NPI; a row equal to what is stored is not written at
+all, so re-importing a file changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import logging
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from matcher.geocoding import ZipCodeError, zip_place
+
+from .models import Board, BoardCertification, Institute, Specialist, Treatment
+from .services import directory_changed, directory_changes_batched, practice_location_resolve
+from .validators import npi_check_digit_is_valid, us_phone_to_e164
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = (
+    "npi",
+    "first_name",
+    "last_name",
+    "credentials",
+    "specialty",
+    "institute",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "latitude",
+    "longitude",
+    "treatments",
+    "boards",
+    "accepting_new_patients",
+    "active",
+)
+REQUIRED_COLUMNS = (
+    "npi",
+    "first_name",
+    "last_name",
+    "specialty",
+    "address_line1",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "treatments",
+    "boards",
+)
+# Beyond the contract: where patient requests go. Left untouched when the column is absent.
+OPTIONAL_EXTRA_COLUMNS = ("email",)
+BATCH_SIZE = 1000
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_TRUE = frozenset({"true", "yes", "y", "1", "t"})
+_FALSE = frozenset({"false", "no", "n", "0", "f"})
+_MAX_LENGTH = {
+    name: Specialist._meta.get_field(name).max_length
+    for name in (
+        "first_name",
+        "last_name",
+        "credentials",
+        "specialty",
+        "address_line1",
+        "address_line2",
+        "city",
+    )
+}
+_MAX_LENGTH["institute"] = Institute._meta.get_field("name").max_length
+_MAX_LENGTH["email"] = Specialist._meta.get_field("email").max_length
+_COMPARED_FIELDS = (
+    "first_name",
+    "last_name",
+    "credentials",
+    "specialty",
+    "institute_id",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "latitude",
+    "longitude",
+    "location_source",
+    "accepting_new_patients",
+    "active",
+    "source",
+)
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported (header, encoding); the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowRejection:
+    line: int
+    reason: str
+
+    def __str__(self):
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    institutes_created: int = 0
+    rejections: list[RowRejection] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.rows} rows: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.rejected} rejected; "
+            f"{self.institutes_created} new institutes"
+        )
+        return text + (" (dry run: nothing written)" if self.dry_run else "")
+
+
+@dataclass(slots=True)
+class _Row:
+    """One validated CSV row, ready to compare with what is stored."""
+
+    line: int
+    npi: str
+    values: dict
+    institute_key: str | None
+    institute_name: str
+    certifications: dict[int, datetime.date | None]
+    treatment_ids: frozenset[int]
+    email: str | None
+
+
+@dataclass
+class _Catalog:
+    """Lookups loaded once per import, so validating a row costs no query."""
+
+    treatments: dict[str, int]
+    boards: dict[str, int]
+    institutes: dict[str, int]
+    pending_institutes: dict[str, _Row] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> _Catalog:
+        return cls(
+            treatments=dict(Treatment.objects.values_list("slug", "id")),
+            boards=dict(Board.objects.values_list("code", "id")),
+            institutes={
+                _institute_key(name): pk for name, pk in Institute.objects.values_list("name", "id")
+            },
+        )
+
+
+def providers_import(
+    *,
+    csv_file: TextIO,
+    dry_run: bool = False,
+    user=None,
+    source: str = "import",
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate and upsert (by NPI) every provider row of ``csv_file`` (a text stream).
+
+    Good rows are written even when others are rejected; ``report.rejections`` holds each
+    rejected row's line number and reason. With ``dry_run`` everything is validated and
+    compared, and nothing is written. ``progress`` is called with the number of rows done
+    after each batch. Raises ImportFileError when the header or the encoding is unusable.
+    """
+    reader = csv.reader(csv_file)
+    header = _read_header(reader)
+    index = {name: position for position, name in enumerate(header)}
+    report = ImportReport(
+        dry_run=dry_run,
+        ignored_columns=[
+            name for name in header if name not in COLUMNS and name not in OPTIONAL_EXTRA_COLUMNS
+        ],
+    )
+    catalog = _Catalog.load()
+    seen = _SeenNpis()
+    batch: list[_Row] = []
+    previous_line = reader.line_num
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except UnicodeDecodeError as error:
+            raise ImportFileError(
+                f"The file is not UTF-8 text (after line {previous_line}); "
+                "save it as CSV UTF-8 and upload it again."
+            ) from error
+        except csv.Error as error:
+            raise ImportFileError(f"Line {previous_line + 1}: unreadable CSV ({error}).") from error
+        line = previous_line + 1
+        previous_line = reader.line_num
+        if not values or (len(values) == 1 and not values[0].strip()):
+            continue
+        report.rows += 1
+        row = _parse_row(values, line, index, header, catalog, report, dry_run=dry_run)
+        if row is not None:
+            batch.append(row)
+        if len(batch) >= BATCH_SIZE:
+            _import_batch(batch, catalog, seen, report, dry_run=dry_run, user=user, source=source)
+            batch = []
+            if progress:
+                progress(report.rows)
+    if batch:
+        _import_batch(batch, catalog, seen, report, dry_run=dry_run, user=user, source=source)
+    if progress:
+        progress(report.rows)
+    report.rejections.sort(key=lambda rejection: rejection.line)
+    logger.info("provider import (source=%s): %s", source, report.summary())
+    return report
+
+
+def _read_header(reader) -> list[str]:
+    try:
+        raw = next(reader)
+    except StopIteration:
+        raise ImportFileError(
+            "The file is empty; the first line must be the header: " + ", ".join(COLUMNS)
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ImportFileError("The file is not UTF-8 text; save it as CSV UTF-8.") from error
+    except csv.Error as error:
+        raise ImportFileError(f"Line 1: unreadable CSV ({error}).") from error
+    header = [name.strip().lower().lstrip("\ufeff") for name in raw]
+    duplicates = sorted({name for name in header if name and header.count(name) > 1})
+    if duplicates:
+        raise ImportFileError("Duplicate columns in the header: " + ", ".join(duplicates) + ".")
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise ImportFileError(
+            "Missing required columns: "
+            + ", ".join(missing)
+            + ". Expected header: "
+            + ", ".join(COLUMNS)
+            + "."
+        )
+    return header
+
+
+def _institute_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _parse_row(values, line, index, header, catalog, report, *, dry_run) -> _Row | None:
+    """A validated row, or None after recording every problem the row has."""
+    if len(values) != len(header):
+        report.rejections.append(
+            RowRejection(line, f"has {len(values)} values but the header has {len(header)}")
+        )
+        return None
+    errors: list[str] = []
+
+    def text(name: str) -> str:
+        position = index.get(name)
+        value = values[position].strip() if position is not None else ""
+        limit = _MAX_LENGTH.get(name)
+        if limit is not None and len(value) > limit:
+            errors.append(f"{name}: longer than {limit} characters")
+        return value
+
+    def required(name: str) -> str:
+        value = text(name)
+        if not value:
+            errors.append(f"{name}: required")
+        return value
+
+    def boolean(name: str) -> bool:
+        value = text(name).lower()
+        if value in _TRUE or not value:
+            return True
+        if value in _FALSE:
+            return False
+        errors.append(f"{name}: use true/false, yes/no or 1/0")
+        return True
+
+    npi = required("npi")
+    if npi and not npi_check_digit_is_valid(npi):
+        if len(npi) == 10 and npi.isascii() and npi.isdigit():
+            errors.append(f"npi: the check digit of {npi} is wrong")
+        else:
+            errors.append("npi: must be exactly 10 digits")
+    first_name = required("first_name")
+    last_name = required("last_name")
+    credentials = text("credentials")
+    specialty = required("specialty")
+    institute_name = " ".join(text("institute").split())
+    address_line1 = required("address_line1")
+    address_line2 = text("address_line2")
+    city = required("city")
+    state = required("state").upper()
+
+    place = None
+    raw_zip = required("zip")
+    if raw_zip:
+        try:
+            place = zip_place(raw_zip)
+        except ZipCodeError as error:
+            errors.append(f"zip: {error}")
+    if place is not None and state and state != place.state:
+        errors.append(f"state: {state} does not match ZIP {place.zip}, which is in {place.state}")
+
+    phone = ""
+    if required("phone"):
+        try:
+            phone = us_phone_to_e164(text("phone"))
+        except ValidationError:
+            errors.append("phone: not a valid US phone number")
+
+    latitude, longitude = _coordinates(text("latitude"), text("longitude"), errors)
+    treatment_ids = _treatments(text("treatments"), catalog, errors)
+    certifications = _certifications(text("boards"), catalog, errors)
+    accepting = boolean("accepting_new_patients")
+    active = boolean("active")
+
+    email = None
+    if "email" in index:
+        email = text("email")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.append("email: not a valid email address")
+
+    if errors:
+        report.rejections.append(RowRejection(line, "; ".join(errors)))
+        return None
+
+    latitude, longitude, location_source = practice_location_resolve(
+        line1=address_line1,
+        city=city,
+        place=place,
+        latitude=latitude,
+        longitude=longitude,
+        use_geocoder=not dry_run,
+    )
+    return _Row(
+        line=line,
+        npi=npi,
+        values={
+            "first_name": first_name,
+            "last_name": last_name,
+            "credentials": credentials,
+            "specialty": specialty,
+            "address_line1": address_line1,
+            "address_line2": address_line2,
+            "city": city,
+            "state": place.state,
+            "zip": place.zip,
+            "phone": phone,
+            "latitude": latitude,
+            "longitude": longitude,
+            "location_source": location_source,
+            "accepting_new_patients": accepting,
+            "active": active,
+        },
+        institute_key=_institute_key(institute_name) if institute_name else None,
+        institute_name=institute_name,
+        certifications=certifications,
+        treatment_ids=treatment_ids,
+        email=email,
+    )
+
+
+def _coordinates(raw_latitude: str, raw_longitude: str, errors: list[str]):
+    if not raw_latitude and not raw_longitude:
+        return None, None
+    if not raw_latitude or not raw_longitude:
+        errors.append("latitude/longitude: give both or neither")
+        return None, None
+    parsed = []
+    for name, raw, limit in (("latitude", raw_latitude, 90), ("longitude", raw_longitude, 180)):
+        try:
+            value = float(raw)
+        except ValueError:
+            errors.append(f"{name}: not a number")
+            continue
+        if not math.isfinite(value) or not -limit <= value <= limit:
+            errors.append(f"{name}: must be between -{limit} and {limit}")
+            continue
+        parsed.append(value)
+    if len(parsed) != 2:
+        return None, None
+    return parsed[0], parsed[1]
+
+
+def _treatments(raw: str, catalog: _Catalog, errors: list[str]) -> frozenset[int]:
+    ids = set()
+    for item in raw.split(";"):
+        slug = item.strip().lower()
+        if not slug:
+            continue
+        treatment_id = catalog.treatments.get(slug)
+        if treatment_id is None:
+            errors.append(f"treatments: unknown treatment {slug!r}")
+        else:
+            ids.add(treatment_id)
+    return frozenset(ids)
+
+
+def _certifications(
+    raw: str, catalog: _Catalog, errors: list[str]
+) -> dict[int, datetime.date | None]:
+    certifications: dict[int, datetime.date | None] = {}
+    for item in raw.split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        code, _, raw_date = item.partition(":")
+        code, raw_date = code.strip().upper(), raw_date.strip()
+        board_id = catalog.boards.get(code)
+        if board_id is None:
+            errors.append(f"boards: unknown board code {code!r}")
+            continue
+        expires_on = None
+        if raw_date:
+            try:
+                if not _DATE.fullmatch(raw_date):
+                    raise ValueError
+                expires_on = datetime.date.fromisoformat(raw_date)
+            except ValueError:
+                errors.append(f"boards: {code} has a malformed date {raw_date!r} (use YYYY-MM-DD)")
+                continue
+        elif item.endswith(":"):
+            errors.append(f"boards: {code} has an empty date (use {code} or {code}:YYYY-MM-DD)")
+            continue
+        if board_id in certifications:
+            errors.append(f"boards: {code} is listed twice")
+            continue
+        certifications[board_id] = expires_on
+    return certifications
+
+
+class _SeenNpis:
+    """NPIs already read from this file with their line numbers, to reject duplicates.
+
+    Two sorted numpy arrays (16 bytes per row) instead of a dict of strings, so a million
+    rows cost 16 MB, not hundreds.
+    """
+
+    def __init__(self):
+        self.npis = np.empty(0, dtype=np.int64)
+        self.lines = np.empty(0, dtype=np.int64)
+
+    def earlier_lines(self, npis: list[str]) -> list[int | None]:
+        if not len(self.npis):
+            return [None] * len(npis)
+        keys = np.array([int(npi) for npi in npis], dtype=np.int64)
+        positions = np.searchsorted(self.npis, keys).clip(max=len(self.npis) - 1)
+        found = self.npis[positions] == keys
+        return [
+            int(self.lines[p]) if hit else None for p, hit in zip(positions, found, strict=True)
+        ]
+
+    def add(self, rows: list[_Row]) -> None:
+        keys = np.array([int(row.npi) for row in rows], dtype=np.int64)
+        lines = np.array([row.line for row in rows], dtype=np.int64)
+        order = np.argsort(keys)
+        keys, lines = keys[order], lines[order]
+        positions = np.searchsorted(self.npis, keys)
+        self.npis = np.insert(self.npis, positions, keys)
+        self.lines = np.insert(self.lines, positions, lines)
+
+
+def _import_batch(batch, catalog, seen, report, *, dry_run, user, source) -> None:
+    """Compare a batch of valid rows with the database and write what differs."""
+    rows: dict[str, _Row] = {}
+    for row, earlier in zip(batch, seen.earlier_lines([row.npi for row in batch]), strict=True):
+        first = rows.get(row.npi)
+        earlier = earlier if earlier is not None else (first.line if first else None)
+        if earlier is not None:
+            report.rejections.append(
+                RowRejection(row.line, f"npi: {row.npi} already appears on line {earlier}")
+            )
+        else:
+            rows[row.npi] = row
+    if not rows:
+        return
+    seen.add(list(rows.values()))
+
+    existing = {
+        values["npi"]: values
+        for values in Specialist.objects.filter(npi__in=list(rows)).values(
+            "id", "npi", "slug", "email", *_COMPARED_FIELDS
+        )
+    }
+    existing_ids = [values["id"] for values in existing.values()]
+    stored_certifications: dict[int, dict[int, dict]] = {}
+    for values in BoardCertification.objects.filter(specialist_id__in=existing_ids).values(
+        "id", "specialist_id", "board_id", "expires_on", "certified_since"
+    ):
+        stored_certifications.setdefault(values["specialist_id"], {})[values["board_id"]] = values
+    stored_treatments: dict[int, set[int]] = {}
+    for specialist_id, treatment_id in Specialist.treatments.through.objects.filter(
+        specialist_id__in=existing_ids
+    ).values_list("specialist_id", "treatment_id"):
+        stored_treatments.setdefault(specialist_id, set()).add(treatment_id)
+
+    to_write: list[_Row] = []
+    new_institutes: dict[str, _Row] = {}
+    for npi, row in rows.items():
+        stored = existing.get(npi)
+        certifications = stored_certifications.get(stored["id"], {}) if stored else {}
+        conflict = _expiry_before_start(row, certifications)
+        if conflict:
+            report.rejections.append(RowRejection(row.line, conflict))
+            continue
+        institute_id = None
+        if row.institute_key:
+            institute_id = catalog.institutes.get(row.institute_key)
+            if institute_id is None and row.institute_key not in catalog.pending_institutes:
+                catalog.pending_institutes[row.institute_key] = row
+                new_institutes[row.institute_key] = row
+        row.values["institute_id"] = institute_id
+        row.values["source"] = source
+        if stored is None:
+            report.created += 1
+            to_write.append(row)
+        elif _is_unchanged(row, stored, certifications, stored_treatments.get(stored["id"], set())):
+            report.unchanged += 1
+        else:
+            report.updated += 1
+            to_write.append(row)
+    report.institutes_created += len(new_institutes)
+    if dry_run or not to_write:
+        return
+
+    with transaction.atomic(), directory_changes_batched():
+        _write(
+            to_write,
+            new_institutes,
+            existing,
+            stored_certifications,
+            stored_treatments,
+            catalog,
+            user=user,
+            source=source,
+        )
+        directory_changed()
+
+
+def _is_unchanged(row: _Row, stored: dict, certifications: dict, treatment_ids: set) -> bool:
+    return (
+        (row.institute_key is None or row.values["institute_id"] is not None)
+        and all(stored[name] == row.values[name] for name in _COMPARED_FIELDS)
+        and (row.email is None or row.email == stored["email"])
+        and {board: c["expires_on"] for board, c in certifications.items()} == row.certifications
+        and treatment_ids == row.treatment_ids
+    )
+
+
+def _expiry_before_start(row: _Row, certifications: dict[int, dict]) -> str | None:
+    for board_id, expires_on in row.certifications.items():
+        stored = certifications.get(board_id)
+        since = stored["certified_since"] if stored else None
+        if expires_on and since and expires_on < since:
+            return (
+                f"boards: expiry {expires_on:%Y-%m-%d} is before the stored "
+                f"certified-since date {since:%Y-%m-%d}"
+            )
+    return None
+
+
+def _write(
+    rows,
+    new_institutes,
+    existing,
+    stored_certifications,
+    stored_treatments,
+    catalog,
+    *,
+    user,
+    source,
+):
+    now = timezone.now()
+    for key, row in new_institutes.items():
+        catalog.institutes[key] = _institute_create(row, user=user, source=source, now=now).pk
+        del catalog.pending_institutes[key]
+    for row in rows:
+        if row.institute_key:
+            row.values["institute_id"] = catalog.institutes[row.institute_key]
+
+    created_slugs = {row.npi: _specialist_slug(row) for row in rows if row.npi not in existing}
+    taken = set(
+        Specialist.objects.filter(slug__in=list(created_slugs.values())).values_list(
+            "slug", flat=True
+        )
+    )
+    update_fields = [name.removesuffix("_id") for name in _COMPARED_FIELDS]
+    update_fields += ["updated_at", "updated_by"]
+    if any(row.email is not None for row in rows):
+        update_fields.append("email")
+    specialists = []
+    for row in rows:
+        stored = existing.get(row.npi)
+        slug = stored["slug"] if stored else created_slugs[row.npi]
+        if slug in taken:
+            slug = f"{slug[:150]}-{row.line}"
+        email = row.email if row.email is not None else (stored["email"] if stored else "")
+        specialists.append(
+            Specialist(
+                npi=row.npi,
+                slug=slug,
+                email=email,
+                updated_at=now,
+                updated_by=user,
+                created_at=now,
+                **row.values,
+            )
+        )
+    Specialist.objects.bulk_create(
+        specialists,
+        update_conflicts=True,
+        unique_fields=["npi"],
+        update_fields=update_fields,
+    )
+    ids = {stored["npi"]: stored["id"] for stored in existing.values()}
+    ids.update(
+        Specialist.objects.filter(
+            npi__in=[row.npi for row in rows if row.npi not in existing]
+        ).values_list("npi", "id")
+    )
+
+    create_certifications, update_certifications, delete_certifications = [], [], []
+    replace_treatments: list[int] = []
+    links = []
+    through = Specialist.treatments.through
+    for row in rows:
+        specialist_id = ids[row.npi]
+        stored = stored_certifications.get(specialist_id, {})
+        for board_id, expires_on in row.certifications.items():
+            current = stored.get(board_id)
+            if current is None:
+                create_certifications.append(
+                    BoardCertification(
+                        specialist_id=specialist_id, board_id=board_id, expires_on=expires_on
+                    )
+                )
+            elif current["expires_on"] != expires_on:
+                update_certifications.append(
+                    BoardCertification(id=current["id"], expires_on=expires_on)
+                )
+        delete_certifications += [
+            current["id"]
+            for board_id, current in stored.items()
+            if board_id not in row.certifications
+        ]
+        if stored_treatments.get(specialist_id, set()) != row.treatment_ids:
+            replace_treatments.append(specialist_id)
+            links += [
+                through(specialist_id=specialist_id, treatment_id=treatment_id)
+                for treatment_id in row.treatment_ids
+            ]
+    if delete_certifications:
+        BoardCertification.objects.filter(id__in=delete_certifications).delete()
+    if update_certifications:
+        BoardCertification.objects.bulk_update(update_certifications, ["expires_on"])
+    BoardCertification.objects.bulk_create(create_certifications)
+    if replace_treatments:
+        through.objects.filter(specialist_id__in=replace_treatments).delete()
+    through.objects.bulk_create(links)
+
+
+def _institute_create(row: _Row, *, user, source, now) -> Institute:
+    """A new institute, placed at the address of the first row that names it."""
+    base = slugify(row.institute_name)[:130] or "institute"
+    slug, suffix = base, 2
+    while Institute.objects.filter(slug=slug).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    values = row.values
+    return Institute.objects.create(
+        name=row.institute_name,
+        slug=slug,
+        phone=values["phone"],
+        address_line1=values["address_line1"],
+        address_line2=values["address_line2"],
+        city=values["city"],
+        state=values["state"],
+        zip=values["zip"],
+        latitude=values["latitude"],
+        longitude=values["longitude"],
+        location_source=values["location_source"],
+        source=source,
+        updated_by=user,
+        created_at=now,
+    )
+
+
+def _specialist_slug(row: _Row) -> str:
+    """Stable per specialist: the name part is cut so the NPI always fits."""
+    values = row.values
+    name = slugify(f"{values['first_name']} {values['last_name']} {values['credentials']}")
+    return f"{name[:148].strip('-')}-{row.npi}" if name else row.npi

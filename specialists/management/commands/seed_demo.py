@@ -1,0 +1,349 @@
+"""`manage.py seed_demo`: a deterministic demo network, imported through the provider import.
+
+Rows are generated as CSV in memory and fed to ``providers_import`` with source="demo", so
+the demo exercises exactly the code path real provider files take. Institute names end in
+"(demo)", specialist emails use the reserved .example domain, and phones are 555-01xx
+numbers (reserved for fiction) wherever the area code's numbering plan allows it.
+"""
+
+import csv
+import datetime
+import io
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from matcher.geocoding import ZipPlace, located_zip_places
+from specialists.importing import COLUMNS, providers_import
+from specialists.models import Specialist
+from specialists.validators import npi_check_digit_is_valid, us_phone_to_e164
+
+# 2020 census resident population (states, DC and the territories).
+STATE_POPULATION_2020 = {
+    "AL": 5_024_279, "AK": 733_391, "AZ": 7_151_502, "AR": 3_011_524, "CA": 39_538_223,
+    "CO": 5_773_714, "CT": 3_605_944, "DE": 989_948, "DC": 689_545, "FL": 21_538_187,
+    "GA": 10_711_908, "HI": 1_455_271, "ID": 1_839_106, "IL": 12_812_508, "IN": 6_785_528,
+    "IA": 3_190_369, "KS": 2_937_880, "KY": 4_505_836, "LA": 4_657_757, "ME": 1_362_359,
+    "MD": 6_177_224, "MA": 7_029_917, "MI": 10_077_331, "MN": 5_706_494, "MS": 2_961_279,
+    "MO": 6_154_913, "MT": 1_084_225, "NE": 1_961_504, "NV": 3_104_614, "NH": 1_377_529,
+    "NJ": 9_288_994, "NM": 2_117_522, "NY": 20_201_249, "NC": 10_439_388, "ND": 779_094,
+    "OH": 11_799_448, "OK": 3_959_353, "OR": 4_237_256, "PA": 13_002_700, "RI": 1_097_379,
+    "SC": 5_118_425, "SD": 886_667, "TN": 6_910_840, "TX": 29_145_505, "UT": 3_271_616,
+    "VT": 643_077, "VA": 8_631_393, "WA": 7_705_281, "WV": 1_793_716, "WI": 5_893_718,
+    "WY": 576_851, "PR": 3_285_874, "GU": 153_836, "VI": 87_146, "AS": 49_710, "MP": 47_329,
+}  # fmt: skip
+
+AREA_CODES = {
+    "AL": (205, 251, 256, 334), "AK": (907,), "AZ": (480, 520, 602, 928), "AR": (479, 501, 870),
+    "CA": (213, 310, 415, 510, 619, 714, 818, 916), "CO": (303, 719, 970), "CT": (203, 860),
+    "DE": (302,), "DC": (202,), "FL": (305, 407, 561, 727, 813, 904), "GA": (404, 706, 912),
+    "HI": (808,), "ID": (208,), "IL": (217, 312, 618, 847), "IN": (219, 317, 812),
+    "IA": (319, 515, 712), "KS": (316, 785, 913), "KY": (270, 502, 859), "LA": (225, 318, 504),
+    "ME": (207,), "MD": (301, 410), "MA": (413, 508, 617), "MI": (248, 313, 517, 616),
+    "MN": (218, 612, 651), "MS": (228, 601, 662), "MO": (314, 417, 816), "MT": (406,),
+    "NE": (308, 402), "NV": (702, 775), "NH": (603,), "NJ": (201, 609, 732, 973),
+    "NM": (505, 575), "NY": (212, 518, 585, 716, 718), "NC": (336, 704, 919), "ND": (701,),
+    "OH": (216, 513, 614, 937), "OK": (405, 918), "OR": (503, 541), "PA": (215, 412, 717),
+    "RI": (401,), "SC": (803, 843, 864), "SD": (605,), "TN": (423, 615, 901), "TX": (210, 214,
+    512, 713, 817, 915), "UT": (435, 801), "VT": (802,), "VA": (540, 703, 757, 804),
+    "WA": (206, 425, 509), "WV": (304,), "WI": (414, 608, 920), "WY": (307,), "PR": (787, 939),
+    "GU": (671,), "VI": (340,), "AS": (684,), "MP": (670,),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Specialty:
+    name: str
+    weight: int
+    md_board: str
+    do_board: str
+    extra_board: str | None
+    treatments: tuple[str, ...]
+
+
+_SURGERY = (
+    "spinal-fusion",
+    "discectomy",
+    "laminectomy",
+    "minimally-invasive-spine-surgery",
+    "revision-spine-surgery",
+    "spinal-hardware-removal",
+)
+_INTERVENTIONAL = (
+    "epidural-steroid-injection",
+    "nerve-block",
+    "radiofrequency-ablation",
+    "spinal-cord-stimulation",
+)
+SPECIALTIES = (
+    _Specialty("Orthopaedic spine surgery", 30, "ABOS", "AOBOS", None, _SURGERY),
+    _Specialty(
+        "Neurosurgery",
+        20,
+        "ABNS",
+        "ABNS",
+        None,
+        (*_SURGERY, "spinal-cord-stimulation", "intrathecal-drug-delivery"),
+    ),
+    _Specialty(
+        "Pain medicine",
+        22,
+        "ABA",
+        "ABA",
+        "ABPMR",
+        (*_INTERVENTIONAL, "intrathecal-drug-delivery"),
+    ),
+    _Specialty(
+        "Physical medicine and rehabilitation",
+        20,
+        "ABPMR",
+        "ABPMR",
+        None,
+        ("physical-therapy", *_INTERVENTIONAL),
+    ),
+    _Specialty(
+        "Neurology (pain medicine)",
+        8,
+        "ABPN",
+        "ABPN",
+        None,
+        ("nerve-block", "epidural-steroid-injection", "radiofrequency-ablation"),
+    ),
+)
+# The first rows cover every specialty, board and treatment, whatever the network's size.
+_COVERAGE = (("MD", 0), ("DO", 0), ("MD", 1), ("MD", 2), ("MD", 3), ("MD", 4))
+
+FIRST_NAMES = (
+    "Aisha", "Alejandro", "Amelia", "Andrew", "Anjali", "Benjamin", "Camila", "Carlos", "Chen",
+    "Chloe", "Daniel", "David", "Diego", "Elena", "Emily", "Ethan", "Fatima", "Gabriel", "Grace",
+    "Hannah", "Hiroshi", "Isabel", "Jacob", "James", "Jasmine", "Javier", "Julia", "Kevin",
+    "Laura", "Leila", "Lucas", "Maria", "Mateo", "Maya", "Michael", "Mohammed", "Nadia", "Nathan",
+    "Olivia", "Omar", "Priya", "Rachel", "Rafael", "Rebecca", "Samuel", "Sarah", "Sofia", "Thomas",
+    "Victoria", "William", "Yusuf", "Zoe"
+)  # fmt: skip
+LAST_NAMES = (
+    "Adams", "Ahmed", "Alvarez", "Anderson", "Baker", "Bennett", "Brooks", "Campbell", "Carter",
+    "Chang", "Chen", "Clark", "Cohen", "Collins", "Cruz", "Davis", "Diaz", "Edwards", "Evans",
+    "Fischer", "Flores", "Foster", "Garcia", "Gomez", "Gupta", "Hall", "Harris", "Hernandez",
+    "Hill", "Hughes", "Ito", "Jackson", "Johnson", "Kapoor", "Kelly", "Kim", "Lee", "Lewis",
+    "Lopez", "Martin", "Martinez", "Mitchell", "Moore", "Morales", "Murphy", "Nguyen", "Novak",
+    "Okafor", "Ortiz", "Park", "Patel", "Perez", "Phillips", "Ramirez", "Reed", "Reyes", "Rivera",
+    "Roberts", "Robinson", "Rodriguez", "Rossi", "Russell", "Sanchez", "Schmidt", "Shah", "Singh",
+    "Smith", "Sullivan", "Tanaka", "Taylor", "Thompson", "Torres", "Turner", "Walker", "Wang",
+    "Washington", "White", "Williams", "Wilson", "Wright", "Young", "Zhang"
+)  # fmt: skip
+STREETS = (
+    "Medical Center Dr",
+    "Hospital Way",
+    "Health Pkwy",
+    "Main St",
+    "Oak Ave",
+    "Park Blvd",
+    "Wellness Ct",
+    "University Ave",
+    "Lakeview Dr",
+    "Commerce St",
+)
+INSTITUTE_PATTERNS = (
+    "{city} Spine Institute",
+    "{city} Spine & Pain Center",
+    "Spine Care of {city}",
+    "{city} Neurosurgery & Spine",
+    "{city} Orthopaedic Spine Associates",
+)
+NPI_STEM_BASE = 80_000_000
+
+
+def demo_npi(number: int) -> str:
+    """The demo network's ``number``-th NPI: a valid check digit, stable across runs."""
+    base = f"1{NPI_STEM_BASE + number:08d}"
+    return next(base + str(d) for d in range(10) if npi_check_digit_is_valid(base + str(d)))
+
+
+@dataclass(frozen=True)
+class _Practice:
+    place: ZipPlace
+    line1: str
+    latitude: float
+    longitude: float
+    institute: str
+    phone: str
+
+
+class _Generator:
+    def __init__(self, *, seed: int, today: datetime.date):
+        self.rng = random.Random(seed)
+        self.today = today
+        by_state: dict[str, list[ZipPlace]] = {}
+        for place in located_zip_places():
+            if place.state in STATE_POPULATION_2020:
+                by_state.setdefault(place.state, []).append(place)
+        self.states = sorted(by_state)
+        self.places = by_state
+        self.weights = [STATE_POPULATION_2020[state] for state in self.states]
+        self.phone_exchanges: dict[int, str] = {}
+
+    def place(self) -> ZipPlace:
+        state = self.rng.choices(self.states, weights=self.weights)[0]
+        return self.rng.choice(self.places[state])
+
+    def phone(self, state: str) -> str:
+        area = self.rng.choice(AREA_CODES[state])
+        line = self.rng.randrange(100, 200)
+        if area not in self.phone_exchanges:
+            self.phone_exchanges[area] = _exchange_for(area)
+        return f"({area}) {self.phone_exchanges[area]}-{line:04d}"
+
+    def practice(self, institute: str = "") -> _Practice:
+        place = self.place()
+        return _Practice(
+            place=place,
+            line1=f"{self.rng.randrange(100, 9900)} {self.rng.choice(STREETS)}",
+            latitude=round(place.latitude + self.rng.uniform(-0.02, 0.02), 5),
+            longitude=round(place.longitude + self.rng.uniform(-0.02, 0.02), 5),
+            institute=institute,
+            phone=self.phone(place.state),
+        )
+
+    def institutes(self, count: int) -> list[_Practice]:
+        practices, names = [], set()
+        for number in range(count):
+            practice = self.practice()
+            city = practice.place.city
+            candidates = [pattern.format(city=city) for pattern in INSTITUTE_PATTERNS]
+            name = next((c for c in candidates if c not in names), f"{candidates[0]} {number}")
+            names.add(name)
+            practices.append(_Practice(**{**practice.__dict__, "institute": f"{name} (demo)"}))
+        return practices
+
+    def expiry(self) -> str:
+        roll = self.rng.random()
+        if roll < 0.07:
+            return (self.today - datetime.timedelta(days=self.rng.randrange(1, 900))).isoformat()
+        if roll < 0.12:
+            return (self.today + datetime.timedelta(days=self.rng.randrange(0, 90))).isoformat()
+        if roll < 0.30:
+            return ""
+        return (self.today + datetime.timedelta(days=self.rng.randrange(90, 3650))).isoformat()
+
+    def rows(self, *, specialists: int, institutes: int) -> Iterator[dict]:
+        practices = self.institutes(institutes)
+        affiliated = 0
+        for number in range(specialists):
+            if number < len(_COVERAGE):
+                credentials, index = _COVERAGE[number]
+                specialty = SPECIALTIES[index]
+            else:
+                specialty = self.rng.choices(SPECIALTIES, weights=[s.weight for s in SPECIALTIES])[
+                    0
+                ]
+                credentials = "DO" if self.rng.random() < 0.2 else "MD"
+            if number < len(_COVERAGE):
+                treatments = list(specialty.treatments)
+            else:
+                size = self.rng.randrange(2, len(specialty.treatments) + 1)
+                treatments = self.rng.sample(specialty.treatments, size)
+            board = specialty.do_board if credentials == "DO" else specialty.md_board
+            boards = [f"{board}:{self.expiry()}".rstrip(":")]
+            if specialty.extra_board and (number == 3 or self.rng.random() < 0.25):
+                boards.append(f"{specialty.extra_board}:{self.expiry()}".rstrip(":"))
+            independent = not practices or self.rng.random() < 0.25
+            if independent:
+                practice = self.practice()
+            else:
+                # Every institute gets a specialist before any gets a second one.
+                practice = (
+                    practices[affiliated]
+                    if affiliated < len(practices)
+                    else self.rng.choice(practices)
+                )
+                affiliated += 1
+            npi = demo_npi(number)
+            yield {
+                "npi": npi,
+                "first_name": self.rng.choice(FIRST_NAMES),
+                "last_name": self.rng.choice(LAST_NAMES),
+                "credentials": credentials,
+                "specialty": specialty.name,
+                "institute": practice.institute,
+                "address_line1": practice.line1,
+                "address_line2": "" if independent else f"Suite {self.rng.randrange(100, 500)}",
+                "city": practice.place.city,
+                "state": practice.place.state,
+                "zip": practice.place.zip,
+                "phone": practice.phone,
+                "latitude": practice.latitude,
+                "longitude": practice.longitude,
+                "treatments": ";".join(treatments),
+                "boards": ";".join(boards),
+                "accepting_new_patients": "no" if self.rng.random() < 0.15 else "yes",
+                "active": "no" if number >= len(_COVERAGE) and self.rng.random() < 0.04 else "yes",
+                "email": f"intake-{npi}@demo.spinematch.example",
+            }
+
+
+def _exchange_for(area: int) -> str:
+    """555 (fictional 555-01xx) when the area's numbering plan accepts it, else the first
+    exchange it accepts, so every demo phone passes the same validation as real ones."""
+    for exchange in ("555", *(f"{n}" for n in range(200, 1000))):
+        try:
+            us_phone_to_e164(f"({area}) {exchange}-0100")
+        except ValidationError:
+            continue
+        return exchange
+    raise CommandError(f"No valid exchange for area code {area}.")
+
+
+def demo_rows(
+    *, specialists: int, institutes: int, seed: int, today: datetime.date
+) -> Iterator[dict]:
+    """The demo network's provider rows (the import's CSV columns), deterministic in its
+    arguments."""
+    return _Generator(seed=seed, today=today).rows(specialists=specialists, institutes=institutes)
+
+
+def demo_csv(*, specialists: int, institutes: int, seed: int, today: datetime.date) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[*COLUMNS, "email"])
+    writer.writeheader()
+    writer.writerows(
+        demo_rows(specialists=specialists, institutes=institutes, seed=seed, today=today)
+    )
+    return buffer.getvalue()
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the deterministic demo network through the provider import."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--specialists", type=int, default=2000)
+        parser.add_argument("--institutes", type=int, default=200)
+        parser.add_argument("--seed", type=int, default=2020)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing when any specialist exists (used by `make run`)",
+        )
+
+    def handle(self, *args, specialists, institutes, seed, if_empty, **options):
+        if specialists < 0 or institutes < 0:
+            raise CommandError("--specialists and --institutes must be zero or more.")
+        if if_empty and Specialist.objects.exists():
+            self.stdout.write("Specialists already exist; demo data not loaded.")
+            return
+        text = demo_csv(
+            specialists=specialists,
+            institutes=institutes,
+            seed=seed,
+            today=timezone.localdate(),
+        )
+        report = providers_import(csv_file=io.StringIO(text), source="demo")
+        if report.rejected:
+            raise CommandError(
+                "Demo rows were rejected: " + "; ".join(map(str, report.rejections[:5]))
+            )
+        self.stdout.write(f"Demo network (seed {seed}): {report.summary()}")
