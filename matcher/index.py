@@ -41,6 +41,15 @@ _CHORD_SLACK = 1e-9
 _ANY = None
 
 
+def _split_sorted(keys: np.ndarray, values: np.ndarray) -> dict[int, np.ndarray]:
+    """``values`` grouped by ``keys``, which are sorted."""
+    if not len(keys):
+        return {}
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    return {int(keys[s]): values[s:e] for s, e in zip(starts, ends, strict=True)}
+
+
 class _PointSet:
     """A KD-tree over some of the snapshot's points; ``rows`` maps tree positions back."""
 
@@ -70,55 +79,48 @@ class _PointSet:
 class DirectoryIndex:
     """An immutable snapshot of the directory for one version and one date."""
 
-    def __init__(self, *, version: int, on: datetime.date):
+    def __init__(
+        self,
+        *,
+        version: int,
+        on: datetime.date,
+        specialists: list[tuple[int, float, float, str, int | None]],
+        links: list[tuple[int, int]],
+        institutes: list[tuple[int, float, float, str]],
+    ):
+        """``specialists``: qualifying (id, latitude, longitude, last name, institute id)
+        ordered by id; ``links``: (treatment id, specialist id), unknown specialists ignored;
+        ``institutes``: active (id, latitude, longitude, name) ordered by id."""
         self.version = version
         self.on = on
         self._lock = threading.Lock()
         self._specialist_sets: dict[int | None, _PointSet] = {}
         self._institute_sets: dict[int | None, tuple[_PointSet, dict[int, np.ndarray]]] = {}
-        self._load()
 
-    def _load(self) -> None:
-        rows = list(
-            Specialist.objects.qualifying(on=self.on)
-            .order_by("id")
-            .values_list("id", "latitude", "longitude", "last_name", "institute_id")
-        )
-        n = len(rows)
+        n = len(specialists)
         ids, latitudes, longitudes, last_names, institute_ids = (
-            zip(*rows, strict=True) if rows else ((), (), (), (), ())
+            zip(*specialists, strict=True) if n else ((), (), (), (), ())
         )
         self.ids = np.fromiter(ids, dtype=np.int64, count=n)
+        if np.any(self.ids[1:] <= self.ids[:-1]):
+            raise ValueError("specialists must be ordered by id")
         # Plain lists: the exact recheck reads single values, faster from lists than arrays.
         self.latitudes = list(latitudes)
         self.longitudes = list(longitudes)
         self.last_names = list(last_names)
         self.vectors = unit_vectors(self.latitudes, self.longitudes)
 
-        links = np.array(
-            list(
-                Specialist.treatments.through.objects.values_list("treatment_id", "specialist_id")
-            ),
-            dtype=np.int64,
-        ).reshape(-1, 2)
-        link_rows = np.searchsorted(self.ids, links[:, 1])
+        link_array = np.array(links, dtype=np.int64).reshape(-1, 2)
+        link_rows = np.searchsorted(self.ids, link_array[:, 1])
         known = link_rows < n
-        known[known] = self.ids[link_rows[known]] == links[known, 1]
-        treatment_ids, link_rows = links[known, 0], link_rows[known]
+        known[known] = self.ids[link_rows[known]] == link_array[known, 1]
+        treatment_ids, link_rows = link_array[known, 0], link_rows[known]
         order = np.lexsort((link_rows, treatment_ids))
-        treatment_ids, link_rows = treatment_ids[order], link_rows[order]
-        present, starts = np.unique(treatment_ids, return_index=True)
-        ends = np.r_[starts[1:], len(treatment_ids)]
-        self._treatment_rows = {
-            int(t): link_rows[s:e] for t, s, e in zip(present, starts, ends, strict=True)
-        }
+        self._treatment_rows = _split_sorted(treatment_ids[order], link_rows[order])
 
-        institutes = list(
-            Institute.objects.filter(active=True)
-            .order_by("id")
-            .values_list("id", "latitude", "longitude", "name")
-        )
         self.institute_ids = np.fromiter((i[0] for i in institutes), np.int64, len(institutes))
+        if np.any(self.institute_ids[1:] <= self.institute_ids[:-1]):
+            raise ValueError("institutes must be ordered by id")
         self.institute_latitudes = [i[1] for i in institutes]
         self.institute_longitudes = [i[2] for i in institutes]
         self.institute_names = [i[3] for i in institutes]
@@ -163,12 +165,8 @@ class DirectoryIndex:
                     rows = rows[self.specialist_institute[rows] >= 0]
                     owners = self.specialist_institute[rows]
                     order = np.argsort(owners, kind="stable")
-                    rows, owners = rows[order], owners[order]
-                    present, starts = np.unique(owners, return_index=True)
-                    ends = np.r_[starts[1:], len(rows)]
-                    members = {
-                        int(p): rows[s:e] for p, s, e in zip(present, starts, ends, strict=True)
-                    }
+                    members = _split_sorted(owners[order], rows[order])
+                    present = np.fromiter(members, dtype=np.int64, count=len(members))
                     entry = (_PointSet(present, self.institute_vectors), members)
                     self._institute_sets[treatment_id] = entry
         return entry
@@ -261,6 +259,27 @@ _lock = threading.Lock()
 _current: DirectoryIndex | None = None
 
 
+def _load(*, version: int, on: datetime.date) -> DirectoryIndex:
+    """Read the snapshot from the database: three queries, whatever the directory's size."""
+    return DirectoryIndex(
+        version=version,
+        on=on,
+        specialists=list(
+            Specialist.objects.qualifying(on=on)
+            .order_by("id")
+            .values_list("id", "latitude", "longitude", "last_name", "institute_id")
+        ),
+        links=list(
+            Specialist.treatments.through.objects.values_list("treatment_id", "specialist_id")
+        ),
+        institutes=list(
+            Institute.objects.filter(active=True)
+            .order_by("id")
+            .values_list("id", "latitude", "longitude", "name")
+        ),
+    )
+
+
 def _directory_version() -> int:
     number = DirectoryVersion.objects.filter(pk=1).values_list("number", flat=True).first()
     return number or 0
@@ -282,7 +301,7 @@ def directory_index() -> DirectoryIndex:
         version, today = _directory_version(), timezone.localdate()
         index = _current
         if index is None or index.version != version or index.on != today:
-            index = DirectoryIndex(version=version, on=today)
+            index = _load(version=version, on=today)
             _current = index
     return index
 
