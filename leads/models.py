@@ -165,14 +165,13 @@ class EbookRequest(models.Model):
 
 
 class OutboundMessageQuerySet(models.QuerySet):
-    def due(self, *, now=None):
-        now = now or timezone.now()
-        return self.filter(status=OutboundMessage.Status.PENDING, due_at__lte=now)
-
-    def stale(self, *, now=None):
-        """Claimed by a worker that has not finished within its lease (it died or hung)."""
-        now = now or timezone.now()
-        return self.filter(status=OutboundMessage.Status.SENDING, claimed_until__lt=now)
+    def claimable(self, *, now):
+        """Rows a sender may take now: pending and due, or claimed by a sender whose lease
+        expired (it died or hung mid-send)."""
+        return self.filter(
+            Q(status=OutboundMessage.Status.PENDING, due_at__lte=now)
+            | Q(status=OutboundMessage.Status.SENDING, claimed_until__lt=now)
+        )
 
 
 class OutboundMessage(models.Model):
@@ -226,6 +225,9 @@ class OutboundMessage(models.Model):
     max_attempts = models.PositiveSmallIntegerField(default=6)
     claimed_until = models.DateTimeField(
         null=True, blank=True, help_text="A sending worker's lease; expired means it died."
+    )
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last handed to the broker; empty after a failed publish."
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)

@@ -1,0 +1,158 @@
+from django.contrib import admin, messages
+from django.db import transaction
+
+from . import services
+from .models import EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
+
+
+class LeadMatchInline(admin.TabularInline):
+    model = LeadMatch
+    extra = 0
+    can_delete = False
+    fields = ["rank", "specialist", "distance"]
+    readonly_fields = fields
+    ordering = ["rank"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OutboundMessageInline(admin.TabularInline):
+    """The emails this lead owes or owed: sent, pending (with when), cancelled or dead."""
+
+    model = OutboundMessage
+    extra = 0
+    can_delete = False
+    fields = ["kind", "status", "specialist", "due_at", "attempts", "sent_at", "last_error"]
+    readonly_fields = fields
+    ordering = ["due_at", "id"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "status",
+        "zip",
+        "state",
+        "treatment",
+        "needs_network_attention",
+        "utm_source",
+    ]
+    list_editable = ["status"]
+    list_filter = ["status", "needs_network_attention", "treatment", "state", "created_at"]
+    search_fields = ["=id", "=zip", "=email", "=phone", "last_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["treatment"]
+    inlines = [LeadMatchInline, OutboundMessageInline]
+    fieldsets = [
+        (None, {"fields": ["id", "status", "status_changed_at", "needs_network_attention"]}),
+        ("Patient", {"fields": ["first_name", "last_name", "email", "phone", "message"]}),
+        ("Where and what", {"fields": ["zip", "city", "state", "treatment"]}),
+        (
+            "Consent",
+            {
+                "fields": [
+                    "consent",
+                    "consent_version",
+                    "consented_at",
+                    "consent_ip",
+                    "consent_text",
+                ]
+            },
+        ),
+        (
+            "Campaign",
+            {
+                "fields": [
+                    "utm_source",
+                    "utm_medium",
+                    "utm_campaign",
+                    "utm_term",
+                    "utm_content",
+                    "referrer",
+                ]
+            },
+        ),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only the status is edited by hand; the rest is what the patient sent.
+        return [f.name for f in Lead._meta.fields if f.name != "status"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if "status" in form.changed_data:
+            status = obj.status
+            obj.status = form.initial["status"]
+            services.lead_status_set(lead=obj, status=status)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "status", "created_at", "confirmed_at", "unsubscribed_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["email"]
+    readonly_fields = ["created_at", "requested_at", "confirmed_at", "unsubscribed_at"]
+    actions = ["unsubscribe"]
+
+    @admin.action(description="Unsubscribe the selected addresses")
+    def unsubscribe(self, request, queryset):
+        for subscriber in queryset:
+            services.newsletter_unsubscribe(subscriber=subscriber)
+        self.message_user(request, f"Unsubscribed {queryset.count()} address(es).")
+
+
+@admin.register(EbookRequest)
+class EbookRequestAdmin(admin.ModelAdmin):
+    list_display = ["email", "first_name", "requested_on", "downloads", "last_downloaded_at"]
+    list_filter = ["requested_on"]
+    search_fields = ["email"]
+    readonly_fields = ["created_at", "downloads", "last_downloaded_at"]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "due_at",
+        "attempts",
+        "max_attempts",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["status", "kind", "due_at"]
+    search_fields = ["=id", "=lead__id", "idempotency_key"]
+    date_hierarchy = "due_at"
+    actions = ["retry"]
+    readonly_fields = [f.name for f in OutboundMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The outbox is a record; the retry action is the one way to change it.
+        return False
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("leads.change_outboundmessage")
+
+    @admin.action(
+        description="Retry the selected dead or cancelled messages", permissions=["retry"]
+    )
+    def retry(self, request, queryset):
+        with transaction.atomic():
+            count = services.outbox_retry(message_ids=queryset.values_list("pk", flat=True))
+        level = messages.SUCCESS if count else messages.WARNING
+        self.message_user(request, f"{count} message(s) queued again.", level)

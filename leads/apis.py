@@ -1,0 +1,237 @@
+"""Public POST endpoints: leads, newsletter and e-book.
+
+The input serializers are shared with the server-rendered forms, so they accept a JSON
+object or a form's QueryDict. JSON values must have the right JSON type (a string is not a
+number, ``"true"`` is not ``true``); a form's consent checkbox sends "on".
+"""
+
+import uuid
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.fields import empty
+from rest_framework.response import Response
+from rest_framework.utils import html
+from rest_framework.views import APIView
+
+from config.api import PublicPostThrottle
+from matcher.geocoding import ZipCodeError, zip_place
+from specialists.models import Treatment
+from specialists.validators import us_phone_to_e164
+
+from . import services
+from .consent import CONSENT_REQUIRED_MESSAGE
+
+CHECKBOX_ON = {"on", "true", "1", "yes"}
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    """Django's EmailValidator, on a JSON string only; no more than 254 characters."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TrackingField(StrictCharField):
+    """Campaign tags and referrers come from URLs the patient never typed: an overlong
+    one is cut to fit rather than costing the lead."""
+
+    def __init__(self, *, max_length: int, **kwargs):
+        self.cut_at = max_length
+        super().__init__(required=False, allow_blank=True, default="", **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data)[: self.cut_at]
+
+
+class ConsentField(serializers.Field):
+    """Must be true: JSON ``true``, or a checked form checkbox ("on")."""
+
+    default_error_messages = {
+        "required": CONSENT_REQUIRED_MESSAGE,
+        "null": CONSENT_REQUIRED_MESSAGE,
+        "refused": CONSENT_REQUIRED_MESSAGE,
+        "invalid": "Must be the JSON boolean true.",
+    }
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if value is not empty and html.is_html_input(dictionary):
+            return isinstance(value, str) and value.strip().lower() in CHECKBOX_ON
+        return value
+
+    def to_internal_value(self, data):
+        if data is True:
+            return True
+        if data is False:
+            self.fail("refused")
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return bool(value)
+
+
+def validate_zip_field(value: str) -> str:
+    try:
+        return zip_place(value).zip
+    except ZipCodeError as error:
+        raise serializers.ValidationError(str(error)) from None
+
+
+class LeadInputSerializer(serializers.Serializer):
+    """Step 2 of the funnel. ``validated_data`` is what ``services.lead_submit`` takes:
+    ``zip`` as 5 digits, ``treatment`` a Treatment or None, ``phone`` in E.164."""
+
+    zip = StrictCharField(max_length=20, error_messages={"invalid": "Enter a 5-digit US ZIP code."})
+    treatment = StrictCharField(required=False, allow_blank=True, max_length=80)
+    first_name = StrictCharField(max_length=80)
+    last_name = StrictCharField(max_length=80)
+    email = StrictEmailField()
+    phone = StrictCharField(max_length=40)
+    consent = ConsentField()
+    message = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
+    utm_source = TrackingField(max_length=200)
+    utm_medium = TrackingField(max_length=200)
+    utm_campaign = TrackingField(max_length=200)
+    utm_term = TrackingField(max_length=200)
+    utm_content = TrackingField(max_length=200)
+    referrer = TrackingField(max_length=500)
+
+    def validate_zip(self, value):
+        return validate_zip_field(value)
+
+    def validate_treatment(self, value):
+        if not value:
+            return None
+        treatment = Treatment.objects.filter(slug=value).first()
+        if treatment is None:
+            raise serializers.ValidationError(f'Unknown treatment "{value}".')
+        return treatment
+
+    def validate_phone(self, value):
+        try:
+            return us_phone_to_e164(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
+class NewsletterInputSerializer(serializers.Serializer):
+    email = StrictEmailField()
+
+
+class EbookInputSerializer(serializers.Serializer):
+    email = StrictEmailField()
+    first_name = StrictCharField(max_length=80)
+
+
+def client_ip(request) -> str | None:
+    """The address the request came from (behind a proxy, REMOTE_ADDR is the proxy's)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def json_body(request):
+    """``request.data``, with a body that is not JSON reported in the contract's shape."""
+    try:
+        return request.data
+    except exceptions.ParseError:
+        raise exceptions.ValidationError(
+            {"non_field_errors": ["The request body must be a JSON object."]}
+        ) from None
+
+
+class LeadMatchOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="specialist.id")
+    name = serializers.CharField(source="specialist.display_name")
+    distance = serializers.FloatField()
+    url = serializers.CharField(source="specialist.get_absolute_url")
+
+
+class LeadCreateApi(APIView):
+    """POST /api/v1/leads/: store a lead, route it to up to 3 specialists, owe its emails."""
+
+    throttle_classes = [PublicPostThrottle]
+    InputSerializer = LeadInputSerializer
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        status = serializers.CharField()
+        matches = LeadMatchOutputSerializer(many=True)
+
+    @extend_schema(
+        request=LeadInputSerializer,
+        responses={
+            201: OutputSerializer,
+            200: OpenApiResponse(OutputSerializer, description="Duplicate within 24 hours."),
+            400: OpenApiResponse(description="{field: [messages]}"),
+            429: OpenApiResponse(description="Too many posts; see Retry-After."),
+        },
+    )
+    def post(self, request):
+        data = json_body(request)
+        if services.honeypot_filled(data):
+            return Response(
+                {"id": str(uuid.uuid4()), "status": "new", "matches": []},
+                status=status.HTTP_201_CREATED,
+            )
+        serializer = self.InputSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        submission = services.lead_submit(
+            data=serializer.validated_data, client_ip=client_ip(request)
+        )
+        body = self.OutputSerializer(
+            {
+                "id": submission.lead.id,
+                "status": submission.lead.status,
+                "matches": submission.matches,
+            }
+        ).data
+        return Response(
+            body, status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
+        )
+
+
+PendingSerializer = inline_serializer(name="Pending", fields={"status": serializers.CharField()})
+
+
+class NewsletterSubscribeApi(APIView):
+    """POST /api/v1/newsletter/: start double opt-in. Always 202 pending (no enumeration)."""
+
+    throttle_classes = [PublicPostThrottle]
+    InputSerializer = NewsletterInputSerializer
+
+    @extend_schema(request=NewsletterInputSerializer, responses={202: PendingSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=json_body(request))
+        serializer.is_valid(raise_exception=True)
+        services.newsletter_subscribe(email=serializer.validated_data["email"])
+        return Response({"status": "pending"}, status=status.HTTP_202_ACCEPTED)
+
+
+class EbookRequestApi(APIView):
+    """POST /api/v1/ebook/: email a signed, expiring download link. Always 202."""
+
+    throttle_classes = [PublicPostThrottle]
+    InputSerializer = EbookInputSerializer
+
+    @extend_schema(request=EbookInputSerializer, responses={202: PendingSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=json_body(request))
+        serializer.is_valid(raise_exception=True)
+        services.ebook_request(**serializer.validated_data)
+        return Response({"status": "pending"}, status=status.HTTP_202_ACCEPTED)

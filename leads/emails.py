@@ -1,0 +1,118 @@
+"""Outbox rows to email messages: recipient, subject, text and HTML parts from templates.
+
+Templates live in templates/email/<kind>.txt and <kind>.html. Every email carries the
+sender's postal address; newsletter email also carries a one-click unsubscribe link and the
+RFC 2369 / RFC 8058 ``List-Unsubscribe`` headers.
+"""
+
+import hashlib
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .models import OutboundMessage
+from .tokens import ebook_download_token, newsletter_confirm_token, newsletter_unsubscribe_token
+
+Kind = OutboundMessage.Kind
+
+SUBJECTS = {
+    Kind.PROVIDER_NOTIFICATION: "New patient request near {zip}",
+    Kind.NETWORK_ALERT: "Lead without a match near {zip}: please find a specialist",
+    Kind.PATIENT_CONFIRMATION: "We received your request",
+    Kind.PATIENT_FOLLOWUP_2D: "Has a specialist reached you yet?",
+    Kind.PATIENT_FOLLOWUP_7D: "Still looking for a spine specialist?",
+    Kind.NEWSLETTER_CONFIRMATION: "Please confirm your subscription",
+    Kind.NEWSLETTER_WELCOME: "Welcome to the {site_name} newsletter",
+    Kind.EBOOK_LINK: "Your free e-book: Life after back surgery",
+}
+
+
+class MessageNotDeliverable(Exception):
+    """The message can never be sent as it stands (no recipient address configured)."""
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def message_id_header(message: OutboundMessage) -> str:
+    """A Message-ID fixed by the idempotency key: should a resend ever happen after a crash
+    between the SMTP server's acceptance and our bookkeeping, mail systems see the same id."""
+    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<outbox.{digest}@{domain}>"
+
+
+def message_email(message: OutboundMessage) -> EmailMultiAlternatives:
+    """The email for an outbox row whose subject rows are loaded (see ``message_deliver``)."""
+    recipient, context = _recipient_and_context(message)
+    if not recipient:
+        raise MessageNotDeliverable("no recipient address (set NETWORK_INBOX_EMAIL)")
+    context.update(
+        site_name=settings.SITE_NAME,
+        site_url=settings.SITE_URL,
+        postal_address=settings.SENDER_POSTAL_ADDRESS,
+        patient_phone=settings.PATIENT_PHONE_NUMBER,
+    )
+    headers = {"Message-ID": message_id_header(message)}
+    unsubscribe_url = context.get("unsubscribe_url")
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    subject = SUBJECTS[message.kind].format(
+        zip=context.get("lead").zip if context.get("lead") else "",
+        site_name=settings.SITE_NAME,
+    )
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"email/{message.kind}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient],
+        headers=headers,
+    )
+    email.attach_alternative(render_to_string(f"email/{message.kind}.html", context), "text/html")
+    return email
+
+
+def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
+    if message.lead_id is not None:
+        lead = message.lead
+        context = {"lead": lead, "thanks_url": absolute_url(lead.get_absolute_url())}
+        if message.kind == Kind.PROVIDER_NOTIFICATION:
+            specialist = message.specialist
+            if specialist is None:
+                raise MessageNotDeliverable("the matched specialist no longer exists")
+            context["specialist"] = specialist
+            context["via_network_inbox"] = not specialist.email
+            return specialist.email or settings.NETWORK_INBOX_EMAIL, context
+        if message.kind == Kind.NETWORK_ALERT:
+            context["admin_url"] = absolute_url(reverse("admin:leads_lead_change", args=[lead.pk]))
+            return settings.NETWORK_INBOX_EMAIL, context
+        context["matches"] = list(
+            lead.matches.select_related("specialist__institute").order_by("rank")
+        )
+        return lead.email, context
+    if message.subscriber_id is not None:
+        subscriber = message.subscriber
+        context = {
+            "unsubscribe_url": absolute_url(
+                reverse("newsletter-unsubscribe", args=[newsletter_unsubscribe_token(subscriber)])
+            ),
+            "confirm_url": absolute_url(
+                reverse("newsletter-confirm", args=[newsletter_confirm_token(subscriber)])
+            ),
+            "confirm_days": settings.NEWSLETTER_CONFIRM_MAX_AGE_DAYS,
+        }
+        return subscriber.email, context
+    request = message.ebook_request
+    context = {
+        "first_name": request.first_name,
+        "download_url": absolute_url(
+            reverse("ebook-download", args=[ebook_download_token(request)])
+        ),
+        "link_days": settings.EBOOK_LINK_MAX_AGE_DAYS,
+    }
+    return request.email, context

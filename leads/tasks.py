@@ -1,0 +1,41 @@
+"""Celery tasks: thin wrappers that take ids and call the outbox services.
+
+A task carries only an outbox row id, never a name, address or phone. ``message_send`` is
+idempotent (the row is claimed atomically), which is what makes ``acks_late`` safe: a task
+redelivered after a worker died either finds the row sent or takes it over once the dead
+worker's lease has expired.
+"""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from . import services
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # The database itself was unreachable: nothing was recorded, so back off and retry.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=settings.OUTBOX_RETRY_BASE_SECONDS,
+    retry_backoff_max=settings.OUTBOX_RETRY_MAX_SECONDS,
+    retry_jitter=True,
+    max_retries=settings.OUTBOX_MAX_ATTEMPTS,
+)
+def message_send(self, message_id: int) -> str:
+    """Send one outbox message. A failed send is recorded on the row (pending again, due
+    after a jittered exponential delay, or dead after its last attempt) and retried after
+    exactly that delay, so the retry never arrives before the row is due."""
+    delivery = services.message_deliver(message_id=message_id)
+    if delivery.retry_in is not None:
+        raise self.retry(countdown=delivery.retry_in)
+    return delivery.status
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_dispatch_due() -> int:
+    """Celery beat runs this every OUTBOX_SWEEP_SECONDS: due follow-ups, and whatever a
+    broker outage or a dead worker left behind, go to ``message_send``."""
+    return services.outbox_dispatch_due()
