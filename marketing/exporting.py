@@ -149,8 +149,8 @@ def lead_csv_stream(
     rows = (lead_row(lead) for lead in leads.iterator(chunk_size=CHUNK_SIZE))
     try:
         for text, count in csv_chunks(COLUMNS, rows):
-            yield text
             sent += count
+            yield text
             if on_rows is not None:
                 on_rows(count)
         completed = True
