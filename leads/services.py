@@ -223,19 +223,22 @@ def newsletter_subscribe(*, email: str) -> None:
         subscriber.status = Subscriber.Status.PENDING
         subscriber.requested_at = now
         subscriber.save(update_fields=["status", "requested_at", "updated_at"])
-        _outbox_add(
-            [
-                OutboundMessage(
-                    kind=Kind.NEWSLETTER_CONFIRMATION,
-                    idempotency_key=(
-                        f"subscriber:{subscriber.pk}:{Kind.NEWSLETTER_CONFIRMATION}:"
-                        f"{timezone.localdate(now).isoformat()}"
-                    ),
-                    subscriber=subscriber,
-                    due_at=now,
-                )
-            ]
+        key = (
+            f"subscriber:{subscriber.pk}:{Kind.NEWSLETTER_CONFIRMATION}:"
+            f"{timezone.localdate(now).isoformat()}"
         )
+        # The subscriber row is locked, so this check cannot race another request.
+        if not OutboundMessage.objects.filter(idempotency_key=key).exists():
+            _outbox_add(
+                [
+                    OutboundMessage(
+                        kind=Kind.NEWSLETTER_CONFIRMATION,
+                        idempotency_key=key,
+                        subscriber=subscriber,
+                        due_at=now,
+                    )
+                ]
+            )
 
 
 def newsletter_confirm(*, subscriber: Subscriber) -> Subscriber:
