@@ -1,5 +1,7 @@
 """`manage.py import_providers FILE.csv [--dry-run]`: upsert provider rows by NPI."""
 
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -23,7 +25,7 @@ class Command(BaseCommand):
             total = _count_data_lines(file)
             with (
                 open(file, encoding="utf-8-sig", newline="") as csv_file,
-                tqdm(total=total, unit="row", file=self.stderr._out, leave=False) as bar,
+                tqdm(total=total, unit="row", file=sys.stderr, leave=False) as bar,
             ):
 
                 def progress(done: int) -> None:
