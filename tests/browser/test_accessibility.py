@@ -1,0 +1,49 @@
+"""axe-core in Chromium: no serious or critical violations on the pages patients use."""
+
+import pytest
+
+from tests.factories import make_institute, make_specialist
+
+from .conftest import AXE, DESKTOP, PHONE
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def serious_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def test_key_pages_pass_axe_at_phone_and_desktop_widths(live_server, page_at):
+    institute = make_institute(name="Midtown Spine Institute")
+    specialist = make_specialist(first_name="Ada", last_name="Alvarez", institute=institute)
+    make_specialist(first_name="Ben", last_name="Brooks", latitude=40.76, longitude=-73.98)
+    paths = [
+        "/",
+        "/conditions/failed-back-surgery-syndrome/",
+        "/treatments/spinal-cord-stimulation/",
+        "/find/?zip=10001&treatment=spinal-cord-stimulation",
+        "/find/?zip=99546",
+        "/find/?zip=00000",
+        specialist.get_absolute_url(),
+        institute.get_absolute_url(),
+    ]
+    problems = {}
+    for viewport in (PHONE, DESKTOP):
+        page = page_at(viewport)
+        for path in paths:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response.status in (200, 400), path
+            found = serious_violations(page)
+            if found:
+                problems[f"{viewport['width']}px {path}"] = found
+    assert problems == {}
