@@ -114,12 +114,14 @@ def main() -> None:
             result = json.loads(output.strip().splitlines()[-1])
             results.append(result)
             rate = result["rows"] / result["seconds"]
+            cpu_rate = result["rows"] / result["cpu_seconds"]
+            added = result["rss_peak_mb"] - result["rss_before_mb"]
             print(
                 f"{result['rows']:>7,} rows ({csv_path.stat().st_size / 2**20:.1f} MB CSV): "
                 f"{result['seconds']:.2f} s, {rate:,.0f} rows/s "
                 f"({rate / TARGET_ROWS_PER_SECOND:.2f}x the {TARGET_ROWS_PER_SECOND:,} rows/s "
-                f"target; {result['rows'] / result['cpu_seconds']:,.0f} rows per CPU second); peak RSS {result['rss_peak_mb']:.0f} MB, import added "
-                f"{result['rss_peak_mb'] - result['rss_before_mb']:.1f} MB; "
+                f"target; {cpu_rate:,.0f} rows per CPU second); "
+                f"peak RSS {result['rss_peak_mb']:.0f} MB, import added {added:.1f} MB; "
                 f"{result['created']:,} created, {result['rejected']} rejected"
             )
         if len(results) > 1:
