@@ -16,15 +16,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from specialists.models import Treatment
+from specialists.models import Specialist, Treatment
 
 from .distance import DEFAULT_UNIT, UNITS
 from .geocoding import ZipCodeError, zip_place
 from .selectors import (
+    SpecialistMatch,
     institute_nearest,
     institute_nearest_beyond,
-    specialist_nearest,
-    specialist_nearest_beyond,
+    specialist_nearest_rendered,
+    treatment_for_search,
 )
 
 # Query-string numbers are plain ASCII decimals: Python's float() and int() would also take
@@ -109,7 +110,7 @@ class MatchQuerySerializer(serializers.Serializer):
     def validate_treatment(self, value):
         if not value:
             return None
-        treatment = Treatment.objects.filter(slug=value).first()
+        treatment = treatment_for_search(slug=value)
         if treatment is None:
             raise serializers.ValidationError(f"Unknown treatment '{value}'.")
         return treatment
@@ -190,8 +191,57 @@ _ERROR_RESPONSE = {
 }
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class TreatmentSlugField(serializers.RelatedField):
+    """A treatment as its slug, read from the prefetched rows."""
+
+    def to_representation(self, value):
+        return value.slug
+
+
+class SpecialistResultSerializer(serializers.Serializer):
+    """One result card: a ``SpecialistMatch`` whose specialist was loaded with_profile()."""
+
+    class Meta:
+        ref_name = "SpecialistMatch"
+
+    id = serializers.IntegerField(source="specialist.id")
+    slug = serializers.CharField(source="specialist.slug")
+    npi = serializers.CharField(source="specialist.npi")
+    name = serializers.CharField(source="specialist.display_name")
+    first_name = serializers.CharField(source="specialist.first_name")
+    last_name = serializers.CharField(source="specialist.last_name")
+    credentials = serializers.CharField(source="specialist.credentials")
+    specialty = serializers.CharField(source="specialist.specialty")
+    accepting_new_patients = serializers.BooleanField(source="specialist.accepting_new_patients")
+    phone = serializers.CharField(source="specialist.phone", help_text="E.164.")
+    address = AddressSerializer(source="specialist")
+    board_certifications = CertificationSerializer(
+        source="specialist.current_certifications",
+        many=True,
+        help_text="Only the certifications current today.",
+    )
+    treatments = TreatmentSlugField(source="specialist.treatments", many=True, read_only=True)
+    institute = InstituteRefSerializer(source="specialist.institute", allow_null=True)
+    distance = serializers.FloatField(help_text="Great-circle, rounded to 0.1 `unit`.")
+    url = serializers.CharField(source="specialist.get_absolute_url")
+
+
+def render_specialist_cards(specialists: list[Specialist]) -> dict[int, dict]:
+    """Result cards without their distance, for ``specialist_nearest_rendered`` to cache."""
+    cards = SpecialistResultSerializer(
+        [SpecialistMatch(specialist=specialist, distance=None) for specialist in specialists],
+        many=True,
+    ).data
+    return {card["id"]: dict(card) for card in cards}
+
+
 class SpecialistMatchApi(APIView):
-    """Nearest qualifying specialists to a ZIP code."""
+    """Nearest qualifying specialists to a ZIP code.
+
+    Result cards are rendered once per directory version and served from the index's
+    cache (``specialist_nearest_rendered``); this output serializer documents their shape.
+    """
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -200,40 +250,7 @@ class SpecialistMatchApi(APIView):
         class Meta:
             ref_name = "SpecialistMatchResponse"
 
-        class ResultSerializer(serializers.Serializer):
-            class Meta:
-                ref_name = "SpecialistMatch"
-
-            id = serializers.IntegerField(source="specialist.id")
-            slug = serializers.CharField(source="specialist.slug")
-            npi = serializers.CharField(source="specialist.npi")
-            name = serializers.CharField(source="specialist.display_name")
-            first_name = serializers.CharField(source="specialist.first_name")
-            last_name = serializers.CharField(source="specialist.last_name")
-            credentials = serializers.CharField(source="specialist.credentials")
-            specialty = serializers.CharField(source="specialist.specialty")
-            accepting_new_patients = serializers.BooleanField(
-                source="specialist.accepting_new_patients"
-            )
-            phone = serializers.CharField(source="specialist.phone", help_text="E.164.")
-            address = AddressSerializer(source="specialist")
-            board_certifications = serializers.SerializerMethodField()
-            treatments = serializers.SerializerMethodField()
-            institute = InstituteRefSerializer(source="specialist.institute", allow_null=True)
-            distance = serializers.FloatField(help_text="Great-circle, rounded to 0.1 `unit`.")
-            url = serializers.CharField(source="specialist.get_absolute_url")
-
-            @extend_schema_field(CertificationSerializer(many=True))
-            def get_board_certifications(self, match):
-                return CertificationSerializer(
-                    match.specialist.current_certifications(), many=True
-                ).data
-
-            @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-            def get_treatments(self, match):
-                return [treatment.slug for treatment in match.specialist.treatments.all()]
-
-        results = ResultSerializer(many=True)
+        results = SpecialistResultSerializer(many=True)
         nearest_beyond_radius = BeyondRadiusSerializer(allow_null=True)
 
     @extend_schema(
@@ -245,21 +262,45 @@ class SpecialistMatchApi(APIView):
         query_serializer = MatchQuerySerializer(data=request.query_params)
         query_serializer.is_valid(raise_exception=True)
         query = query_serializer.validated_data
-        matches = specialist_nearest(**query)
-        body = _envelope(query, matches)
-        body["nearest_beyond_radius"] = None
-        if not matches:
-            beyond = specialist_nearest_beyond(
-                origin=query["origin"], treatment=query["treatment"], unit=query["unit"]
+        found = specialist_nearest_rendered(**query, render=render_specialist_cards)
+        # A card holds "distance": None in its contract position; the copy fills it in.
+        results = [{**card, "distance": distance} for card, distance in found]
+        beyond = None
+        if not results:
+            nearest = specialist_nearest_rendered(
+                origin=query["origin"],
+                treatment=query["treatment"],
+                radius=None,
+                unit=query["unit"],
+                limit=1,
+                render=render_specialist_cards,
             )
-            if beyond is not None:
-                body["nearest_beyond_radius"] = {
-                    "id": beyond.specialist.id,
-                    "name": beyond.specialist.display_name,
-                    "distance": beyond.distance,
-                    "url": beyond.specialist.get_absolute_url(),
+            if nearest:
+                card, distance = nearest[0]
+                beyond = {
+                    "id": card["id"],
+                    "name": card["name"],
+                    "distance": distance,
+                    "url": card["url"],
                 }
-        return Response(self.OutputSerializer(body).data)
+        origin = query["origin"]
+        return Response(
+            {
+                "origin": {
+                    "zip": origin.zip,
+                    "city": origin.city,
+                    "state": origin.state,
+                    "latitude": origin.latitude,
+                    "longitude": origin.longitude,
+                },
+                "treatment": query["treatment"].slug if query["treatment"] else None,
+                "radius": PlainDecimalField().to_representation(query["radius"]),
+                "unit": query["unit"],
+                "count": len(results),
+                "results": results,
+                "nearest_beyond_radius": beyond,
+            }
+        )
 
 
 class InstituteNearestApi(APIView):

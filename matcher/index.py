@@ -21,12 +21,15 @@ from __future__ import annotations
 import datetime
 import math
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 
 import numpy as np
+from django.db import connection
 from django.utils import timezone
 from scipy.spatial import cKDTree
 
-from specialists.models import DirectoryVersion, Institute, Specialist
+from specialists.models import DirectoryVersion, Institute, Specialist, Treatment
 
 from .distance import (
     angle_to_chord,
@@ -34,6 +37,10 @@ from .distance import (
     great_circle_distance,
     unit_vectors,
 )
+
+# Rendered payloads kept per snapshot and kind (see DirectoryIndex.payloads): enough for
+# every specialist near the places people search from, a few tens of MB at most.
+PAYLOAD_CACHE_SIZE = 20_000
 
 # Chord slack (unit sphere, about 6 mm on Earth) that covers float rounding between the
 # tree's Euclidean chord and the haversine recheck, so ties are never cut arbitrarily.
@@ -87,13 +94,17 @@ class DirectoryIndex:
         specialists: list[tuple[int, float, float, str, int | None]],
         links: list[tuple[int, int]],
         institutes: list[tuple[int, float, float, str]],
+        treatments: Iterable[Treatment] = (),
     ):
         """``specialists``: qualifying (id, latitude, longitude, last name, institute id)
         ordered by id; ``links``: (treatment id, specialist id), unknown specialists ignored;
-        ``institutes``: active (id, latitude, longitude, name) ordered by id."""
+        ``institutes``: active (id, latitude, longitude, name) ordered by id; ``treatments``:
+        the catalog, so a search names its treatment without another query."""
         self.version = version
         self.on = on
+        self.treatments_by_slug = {treatment.slug: treatment for treatment in treatments}
         self._lock = threading.Lock()
+        self._payloads: dict[object, OrderedDict[int, object]] = {}
         self._specialist_sets: dict[int | None, _PointSet] = {}
         self._institute_sets: dict[int | None, tuple[_PointSet, dict[int, np.ndarray]]] = {}
 
@@ -138,6 +149,34 @@ class DirectoryIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def payloads(
+        self, kind: object, ids: list[int], build: Callable[[list[int]], dict[int, object]]
+    ) -> dict[int, object]:
+        """``{id: payload}`` for ``ids``, calling ``build`` once with the ids not yet cached.
+
+        Payloads (for example a specialist's rendered result card) live as long as this
+        snapshot, so any directory change or a new day discards them; the least recently
+        used are dropped beyond PAYLOAD_CACHE_SIZE per ``kind``. Callers must not mutate them.
+        """
+        found = {}
+        with self._lock:
+            cache = self._payloads.setdefault(kind, OrderedDict())
+            for pk in ids:
+                payload = cache.get(pk)
+                if payload is not None:
+                    cache.move_to_end(pk)
+                    found[pk] = payload
+        missing = [pk for pk in ids if pk not in found]
+        if missing:
+            built = build(missing)
+            with self._lock:
+                for pk, payload in built.items():
+                    cache[pk] = payload
+                while len(cache) > PAYLOAD_CACHE_SIZE:
+                    cache.popitem(last=False)
+            found.update(built)
+        return found
 
     def _rows_for(self, treatment_id: int | None) -> np.ndarray:
         if treatment_id is _ANY:
@@ -260,7 +299,7 @@ _current: DirectoryIndex | None = None
 
 
 def _load(*, version: int, on: datetime.date) -> DirectoryIndex:
-    """Read the snapshot from the database: three queries, whatever the directory's size."""
+    """Read the snapshot from the database: four queries, whatever the directory's size."""
     return DirectoryIndex(
         version=version,
         on=on,
@@ -277,12 +316,18 @@ def _load(*, version: int, on: datetime.date) -> DirectoryIndex:
             .order_by("id")
             .values_list("id", "latitude", "longitude", "name")
         ),
+        treatments=list(Treatment.objects.all()),
     )
 
 
 def _directory_version() -> int:
-    number = DirectoryVersion.objects.filter(pk=1).values_list("number", flat=True).first()
-    return number or 0
+    # Plain SQL, built from the model's own table name: this runs on every search, and the
+    # ORM would spend ten times the query's cost compiling it.
+    table = connection.ops.quote_name(DirectoryVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT number FROM {table} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def directory_index() -> DirectoryIndex:

@@ -8,18 +8,23 @@ Rules callers may rely on:
 - "within the radius" means an exact great-circle distance (``matcher.distance``) at most
   ``radius`` in ``unit``; institutes are measured from their own address;
 - nearest first by exact distance; equal distances are ordered by last name, then id
-  (institutes: by name, then id). ``distance`` on the results is rounded to 0.1 of ``unit``.
+  (institutes: by name, then id). ``distance`` on the results is rounded to 0.1 of ``unit``;
+- answers reflect every committed directory change (see ``matcher.index``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from specialists.models import Institute, Specialist, Treatment
 
 from .distance import DEFAULT_UNIT, rounded
 from .geocoding import ZipPlace
-from .index import directory_index
+from .index import DirectoryIndex, directory_index
+
+Payload = TypeVar("Payload")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +32,7 @@ class SpecialistMatch:
     """A specialist loaded with ``with_profile()`` and its distance from the origin."""
 
     specialist: Specialist
-    distance: float
+    distance: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,31 @@ class InstituteMatch:
     institute: Institute
     distance: float
     specialist_ids: list[int] = field(default_factory=list)
+
+
+def treatment_for_search(*, slug: str) -> Treatment | None:
+    """The catalog treatment with this slug, or None; no query while the index is fresh."""
+    return directory_index().treatments_by_slug.get(slug)
+
+
+def _search(
+    index: DirectoryIndex,
+    *,
+    origin: ZipPlace,
+    treatment: Treatment | None,
+    radius: float | None,
+    unit: str,
+    limit: int,
+) -> list[tuple[int, float]]:
+    found = index.specialists_nearest(
+        latitude=origin.latitude,
+        longitude=origin.longitude,
+        treatment_id=None if treatment is None else treatment.pk,
+        radius=radius,
+        unit=unit,
+        limit=limit,
+    )
+    return [(specialist_id, rounded(distance)) for specialist_id, distance in found]
 
 
 def specialist_nearest_ids(
@@ -52,15 +82,14 @@ def specialist_nearest_ids(
 
     ``radius=None`` searches without a bound. Costs one query while the index is fresh.
     """
-    found = directory_index().specialists_nearest(
-        latitude=origin.latitude,
-        longitude=origin.longitude,
-        treatment_id=None if treatment is None else treatment.pk,
+    return _search(
+        directory_index(),
+        origin=origin,
+        treatment=treatment,
         radius=radius,
         unit=unit,
         limit=limit,
     )
-    return [(specialist_id, rounded(distance)) for specialist_id, distance in found]
 
 
 def _specialist_matches(found: list[tuple[int, float]]) -> list[SpecialistMatch]:
@@ -110,6 +139,36 @@ def specialist_nearest_beyond(
     return matches[0] if matches else None
 
 
+def specialist_nearest_rendered(
+    *,
+    origin: ZipPlace,
+    treatment: Treatment | None = None,
+    radius: float | None = 50,
+    unit: str = DEFAULT_UNIT,
+    limit: int = 10,
+    render: Callable[[list[Specialist]], dict[int, Payload]],
+) -> list[tuple[Payload, float]]:
+    """The same search as ``specialist_nearest``, answered with cached renderings.
+
+    ``render`` turns specialists loaded with ``with_profile()`` into ``{id: payload}`` (for
+    example the API's result cards). Payloads are kept with the index snapshot, so a
+    specialist is loaded and rendered once per directory version; a fresh search costs
+    one query, a search with unseen specialists four, whatever ``limit`` is.
+    ``render`` names the cache: pass a module-level function, not a fresh lambda.
+    ``radius=None`` searches without a bound.
+    """
+    index = directory_index()
+    found = _search(
+        index, origin=origin, treatment=treatment, radius=radius, unit=unit, limit=limit
+    )
+
+    def build(missing: list[int]) -> dict[int, Payload]:
+        return render(list(Specialist.objects.with_profile().filter(pk__in=missing)))
+
+    payloads = index.payloads(render, [pk for pk, _ in found], build)
+    return [(payloads[pk], distance) for pk, distance in found if pk in payloads]
+
+
 def _institute_matches(found) -> list[InstituteMatch]:
     if not found:
         return []
@@ -127,11 +186,12 @@ def institute_nearest(
     *,
     origin: ZipPlace,
     treatment: Treatment | None = None,
-    radius: float = 50,
+    radius: float | None = 50,
     unit: str = DEFAULT_UNIT,
     limit: int = 10,
 ) -> list[InstituteMatch]:
-    """Up to ``limit`` active institutes with a qualifying specialist, within ``radius``."""
+    """Up to ``limit`` active institutes with a qualifying specialist, within ``radius``
+    (None: at any distance)."""
     return _institute_matches(
         directory_index().institutes_nearest(
             latitude=origin.latitude,
@@ -151,14 +211,5 @@ def institute_nearest_beyond(
     unit: str = DEFAULT_UNIT,
 ) -> InstituteMatch | None:
     """The nearest active institute with a qualifying specialist, at any distance."""
-    matches = _institute_matches(
-        directory_index().institutes_nearest(
-            latitude=origin.latitude,
-            longitude=origin.longitude,
-            treatment_id=None if treatment is None else treatment.pk,
-            radius=None,
-            unit=unit,
-            limit=1,
-        )
-    )
+    matches = institute_nearest(origin=origin, treatment=treatment, radius=None, unit=unit, limit=1)
     return matches[0] if matches else None

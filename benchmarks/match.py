@@ -1,0 +1,599 @@
+"""How fast and how right is the nearest search? Prints its figures against the targets.
+
+    .venv/bin/python benchmarks/match.py                      # everything (about 20 minutes)
+    .venv/bin/python benchmarks/match.py --sizes 100000 --databases sqlite --skip-http
+
+For each database (a fresh SQLite file in a temporary directory; a PostgreSQL database
+created and dropped on 127.0.0.1) and each size, the script generates that many
+specialists over real ZIP codes (certifications, some lapsed or inactive, and treatments),
+then runs the same random queries at real ZIPs (Alaska, Hawaii and the territories
+included), with and without a treatment filter, through:
+
+- the selector (``specialist_nearest_ids``: the in-memory index plus its per-call
+  directory-version query), median and p99;
+- a naive baseline: the ORM annotating a great-circle expression on every qualifying row,
+  ordering by it and taking K. Both must return the same ids and rounded distances on
+  every compared query, or the script exits non-zero.
+
+It also times ZIP lookups and, unless --skip-http, the match endpoint's requests per
+second under gunicorn (2 workers on loopback) against the trivial /api/v1/ping/ in the
+same run, with wrk when installed and a small threaded client otherwise.
+
+Each database runs in its own child process, because Django reads DATABASE_URL once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
+POSTGRES_DATABASE = "spine_match_bench"
+REMOTE_STATES = {"AK", "HI", "PR", "GU", "AS", "VI", "MP"}
+RADIUS, LIMIT, UNIT = 50, 10, "mi"
+
+TARGETS = {
+    "selector_median_ms": 2.0,
+    "speedup": 20.0,
+    "growth": 2.0,
+    "zip_us": 10.0,
+    "http_ratio": 0.30,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument(
+        "--naive-queries",
+        default="1000,100",
+        help="Queries per filter run through the naive baseline, per size (the naive scan "
+        "takes about a second per query at 1,000,000 rows).",
+    )
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--http-seconds", type=float, default=8.0)
+    parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+
+    summaries = {}
+    failed = False
+    for database in args.databases.split(","):
+        database = database.strip()
+        print(f"=== {database} ===", flush=True)
+        env = dict(os.environ)
+        tmp = None
+        if database == "sqlite":
+            tmp = tempfile.mkdtemp(prefix="match-bench-")
+            env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        elif database == "postgres":
+            _postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE}")
+            _postgres_admin(f"CREATE DATABASE {POSTGRES_DATABASE}")
+            env["DATABASE_URL"] = f"{POSTGRES_SERVER}/{POSTGRES_DATABASE}"
+        else:
+            parser.error(f"unknown database {database!r}")
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+        env.setdefault("LOG_LEVEL", "WARNING")
+        try:
+            completed = subprocess.run(
+                [sys.executable, __file__, "--child", database, *sys.argv[1:]],
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
+        finally:
+            if tmp:
+                shutil.rmtree(tmp, ignore_errors=True)
+            if database == "postgres":
+                _postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE}")
+        for line in completed.stdout.splitlines():
+            if line.startswith("RESULT "):
+                summaries[database] = json.loads(line.removeprefix("RESULT "))
+            else:
+                print(line)
+        failed |= completed.returncode != 0
+    print_summary(summaries)
+    return 1 if failed else 0
+
+
+def _postgres_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def print_summary(summaries: dict) -> None:
+    if not summaries:
+        return
+    print("\n=== summary (targets in brackets) ===")
+    for database, sizes in summaries.items():
+        base = None
+        for size, figures in sizes.items():
+            line = [f"{database:8} {int(size):>9,}"]
+            for mode in ("any", "treatment"):
+                m = figures[mode]
+                line.append(
+                    f"{mode}: selector median {m['selector_median_ms']:.3f} ms "
+                    f"p99 {m['selector_p99_ms']:.3f} ms"
+                )
+                if m.get("speedup"):
+                    line.append(f"naive {m['naive_median_ms']:.1f} ms, {m['speedup']:.0f}x [>=20x]")
+            print(" | ".join(line))
+            median = figures["any"]["selector_median_ms"]
+            if base is None:
+                base = median
+            else:
+                print(f"{'':18} median {median / base:.2f}x the first size [<= 2x]")
+            print(
+                f"{'':18} index build {figures['build_s']:.2f} s "
+                f"(+ treatment trees {figures['trees_s']:.2f} s); "
+                f"ZIP lookup median {figures['zip_us']:.2f} µs [<= 10 µs]"
+            )
+            if figures.get("http"):
+                h = figures["http"]
+                print(
+                    f"{'':18} HTTP {h['match_rps']:.0f} req/s match vs {h['ping_rps']:.0f} "
+                    f"req/s ping = {h['ratio']:.0%} [>= 30%] ({h['client']})"
+                )
+
+
+# --- child: one database -----------------------------------------------------------------
+
+
+def child(args) -> int:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+    from matcher.geocoding import located_zip_places
+
+    rng = random.Random(args.seed)
+    places = located_zip_places()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    naive_counts = [int(n) for n in args.naive_queries.split(",")]
+    naive_counts = (naive_counts + [naive_counts[-1]] * len(sizes))[: len(sizes)]
+    queries = pick_queries(rng, places, args.queries)
+    results: dict[str, dict] = {}
+    ok = True
+    base_median = None
+    generated = 0
+    for size, naive_count in zip(sizes, naive_counts, strict=True):
+        started = time.perf_counter()
+        generate(rng, places, start=generated, stop=size)
+        generated = size
+        print(
+            f"[{args.child}] {size:,} specialists generated in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        figures, size_ok = measure(args.child, queries, naive_count, rng)
+        ok &= size_ok
+        figures["zip_us"] = measure_zip_lookup(rng, places)
+        print(f"  ZIP lookup median {figures['zip_us']:.2f} µs (target <= 10 µs)")
+        median = figures["any"]["selector_median_ms"]
+        if base_median is None:
+            base_median = median
+        else:
+            print(
+                f"  selector median is {median / base_median:.2f}x the {sizes[0]:,} figure "
+                f"(target <= {TARGETS['growth']:.0f}x)"
+            )
+        if not args.skip_http:
+            figures["http"] = measure_http(queries, args.http_seconds)
+        results[str(size)] = figures
+        sys.stdout.flush()
+    print("RESULT " + json.dumps(results))
+    return 0 if ok else 1
+
+
+def pick_queries(rng, places, count):
+    """Random real ZIPs, one in ten from Alaska, Hawaii or the territories."""
+    remote = [p for p in places if p.state in REMOTE_STATES]
+    return [rng.choice(remote if i % 10 == 0 else places) for i in range(count)]
+
+
+def _npi(stem: int) -> str:
+    """A valid NPI (Luhn over the 80840 prefix) for each stem below 10**8."""
+    base = f"2{stem:08d}"
+    total = 24  # the digits of the 80840 prefix, already doubled where Luhn doubles
+    for position, char in enumerate(reversed(base)):
+        digit = int(char)
+        if position % 2 == 0:
+            digit *= 2
+            digit = digit - 9 if digit > 9 else digit
+        total += digit
+    return base + str((10 - total % 10) % 10)
+
+
+def generate(rng, places, *, start: int, stop: int, chunk: int = 20_000) -> None:
+    """Specialists ``start``..``stop`` (and one institute per 20) with certifications and
+    treatments, spread over real ZIPs with a little jitter so positions rarely coincide."""
+    from django.db import transaction
+
+    from specialists.models import Board, BoardCertification, Institute, Specialist, Treatment
+    from specialists.services import directory_changed
+
+    boards = list(Board.objects.all())
+    treatments = list(Treatment.objects.all())
+    today = datetime.date.today()
+    through = Specialist.treatments.through
+
+    def jittered(place):
+        return (
+            place.latitude + rng.uniform(-0.02, 0.02),
+            place.longitude + rng.uniform(-0.02, 0.02),
+        )
+
+    institutes = []
+    for n in range(start // 20, stop // 20):
+        place = rng.choice(places)
+        latitude, longitude = jittered(place)
+        institutes.append(
+            Institute(
+                name=f"Bench Spine Institute {n}",
+                slug=f"bench-spine-institute-{n}",
+                address_line1=f"{n} Main St",
+                city=place.city,
+                state=place.state,
+                zip=place.zip,
+                latitude=latitude,
+                longitude=longitude,
+                phone="+12125550123",
+                active=rng.random() < 0.95,
+                source="demo",
+            )
+        )
+    with transaction.atomic():
+        Institute.objects.bulk_create(institutes, batch_size=5000)
+    institute_ids = list(Institute.objects.values_list("id", flat=True))
+
+    for first in range(start, stop, chunk):
+        people = []
+        for n in range(first, min(first + chunk, stop)):
+            place = rng.choice(places)
+            latitude, longitude = jittered(place)
+            people.append(
+                Specialist(
+                    npi=_npi(n),
+                    slug=f"bench-{n}",
+                    first_name="Pat",
+                    last_name=f"Bench{rng.randrange(5000):04d}",
+                    credentials="MD",
+                    specialty="Pain medicine",
+                    address_line1=f"{n} Main St",
+                    city=place.city,
+                    state=place.state,
+                    zip=place.zip,
+                    latitude=latitude,
+                    longitude=longitude,
+                    phone="+12125550100",
+                    active=rng.random() < 0.95,
+                    institute_id=rng.choice(institute_ids) if rng.random() < 0.6 else None,
+                    source="demo",
+                )
+            )
+        with transaction.atomic():
+            people = Specialist.objects.bulk_create(people, batch_size=2000)
+            certifications, links = [], []
+            for person in people:
+                for board in rng.sample(boards, rng.choice((1, 1, 2))):
+                    roll = rng.random()
+                    expires_on = (
+                        None
+                        if roll < 0.5
+                        else today - datetime.timedelta(days=rng.randint(1, 900))
+                        if roll < 0.6
+                        else today + datetime.timedelta(days=rng.randint(0, 3000))
+                    )
+                    certifications.append(
+                        BoardCertification(specialist=person, board=board, expires_on=expires_on)
+                    )
+                for treatment in rng.sample(treatments, rng.randint(1, 4)):
+                    links.append(through(specialist_id=person.id, treatment_id=treatment.id))
+            BoardCertification.objects.bulk_create(certifications, batch_size=5000)
+            through.objects.bulk_create(links, batch_size=5000)
+    directory_changed()
+
+
+def naive_nearest(*, origin, treatment, radius, unit, limit):
+    """The baseline: a great-circle expression on every qualifying row, ordered, LIMIT K."""
+    import math
+
+    from django.db.models import F, FloatField, Value
+    from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+
+    from matcher.distance import EARTH_RADIUS
+    from specialists.models import Specialist
+
+    phi0 = math.radians(origin.latitude)
+    lambda0 = math.radians(origin.longitude)
+    half = Value(0.5)
+    h = Power(Sin((Radians(F("latitude")) - Value(phi0)) * half), 2) + Value(math.cos(phi0)) * Cos(
+        Radians(F("latitude"))
+    ) * Power(Sin((Radians(F("longitude")) - Value(lambda0)) * half), 2)
+    distance = Value(2 * EARTH_RADIUS[unit]) * ASin(
+        Sqrt(Least(Value(1.0), h, output_field=FloatField()))
+    )
+    return list(
+        Specialist.objects.qualifying(treatment=treatment)
+        .annotate(distance=distance)
+        .filter(distance__lte=radius)
+        .order_by("distance", "last_name", "id")
+        .values_list("id", "distance")[:limit]
+    )
+
+
+def _percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def measure(database, queries, naive_count, rng) -> tuple[dict, bool]:
+    from matcher import index as match_index
+    from matcher.selectors import institute_nearest, specialist_nearest, specialist_nearest_ids
+    from specialists.models import Treatment
+
+    treatments = list(Treatment.objects.all())
+    match_index.forget()
+    started = time.perf_counter()
+    snapshot = match_index.directory_index()
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for treatment in treatments:
+        snapshot.specialists_nearest(
+            latitude=0, longitude=0, treatment_id=treatment.pk, radius=1, unit=UNIT, limit=1
+        )
+    trees_s = time.perf_counter() - started
+    print(
+        f"  index: {len(snapshot):,} qualifying specialists, built in {build_s:.2f} s "
+        f"(+ {len(treatments)} treatment trees in {trees_s:.2f} s)",
+        flush=True,
+    )
+    figures = {"build_s": build_s, "trees_s": trees_s}
+    ok = True
+    for mode in ("any", "treatment"):
+        picked = [
+            (place, rng.choice(treatments) if mode == "treatment" else None) for place in queries
+        ]
+        timings, answers = [], []
+        for place, treatment in picked:
+            started = time.perf_counter()
+            answer = specialist_nearest_ids(
+                origin=place, treatment=treatment, radius=RADIUS, unit=UNIT, limit=LIMIT
+            )
+            timings.append(time.perf_counter() - started)
+            answers.append(answer)
+        full = []
+        for place, treatment in picked[:200]:
+            started = time.perf_counter()
+            specialist_nearest(
+                origin=place, treatment=treatment, radius=RADIUS, unit=UNIT, limit=LIMIT
+            )
+            full.append(time.perf_counter() - started)
+        institutes = []
+        for place, treatment in picked[:200]:
+            started = time.perf_counter()
+            institute_nearest(
+                origin=place, treatment=treatment, radius=RADIUS, unit=UNIT, limit=LIMIT
+            )
+            institutes.append(time.perf_counter() - started)
+        m = {
+            "selector_median_ms": statistics.median(timings) * 1e3,
+            "selector_p99_ms": _percentile(timings, 0.99) * 1e3,
+            "profiles_median_ms": statistics.median(full) * 1e3,
+            "institutes_median_ms": statistics.median(institutes) * 1e3,
+            "mean_results": statistics.mean(len(a) for a in answers),
+            "empty": sum(not a for a in answers),
+        }
+        label = "any treatment" if mode == "any" else "one treatment"
+        print(
+            f"  selector, {label}: median {m['selector_median_ms']:.3f} ms, "
+            f"p99 {m['selector_p99_ms']:.3f} ms (target median <= "
+            f"{TARGETS['selector_median_ms']:.0f} ms); {m['mean_results']:.1f} results "
+            f"on average, {m['empty']} empty; with profiles loaded "
+            f"{m['profiles_median_ms']:.2f} ms; institutes {m['institutes_median_ms']:.2f} ms",
+            flush=True,
+        )
+        naive_timings, mismatches = [], 0
+        for (place, treatment), answer in list(zip(picked, answers, strict=True))[:naive_count]:
+            started = time.perf_counter()
+            expected = naive_nearest(
+                origin=place, treatment=treatment, radius=RADIUS, unit=UNIT, limit=LIMIT
+            )
+            naive_timings.append(time.perf_counter() - started)
+            if [(pk, round(d, 1)) for pk, d in expected] != answer:
+                mismatches += 1
+                print(f"    MISMATCH at {place.zip} {treatment}: {expected} != {answer}")
+        if naive_timings:
+            m["naive_median_ms"] = statistics.median(naive_timings) * 1e3
+            m["naive_p99_ms"] = _percentile(naive_timings, 0.99) * 1e3
+            m["speedup"] = m["naive_median_ms"] / m["selector_median_ms"]
+            m["compared"] = len(naive_timings)
+            m["mismatches"] = mismatches
+            ok &= mismatches == 0
+            print(
+                f"  naive ORM scan, {label}: median {m['naive_median_ms']:.1f} ms, "
+                f"p99 {m['naive_p99_ms']:.1f} ms; selector {m['speedup']:.0f}x faster at the "
+                f"median (target >= {TARGETS['speedup']:.0f}x); identical results on "
+                f"{len(naive_timings) - mismatches}/{len(naive_timings)} queries",
+                flush=True,
+            )
+        figures[mode] = m
+    return figures, ok
+
+
+def measure_zip_lookup(rng, places) -> float:
+    from matcher.geocoding import zip_place
+
+    zips = [rng.choice(places).zip for _ in range(10_000)]
+    timings = []
+    for z in zips:
+        started = time.perf_counter_ns()
+        zip_place(z)
+        timings.append(time.perf_counter_ns() - started)
+    return statistics.median(timings) / 1e3
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure_http(queries, seconds: float) -> dict:
+    from specialists.models import Treatment
+
+    slugs = list(Treatment.objects.values_list("slug", flat=True))
+    paths = [
+        f"/api/v1/match/?zip={place.zip}" + (f"&treatment={slugs[i % len(slugs)]}" if i % 2 else "")
+        for i, place in enumerate(queries)
+    ]
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "300",
+        ],
+        cwd=ROOT,
+        env=os.environ,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base + "/api/v1/ping/")
+        # Each worker builds its index on its first search; warm both before timing.
+        for path in paths[:40]:
+            with urllib.request.urlopen(base + path, timeout=300) as response:
+                assert response.status == 200
+        run = _wrk if shutil.which("wrk") else _threaded_client
+        ping_rps, client = run(base, ["/api/v1/ping/"], seconds)
+        # The first pass renders each worker's result cards; the second is the steady state.
+        first_rps, _ = run(base, paths, seconds)
+        match_rps, _ = run(base, paths, seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    figures = {
+        "match_rps": match_rps,
+        "first_pass_rps": first_rps,
+        "ping_rps": ping_rps,
+        "ratio": match_rps / ping_rps,
+        "client": client,
+    }
+    print(
+        f"  HTTP under gunicorn (2 workers, {client}): match {match_rps:.0f} req/s "
+        f"(first {seconds:g} s, while cards are rendered: {first_rps:.0f}), "
+        f"ping {ping_rps:.0f} req/s = {figures['ratio']:.0%} (target >= 30%)",
+        flush=True,
+    )
+    return figures
+
+
+def _wait_until_up(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _wrk(base: str, paths: list[str], seconds: float) -> tuple[float, str]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(
+            "local paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n"
+            "local i = 0\n"
+            "request = function()\n"
+            "  i = i % #paths + 1\n"
+            '  return wrk.format("GET", paths[i])\n'
+            "end\n"
+        )
+    try:
+        output = subprocess.run(
+            ["wrk", "-t", "1", "-c", "4", "-d", f"{seconds:g}s", "-s", script.name, base],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw failed requests:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), "wrk, 4 connections"
+
+
+def _threaded_client(base: str, paths: list[str], seconds: float) -> tuple[float, str]:
+    import http.client
+
+    host, port = base.removeprefix("http://").split(":")
+    deadline = time.monotonic() + seconds
+    counts = []
+    failures = []
+
+    def worker(offset):
+        done = 0
+        while time.monotonic() < deadline:
+            connection = http.client.HTTPConnection(host, int(port), timeout=30)
+            connection.request("GET", paths[(offset + done) % len(paths)])
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            if response.status != 200:
+                failures.append(response.status)
+            done += 1
+        counts.append(done)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(i * 97,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(f"load client saw {len(failures)} failed requests")
+    return sum(counts) / (time.monotonic() - started), "Python client, 4 threads"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
