@@ -7,19 +7,21 @@ start with "+": they come out as ``'+12125550100``, the same rule for every cell
 consumer strips one leading apostrophe from any cell to get the stored value back.
 
 Memory stays flat whatever the number of rows: leads are read with a chunked iterator
-(matches prefetched per chunk) and written out in small batches of lines.
+(matches fetched in one query per chunk) and written out in small batches of lines.
 """
 
 import csv
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from leads.models import Lead
+from leads.models import Lead, LeadMatch
 from marketing.models import ExportRecord
 from marketing.selectors import FunnelRow
 from marketing.services import export_record_finish
+from specialists.models import Specialist
 
 COLUMNS = (
     "id",
@@ -64,40 +66,73 @@ def cell_neutralize(value: str) -> str:
     return value
 
 
-def matched_specialists_cell(lead: Lead) -> str:
-    """``Jane Doe, MD (NPI 1234567893, 0.4 mi); ...`` nearest first.
+# Lead values read for a row: COLUMNS without matched_specialists, which comes apart.
+LEAD_VALUES = (
+    "id",
+    "created_at",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "zip",
+    "state",
+    "treatment__slug",
+    "status",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "referrer",
+    "city",
+)
+
+
+def matched_specialists_cells(lead_ids: list, labels: dict[int, str]) -> dict:
+    """``{lead id: "Jane Doe, MD (NPI 1234567893, 0.4 mi); ..."}``, nearest first.
 
     The name is for people, the NPI identifies the specialist unambiguously; the distance
-    is from the lead's ZIP centroid in miles.
+    is from the lead's ZIP centroid in miles. ``labels`` caches each specialist's
+    "name (NPI" across chunks: it is bounded by the size of the directory, not the export.
     """
-    return "; ".join(
-        f"{match.specialist.display_name} (NPI {match.specialist.npi}, {match.distance:.1f} mi)"
-        for match in lead.matches.all()
+    matches = list(
+        LeadMatch.objects.filter(lead_id__in=lead_ids)
+        .order_by("lead_id", "rank")
+        .values_list("lead_id", "specialist_id", "distance")
     )
+    missing = {specialist_id for _, specialist_id, _ in matches} - labels.keys()
+    if missing:
+        specialists = Specialist.objects.filter(id__in=missing).only(
+            "npi", "first_name", "last_name", "credentials"
+        )
+        labels.update((s.id, f"{s.display_name} (NPI {s.npi}") for s in specialists)
+    cells: dict = {}
+    for lead_id, specialist_id, distance in matches:
+        cells.setdefault(lead_id, []).append(f"{labels[specialist_id]}, {distance:.1f} mi)")
+    return {lead_id: "; ".join(parts) for lead_id, parts in cells.items()}
 
 
-def lead_row(lead: Lead) -> list[str]:
-    """The lead's values in COLUMNS order (neutralised later, by the writer)."""
-    return [
-        str(lead.id),
-        timezone.localtime(lead.created_at).isoformat(),
-        lead.first_name,
-        lead.last_name,
-        lead.email,
-        lead.phone,
-        lead.zip,
-        lead.state,
-        lead.treatment.slug if lead.treatment_id else "",
-        lead.status,
-        matched_specialists_cell(lead),
-        lead.utm_source,
-        lead.utm_medium,
-        lead.utm_campaign,
-        lead.utm_term,
-        lead.utm_content,
-        lead.referrer,
-        lead.city,
-    ]
+def lead_rows(leads: QuerySet[Lead]) -> Iterator[list[str]]:
+    """Each lead's values in COLUMNS order (neutralised later, by the writer).
+
+    Leads are read as plain values with a chunked iterator (a server-side cursor on
+    PostgreSQL); their matches are fetched in one query per chunk.
+    """
+    stored = leads.values_list(*LEAD_VALUES).iterator(chunk_size=CHUNK_SIZE)
+    labels: dict[int, str] = {}
+    while chunk := list(itertools.islice(stored, CHUNK_SIZE)):
+        matched = matched_specialists_cells([row[0] for row in chunk], labels)
+        for lead_id, created_at, *values in chunk:
+            # values: first_name ... state, treatment slug, status, utm_source ... city
+            yield [
+                str(lead_id),
+                timezone.localtime(created_at).isoformat(),
+                *values[:6],
+                values[6] or "",
+                values[7],
+                matched.get(lead_id, ""),
+                *values[8:],
+            ]
 
 
 class _LineBuffer:
@@ -146,9 +181,8 @@ def lead_csv_stream(
     """
     sent = 0
     completed = False
-    rows = (lead_row(lead) for lead in leads.iterator(chunk_size=CHUNK_SIZE))
     try:
-        for text, count in csv_chunks(COLUMNS, rows):
+        for text, count in csv_chunks(COLUMNS, lead_rows(leads)):
             sent += count
             yield text
             if on_rows is not None:

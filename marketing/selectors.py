@@ -3,11 +3,11 @@
 import dataclasses
 import datetime
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Lower, Trim, TruncDate
 from django.utils import timezone
 
-from leads.models import Lead, LeadMatch
+from leads.models import Lead
 from marketing.filters import ExportFilters
 from marketing.models import SearchTally
 from specialists.models import Treatment
@@ -21,11 +21,10 @@ def local_day_start(day: datetime.date) -> datetime.datetime:
 def lead_export_list(
     *, filters: ExportFilters | None = None, queryset: QuerySet[Lead] | None = None
 ) -> QuerySet[Lead]:
-    """Leads to export, oldest first (created_at, then id), ready for ``.iterator()``.
+    """Leads to export, oldest first (created_at, then id): a stable order for appending.
 
     ``queryset`` narrows the leads (the admin's selection); ``filters`` are the validated
-    API/command filters. Only the exported columns are loaded, the treatment is joined and
-    the matched specialists are prefetched in rank order, one query per iterator chunk.
+    API/command filters, dates as inclusive local days.
     """
     leads = Lead.objects.all() if queryset is None else queryset
     if filters is not None:
@@ -40,39 +39,7 @@ def lead_export_list(
             leads = leads.filter(state=filters.state)
         if filters.status:
             leads = leads.filter(status=filters.status)
-    matches = LeadMatch.objects.select_related("specialist").only(
-        "lead_id",
-        "rank",
-        "distance",
-        "specialist__npi",
-        "specialist__first_name",
-        "specialist__last_name",
-        "specialist__credentials",
-    )
-    return (
-        leads.select_related("treatment")
-        .only(
-            "id",
-            "created_at",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "zip",
-            "state",
-            "city",
-            "status",
-            "utm_source",
-            "utm_medium",
-            "utm_campaign",
-            "utm_term",
-            "utm_content",
-            "referrer",
-            "treatment__slug",
-        )
-        .prefetch_related(Prefetch("matches", queryset=matches.order_by("rank")))
-        .order_by("created_at", "id")
-    )
+    return leads.order_by("created_at", "id")
 
 
 @dataclasses.dataclass(frozen=True)
