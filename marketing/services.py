@@ -1,7 +1,6 @@
 """Writes for marketing: the export audit trail and the anonymous search tally."""
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from marketing.models import ExportRecord, SearchTally
@@ -20,23 +19,27 @@ def search_record(*, treatment: Treatment | None, utm_source: str | None = "") -
 
     Call it once per search that produced a result page or a match response. Nothing
     about the person is kept: no ZIP, no IP, no user, only a counter per local day,
-    treatment and normalised utm_source. Safe under concurrency: the increment is a
-    single UPDATE ... SET count = count + 1, and the first search of a bucket that loses
-    the race to create the row falls back to that UPDATE.
+    treatment and normalised utm_source. One statement whatever the state of the bucket
+    (an upsert on the bucket's partial unique index), so it is atomic under concurrency
+    and costs the search path a single query.
     """
-    bucket = {
-        "day": timezone.localdate(),
-        "treatment": treatment,
-        "utm_source": utm_source_normalize(utm_source),
-    }
-    tallies = SearchTally.objects.filter(**bucket)
-    if tallies.update(count=F("count") + 1):
-        return
-    try:
-        with transaction.atomic():
-            SearchTally.objects.create(**bucket, count=1)
-    except IntegrityError:
-        tallies.update(count=F("count") + 1)
+    table = connection.ops.quote_name(SearchTally._meta.db_table)
+    count = connection.ops.quote_name("count")
+    if treatment is None:
+        bucket = '("day", "utm_source") WHERE "treatment_id" IS NULL'
+    else:
+        bucket = '("day", "treatment_id", "utm_source") WHERE "treatment_id" IS NOT NULL'
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {table} ("day", "treatment_id", "utm_source", {count}) '
+            f"VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT {bucket} DO UPDATE SET {count} = {table}.{count} + 1",
+            [
+                connection.ops.adapt_datefield_value(timezone.localdate()),
+                treatment.pk if treatment is not None else None,
+                utm_source_normalize(utm_source),
+            ],
+        )
 
 
 def export_record_start(
