@@ -45,6 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "treatments": Treatment.objects.all(),
         "summary": directory_summary(),
         "fbss": Condition.objects.filter(slug=FBSS_SLUG).first(),
+        "other_conditions": Condition.objects.exclude(slug=FBSS_SLUG),
     }
     return render_page(request, "matcher/home.html", context, widget=widget_context(request))
 

@@ -449,7 +449,7 @@ Often more than one factor is involved, and sometimes no single cause can be fou
 
 - **The original problem was not fully addressed.** A nerve may still be under pressure, or fragments of disc or bone may remain. Back pain is hard to pin down, and scans do not always match symptoms, so the source of pain may have been different from the one treated.
 - **A new problem has developed.** Another disc can herniate, at the same level or a different one. The levels next to a fusion carry extra load and may wear faster (adjacent segment disease). Spinal stenosis, a narrowing around the nerves, can develop over time.
-- **Scar tissue (epidural fibrosis).** Some scarring after surgery is normal. When it surrounds or tethers a nerve root, it can cause ongoing pain; it is thought to account for a significant share of pain after spine surgery.
+- **Scar tissue ([epidural fibrosis](/conditions/epidural-fibrosis/)).** Some scarring after surgery is normal. When it surrounds or tethers a nerve root, it can cause ongoing pain; it is thought to account for a significant share of pain after spine surgery.
 - **The fusion did not heal, or the hardware failed.** Bones sometimes fail to grow together (pseudarthrosis), and screws or rods can loosen, break or irritate nearby tissue.
 - **Nerve damage.** A nerve injured before or during surgery may heal poorly or not at all, and abnormal regrowth can itself be painful.
 - **Weak supporting muscles.** Months of pain often leave the back and abdominal muscles out of condition. Surgery can change how weight passes through the spine, and weak muscles make that harder to cope with. Incomplete rehabilitation adds to the problem.
@@ -523,6 +523,70 @@ A little preparation helps you and the specialist make the most of the visit:
   - What can I do myself, starting now?
 
 Bring a family member or friend if you can; a second pair of ears helps.
+""",
+    },
+    {
+        "slug": "epidural-fibrosis",
+        "name": "Scar tissue after back surgery (epidural fibrosis)",
+        "summary": "Scar tissue that forms around the spinal nerves after surgery and sometimes presses on or tethers them. A common cause of leg pain that returns after back surgery.",
+        "meta_description": "Epidural fibrosis: how scar tissue after spine surgery can cause leg and back pain, how it is told apart from a new disc herniation, and the treatments that help.",
+        "sort_order": 20,
+        "treatments": [
+            "physical-therapy", "epidural-steroid-injection", "nerve-block",
+            "spinal-cord-stimulation",
+        ],
+        "body": """\
+Every operation leaves scar tissue: it is how the body heals. After spine surgery, scar tissue forms in the epidural space, the layer around the spinal cord's protective covering and the nerve roots. This is called **epidural fibrosis**. In most people it causes no trouble. In some, the scar surrounds a nerve root, presses on it or tethers it so that it can no longer glide freely as you move, and the nerve becomes painful.
+
+Scar tissue is one of the most common causes of [failed back surgery syndrome](/conditions/failed-back-surgery-syndrome/): it is estimated to be behind roughly a fifth to a third of cases of pain after spine surgery.
+
+## Causes
+
+Scar tissue is a normal part of healing after any operation on the spine, such as a [discectomy](/treatments/discectomy/) or a [laminectomy](/treatments/laminectomy/). How much forms varies greatly from person to person and cannot be fully controlled. It tends to be more extensive:
+
+- after repeated operations at the same level;
+- after larger operations that expose more of the nerves;
+- when there was bleeding or an infection around the nerves after surgery.
+
+Techniques that disturb less tissue, such as [minimally invasive spine surgery](/treatments/minimally-invasive-spine-surgery/), aim to limit scarring, but no method prevents it completely.
+
+## Signs and symptoms
+
+Symptoms typically appear some weeks to months after surgery, often after an initial period of relief. They can include:
+
+- pain that radiates into the buttock or leg, often similar to the sciatica you had before surgery;
+- burning, numbness or tingling along the path of the nerve;
+- back pain and stiffness;
+- pain that is worse with activity, bending or straightening the leg, and eases with rest.
+
+## Diagnosis
+
+Pain that returns after back surgery has several possible causes, and they are treated differently, so the first step is finding out which one you have. A specialist will take your history and examine you. The key test is usually an **MRI with contrast** (gadolinium): scar tissue takes up the contrast and lights up on the images, while a fragment of disc usually does not. This helps tell epidural fibrosis apart from a new disc herniation, which may need different treatment. X-rays taken while bending, and sometimes nerve tests or diagnostic injections, help rule out instability, stenosis and other causes.
+
+## Treatment options
+
+Surgery to remove scar tissue is rarely recommended: new scar tends to form after each operation, often more than before. Treatment therefore aims to calm the irritated nerve, keep it moving and reduce pain:
+
+- **[Physical therapy](/treatments/physical-therapy/),** including gentle exercises that help the nerves glide, core strengthening and staying active.
+- **Medicines** such as anti-inflammatories and medicines for nerve pain, chosen with your doctor.
+- **[Epidural steroid injections](/treatments/epidural-steroid-injection/)** and **[nerve blocks](/treatments/nerve-block/)** to reduce inflammation around the nerve and ease pain, often enough to make exercise possible.
+- **Epidural adhesiolysis,** a procedure in which a thin catheter is passed into the epidural space to deliver medicines that loosen scar tissue around the nerve; it is offered by some pain specialists.
+- **[Spinal cord stimulation](/treatments/spinal-cord-stimulation/),** which is often effective for leg pain after spine surgery when other treatments have not helped, and can be tried for about a week before deciding.
+
+Many people do best with a combination of these, and with support for coping with long-term pain.
+
+## When to request an evaluation
+
+Ask for an evaluation if leg or back pain returns or persists after you should have recovered from surgery, if the pain limits your daily life or sleep, or if you need more pain medicine over time. An accurate diagnosis matters, because scar tissue and a new disc herniation call for different treatment.
+
+**Get emergency care (call 911)** for new loss of bladder or bowel control, numbness in the groin area, rapidly worsening leg weakness, or fever with severe back pain.
+
+## Preparing for an appointment
+
+- Bring the operative reports from your surgeries and recent scan reports and images; ask whether an MRI with contrast has been done.
+- Describe when the pain came back, where it spreads, what it feels like and what makes it better or worse.
+- List the treatments you have tried, including medicines and their doses, and how well each worked.
+- Write down your questions, for example: Is scar tissue the cause of my pain, or could it be something else? Which treatments would you suggest, and what results can I expect?
 """,
     },
 ]

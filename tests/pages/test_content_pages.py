@@ -27,7 +27,7 @@ def public_urls(directory):
     return [
         "/",
         "/find/",
-        FBSS,
+        *(condition.get_absolute_url() for condition in Condition.objects.all()),
         *(f"/treatments/{slug}/" for slug in CATALOG),
         directory["near"].get_absolute_url(),
         directory["independent"].get_absolute_url(),
@@ -88,6 +88,16 @@ def test_treatment_page_carries_content_review_date_and_procedure_markup(client,
     # Where it is offered: the two qualifying Manhattan specialists, the institute by name.
     assert "2 board-certified specialists" in html
     assert "Midtown Spine Institute" in html
+
+
+def test_the_conditions_written_so_far_are_published(db):
+    assert set(Condition.objects.values_list("slug", flat=True)) >= {
+        "failed-back-surgery-syndrome",
+        "epidural-fibrosis",
+    }
+    assert not Condition.objects.filter(body="").exists()
+    assert not Treatment.objects.filter(body="").exists()
+    assert not Treatment.objects.filter(last_reviewed=None).exists()
 
 
 def test_condition_page_links_every_treatment_option_and_carries_condition_markup(client, db):

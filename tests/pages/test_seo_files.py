@@ -2,6 +2,8 @@
 
 import re
 
+from specialists.models import Condition
+
 from .test_content_pages import CATALOG
 
 
@@ -21,9 +23,10 @@ def sitemap_locations(client) -> set[str]:
 
 def test_the_sitemap_lists_every_public_page_and_nothing_private(client, directory):
     locations = sitemap_locations(client)
+    assert "/conditions/failed-back-surgery-syndrome/" in locations
     expected = {
         "/",
-        "/conditions/failed-back-surgery-syndrome/",
+        *(condition.get_absolute_url() for condition in Condition.objects.all()),
         *(f"/treatments/{slug}/" for slug in CATALOG),
         directory["near"].get_absolute_url(),
         directory["independent"].get_absolute_url(),
