@@ -4,9 +4,12 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from config.api import PublicPostThrottle
 from leads.models import Lead
+from tests.factories import make_specialist
 
 from .html import read, widget
 
@@ -257,3 +260,19 @@ def test_page_posts_share_the_public_post_rate_limit(client, directory, monkeypa
     refused = client.post("/treatments/discectomy/", {"form": "newsletter", "email": "b@x.com"})
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
+
+
+def results_page_queries(client) -> int:
+    query = {"zip": "10001", "treatment": "spinal-cord-stimulation"}
+    client.get("/find/", query)  # builds the match index for this directory version
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/find/", query).status_code == 200
+    return len(queries)
+
+
+def test_the_results_page_costs_the_same_queries_for_two_results_or_ten(client, directory):
+    two = results_page_queries(client)
+    for n in range(8):
+        make_specialist(last_name=f"Extra{n}", institute=directory["institute"])
+    assert results_page_queries(client) == two
+    assert two <= 8

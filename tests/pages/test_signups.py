@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from leads.models import EbookRequest, Subscriber
 
@@ -85,3 +86,12 @@ def test_sign_up_forms_work_on_profile_pages_too(client, directory):
     page = directory["near"].get_absolute_url()
     response = client.post(page, {"form": "newsletter", "email": "reader@example.com"})
     assert response["Location"] == f"{page}#newsletter"
+
+
+def test_a_form_without_its_csrf_cookie_gets_a_plain_explanation(db):
+    response = Client(enforce_csrf_checks=True).post(
+        "/", {"form": "newsletter", "email": "reader@example.com"}
+    )
+    assert response.status_code == 403
+    assert "Please send the form again" in response.content.decode()
+    assert Subscriber.objects.count() == 0
