@@ -5,8 +5,9 @@ from rest_framework import authentication, permissions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
+from leads.models import Lead
 from marketing.exporting import EXPORT_PERMISSION, export_filename, lead_csv_stream
-from marketing.filters import export_filters_validate
+from marketing.filters import US_STATE_CODES, export_filters_validate
 from marketing.models import ExportRecord
 from marketing.selectors import lead_export_list
 from marketing.services import export_record_start
@@ -53,8 +54,10 @@ class LeadExportApi(APIView):
             OpenApiParameter("created_after", OpenApiTypes.DATE, description="YYYY-MM-DD"),
             OpenApiParameter("created_before", OpenApiTypes.DATE, description="YYYY-MM-DD"),
             OpenApiParameter("treatment", OpenApiTypes.STR, description="treatment slug"),
-            OpenApiParameter("state", OpenApiTypes.STR, description="two-letter code"),
-            OpenApiParameter("status", OpenApiTypes.STR, description="lead status"),
+            OpenApiParameter(
+                "state", OpenApiTypes.STR, description="USPS code", enum=sorted(US_STATE_CODES)
+            ),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Lead.Status.values),
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="the CSV"),

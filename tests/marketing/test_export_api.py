@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leads.models import Lead
@@ -73,6 +74,12 @@ def test_authenticated_without_the_permission_gets_403_and_no_rows():
     assert response.status_code == 403
     assert b"Secretia" not in response.content
     assert not ExportRecord.objects.exists()
+
+
+def test_a_token_without_the_permission_gets_403():
+    token = Token.objects.create(user=User.objects.create_user("intern"))
+    response = APIClient().get(EXPORT_URL, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 403
 
 
 def test_the_permission_granted_directly_is_enough():

@@ -3,6 +3,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from leads.models import Lead
+from marketing.management.commands.export_leads import PROGRESS_MIN_ROWS
 from marketing.models import ExportRecord
 from tests.factories import make_specialist
 from tests.marketing.conftest import EXPORT_URL, body_text, local_datetime, make_lead, parse_csv
@@ -94,3 +96,27 @@ def test_bad_options_name_the_option(args, option):
 def test_unwritable_output_is_a_command_error(tmp_path):
     with pytest.raises(CommandError, match="--output"):
         run_export("--output", str(tmp_path / "missing-dir" / "leads.csv"))
+
+
+def test_a_large_export_shows_a_progress_bar_on_stderr_only(capsys):
+    template = make_lead()
+    Lead.objects.bulk_create(
+        Lead(
+            **{
+                field.attname: getattr(template, field.attname)
+                for field in Lead._meta.concrete_fields
+                if field.attname != "id"
+            }
+        )
+        for _ in range(PROGRESS_MIN_ROWS)
+    )
+    stdout, _ = run_export()
+    assert len(parse_csv(stdout)) == PROGRESS_MIN_ROWS + 2
+    bar = capsys.readouterr().err
+    assert f"{PROGRESS_MIN_ROWS + 1}/{PROGRESS_MIN_ROWS + 1}" in bar
+    assert "lead" in bar
+
+
+def test_a_small_export_shows_no_progress_bar(capsys, mixed_leads):
+    run_export()
+    assert capsys.readouterr().err == ""
