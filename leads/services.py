@@ -22,8 +22,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from matcher.geocoding import zip_place
-from matcher.selectors import specialist_nearest
-from specialists.models import Treatment
+from matcher.selectors import specialist_nearest_ids
+from specialists.models import Specialist, Treatment
 
 from .consent import CONSENT_TEXT, CONSENT_VERSION
 from .models import EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
@@ -79,9 +79,9 @@ def lead_dedupe_key(*, email: str, phone: str, zip: str, treatment: Treatment | 
 def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
     """Store a lead from ``LeadInputSerializer.validated_data``, route it and owe its emails.
 
-    - Routes to up to 3 nearest qualifying specialists within 50 miles (the matcher's
-      ``specialist_nearest``), stored as LeadMatch rows ranked 1..3. No match: the lead is
-      flagged ``needs_network_attention`` and the network inbox is told.
+    - Routes to up to 3 nearest qualifying specialists within 50 miles (the matcher's own
+      search, ``specialist_nearest_ids``), stored as LeadMatch rows ranked 1..3. No match:
+      the lead is flagged ``needs_network_attention`` and the network inbox is told.
     - The same email, phone, ZIP and treatment within 24 hours returns the earlier lead
       with ``created=False`` and owes nothing new.
     - Owes, in the same transaction: one notification per matched specialist, a patient
@@ -95,13 +95,17 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
     key = lead_dedupe_key(
         email=data["email"], phone=data["phone"], zip=place.zip, treatment=treatment
     )
-    found = specialist_nearest(
+    found = specialist_nearest_ids(
         origin=place,
         treatment=treatment,
         radius=ROUTING_RADIUS_MILES,
         unit="mi",
         limit=ROUTING_LIMIT,
     )
+    # Only what the answer shows (name, URL): the emails load the rest when they are sent.
+    specialists = Specialist.objects.only(
+        "id", "slug", "first_name", "last_name", "credentials"
+    ).in_bulk([specialist_id for specialist_id, _ in found])
     now = timezone.now()
     with transaction.atomic():
         _lock_dedupe_key(key)
@@ -129,13 +133,17 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
             utm_term=data.get("utm_term", ""),
             utm_content=data.get("utm_content", ""),
             referrer=data.get("referrer", ""),
-            needs_network_attention=not found,
+            needs_network_attention=not specialists,
             dedupe_key=key,
             created_at=now,
         )
         matches = LeadMatch.objects.bulk_create(
-            LeadMatch(lead=lead, specialist=result.specialist, rank=rank, distance=result.distance)
-            for rank, result in enumerate(found, start=1)
+            LeadMatch(
+                lead=lead, specialist=specialists[specialist_id], rank=rank, distance=distance
+            )
+            for rank, (specialist_id, distance) in enumerate(
+                (pair for pair in found if pair[0] in specialists), start=1
+            )
         )
         _outbox_add(_lead_messages(lead=lead, matches=matches, now=now))
     return LeadSubmission(lead=lead, created=True, matches=matches)
@@ -153,17 +161,29 @@ def _lock_dedupe_key(key: str) -> None:
 
 
 def _lead_messages(*, lead: Lead, matches: list[LeadMatch], now) -> list[OutboundMessage]:
+    """The emails a new lead owes, in the order they are handed to the broker: the patient
+    hears first, then each matched office (or the network team when nobody matched)."""
     subject = f"lead:{lead.id}"
     messages = [
         OutboundMessage(
+            kind=Kind.PATIENT_CONFIRMATION,
+            idempotency_key=f"{subject}:{Kind.PATIENT_CONFIRMATION}",
+            lead=lead,
+            due_at=now,
+        )
+    ]
+    messages.extend(
+        OutboundMessage(
             kind=Kind.PROVIDER_NOTIFICATION,
-            idempotency_key=f"{subject}:{Kind.PROVIDER_NOTIFICATION}:specialist:{match.specialist_id}",
+            idempotency_key=(
+                f"{subject}:{Kind.PROVIDER_NOTIFICATION}:specialist:{match.specialist_id}"
+            ),
             lead=lead,
             specialist_id=match.specialist_id,
             due_at=now,
         )
         for match in matches
-    ]
+    )
     if not matches:
         messages.append(
             OutboundMessage(
@@ -173,14 +193,6 @@ def _lead_messages(*, lead: Lead, matches: list[LeadMatch], now) -> list[Outboun
                 due_at=now,
             )
         )
-    messages.append(
-        OutboundMessage(
-            kind=Kind.PATIENT_CONFIRMATION,
-            idempotency_key=f"{subject}:{Kind.PATIENT_CONFIRMATION}",
-            lead=lead,
-            due_at=now,
-        )
-    )
     messages.extend(
         OutboundMessage(
             kind=kind, idempotency_key=f"{subject}:{kind}", lead=lead, due_at=now + delay
@@ -309,26 +321,33 @@ def ebook_downloaded(*, ebook_request: EbookRequest) -> None:
 
 def _outbox_add(messages: list[OutboundMessage]) -> None:
     """Insert owed messages (inside the caller's transaction) and hand the ones due now to
-    Celery once that transaction commits. A rollback therefore owes and sends nothing."""
+    Celery once that transaction commits. A rollback therefore owes and sends nothing.
+
+    Rows due now are written as already handed over, which saves an UPDATE per lead;
+    ``outbox_publish`` clears the mark on any it fails to hand over, and should the process
+    die between commit and publish, the sweep takes them once the mark is old.
+    """
+    now = timezone.now()
     for message in messages:
         message.max_attempts = settings.OUTBOX_MAX_ATTEMPTS
+        if message.due_at <= now:
+            message.enqueued_at = now
     created = OutboundMessage.objects.bulk_create(messages)
-    now = timezone.now()
-    due_ids = [message.pk for message in created if message.due_at <= now]
+    due_ids = [message.pk for message in created if message.enqueued_at is not None]
     if due_ids:
         transaction.on_commit(partial(outbox_publish, message_ids=due_ids))
 
 
-def outbox_publish(*, message_ids: Iterable[int]) -> int:
-    """Hand messages to the broker; returns how many were handed over.
+def outbox_publish(*, message_ids: list[int]) -> int:
+    """Hand messages already marked ``enqueued_at`` to the broker; returns how many went.
 
     Stops at the first publish failure (the broker is down: every further attempt would
-    wait for the same timeout) and logs it without any personal data. Rows not handed over
-    keep ``enqueued_at`` empty and the sweep retries them.
+    wait for the same timeout), logs it without any personal data, and clears the mark on
+    the rest so the next sweep retries them.
     """
     from .tasks import message_send
 
-    published = []
+    published = 0
     for message_id in message_ids:
         try:
             message_send.apply_async(args=[message_id])
@@ -339,12 +358,12 @@ def outbox_publish(*, message_ids: Iterable[int]) -> int:
                 type(error).__name__,
             )
             break
-        published.append(message_id)
-    if published:
-        OutboundMessage.objects.filter(pk__in=published, status=Status.PENDING).update(
-            enqueued_at=timezone.now()
-        )
-    return len(published)
+        published += 1
+    if published < len(message_ids):
+        OutboundMessage.objects.filter(
+            pk__in=message_ids[published:], status=Status.PENDING
+        ).update(enqueued_at=None)
+    return published
 
 
 def outbox_dispatch_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
@@ -368,10 +387,7 @@ def outbox_dispatch_due(*, now: datetime.datetime | None = None, limit: int = 50
         return 0
     # Stale rows are marked too, so the next sweep does not hand them over again at once.
     OutboundMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
-    published = outbox_publish(message_ids=ids)
-    if published < len(ids):
-        OutboundMessage.objects.filter(pk__in=ids[published:]).update(enqueued_at=None)
-    return published
+    return outbox_publish(message_ids=ids)
 
 
 def outbox_retry(*, message_ids: Iterable[int]) -> int:
@@ -387,7 +403,7 @@ def outbox_retry(*, message_ids: Iterable[int]) -> int:
             attempts=0,
             due_at=timezone.now(),
             claimed_until=None,
-            enqueued_at=None,
+            enqueued_at=timezone.now(),
             last_error="",
             updated_at=timezone.now(),
         )
