@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from leads.apis import LeadInputSerializer, client_ip
 from leads.consent import CONSENT_TEXT
 from leads.services import honeypot_filled, lead_submit
+from marketing.services import search_record
 from specialists.models import Condition, Treatment
 from specialists.page_forms import (
     RADIUS_CHOICES,
@@ -63,7 +64,7 @@ def _widen_radius(distance: float) -> int | None:
     return None
 
 
-def _search(request: HttpRequest, params: dict) -> tuple[dict, dict]:
+def _search(params) -> tuple[dict, dict]:
     """Run the search for ``params``; returns (search context, field errors)."""
     query = MatchQuerySerializer(
         data={name: params[name] for name in SEARCH_FIELDS if name in params}
@@ -137,7 +138,11 @@ def find(request: HttpRequest) -> HttpResponse:
         return _render_find(
             request, params=params, search={}, errors={}, lead_form=None, status=200
         )
-    search, errors = _search(request, params)
+    search, errors = _search(params)
+    if search and request.method == "GET":
+        search_record(
+            treatment=search["treatment"], utm_source=tracking_values(request).get("utm_source")
+        )
     lead_form = _lead_form(request, search=search) if search else None
     return _render_find(
         request,
@@ -165,7 +170,7 @@ def _lead_post(request: HttpRequest) -> HttpResponse:
     if lead.is_valid():
         submission = lead_submit(data=lead.validated_data, client_ip=client_ip(request))
         return redirect(submission.lead.get_absolute_url())
-    search, search_errors = _search(request, request.POST)
+    search, search_errors = _search(request.POST)
     values = {name: clean_text(data.get(name, ""), max_length=2000) for name in data}
     lead_form = (
         _lead_form(request, search=search, values=values, errors=lead.errors) if search else None
