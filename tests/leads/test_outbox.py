@@ -242,3 +242,18 @@ def test_a_broker_that_refuses_the_publish_leaves_the_rows_for_the_sweep(
     monkeypatch.undo()
     assert services.outbox_dispatch_due() >= 1
     assert ["pat@example.com"] in [m.to for m in mail.outbox]
+
+
+def test_the_dispatch_command_sends_what_is_due(post_lead, lead_payload):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    post_lead(lead_payload)
+    OutboundMessage.objects.filter(kind=Kind.PATIENT_FOLLOWUP_2D).update(due_at=timezone.now())
+    out = StringIO()
+
+    call_command("outbox_dispatch", stdout=out)
+
+    assert out.getvalue().strip() == "1 message(s) handed over"
+    assert mail.outbox[-1].subject == "Has a specialist reached you yet?"
