@@ -87,23 +87,24 @@ class SignupForm:
     confirmed: str = ""
 
 
-def _newsletter(data) -> tuple[dict, dict]:
+def _newsletter(data) -> dict:
+    """Subscribe through the API's serializer and service; returns the field errors, if any."""
     serializer = NewsletterInputSerializer(data=data)
     if not serializer.is_valid():
-        return {}, serializer.errors
+        return serializer.errors
     newsletter_subscribe(email=serializer.validated_data["email"])
-    return serializer.validated_data, {}
+    return {}
 
 
-def _ebook(data) -> tuple[dict, dict]:
+def _ebook(data) -> dict:
     serializer = EbookInputSerializer(data=data)
     if not serializer.is_valid():
-        return {}, serializer.errors
+        return serializer.errors
     ebook_request(
         email=serializer.validated_data["email"],
         first_name=serializer.validated_data["first_name"],
     )
-    return serializer.validated_data, {}
+    return {}
 
 
 SIGNUPS = {
@@ -159,7 +160,7 @@ def render_page(
             }
         else:
             handler, field_names, confirmation = SIGNUPS[kind]
-            _, errors = handler(request.POST)
+            errors = handler(request.POST)
             if not errors:
                 messages.success(request, confirmation, extra_tags=kind)
                 return redirect(f"{request.path}#{kind}")
