@@ -82,8 +82,10 @@ class LeadAdmin(admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        # Only the status is edited by hand; the rest is what the patient sent.
-        return [f.name for f in Lead._meta.fields if f.name != "status"]
+        # The status and the network team's flag are edited by hand; the rest is what the
+        # patient sent.
+        editable = {"status", "needs_network_attention"}
+        return [f.name for f in Lead._meta.fields if f.name not in editable]
 
     def has_add_permission(self, request):
         return False

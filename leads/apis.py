@@ -8,7 +8,13 @@ number, ``"true"`` is not ``true``); a form's consent checkbox sends "on".
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.fields import empty
 from rest_framework.response import Response
@@ -60,6 +66,7 @@ class TrackingField(StrictCharField):
         return super().to_internal_value(data)[: self.cut_at]
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class ConsentField(serializers.Field):
     """Must be true: JSON ``true``, or a checked form checkbox ("on")."""
 
