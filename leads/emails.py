@@ -8,6 +8,7 @@ RFC 2369 / RFC 8058 ``List-Unsubscribe`` headers.
 import hashlib
 from urllib.parse import urlsplit
 
+import phonenumbers
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -34,6 +35,15 @@ class MessageNotDeliverable(Exception):
     """The message can never be sent as it stands (no recipient address configured)."""
 
 
+def phone_display(e164: str) -> str:
+    """+12125550100 as (212) 555-0100, the way US readers dial it."""
+    try:
+        number = phonenumbers.parse(e164, "US")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
@@ -56,6 +66,7 @@ def message_email(message: OutboundMessage) -> EmailMultiAlternatives:
         site_url=settings.SITE_URL,
         postal_address=settings.SENDER_POSTAL_ADDRESS,
         patient_phone=settings.PATIENT_PHONE_NUMBER,
+        patient_phone_display=phone_display(settings.PATIENT_PHONE_NUMBER),
     )
     headers = {"Message-ID": message_id_header(message)}
     unsubscribe_url = context.get("unsubscribe_url")
@@ -80,7 +91,11 @@ def message_email(message: OutboundMessage) -> EmailMultiAlternatives:
 def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
     if message.lead_id is not None:
         lead = message.lead
-        context = {"lead": lead, "thanks_url": absolute_url(lead.get_absolute_url())}
+        context = {
+            "lead": lead,
+            "lead_phone_display": phone_display(lead.phone),
+            "thanks_url": absolute_url(lead.get_absolute_url()),
+        }
         if message.kind == Kind.PROVIDER_NOTIFICATION:
             specialist = message.specialist
             if specialist is None:

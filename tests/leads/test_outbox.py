@@ -56,7 +56,7 @@ def test_provider_notification_carries_the_patients_details(post_lead, lead_payl
     notification = next(m for m in mail.outbox if m.to == ["doc@clinic.example"])
     for part in (notification.body, notification.alternatives[0][0]):
         assert "Pat Example" in part
-        assert "+12125550142" in part
+        assert "(212) 555-0142" in part
         assert "pat@example.com" in part
         assert "since my fusion" in part
     assert "10001" in notification.subject
