@@ -94,24 +94,24 @@ def main() -> int:
         env["DJANGO_SETTINGS_MODULE"] = "config.settings"
         env.setdefault("LOG_LEVEL", "WARNING")
         try:
-            completed = subprocess.run(
+            # Stream the child's lines as they come: a full run takes a while.
+            with subprocess.Popen(
                 [sys.executable, __file__, "--child", database, *sys.argv[1:]],
                 env=env,
                 stdout=subprocess.PIPE,
                 text=True,
-                check=False,
-            )
+            ) as process:
+                for line in process.stdout:
+                    if line.startswith("RESULT "):
+                        summaries[database] = json.loads(line.removeprefix("RESULT "))
+                    else:
+                        print(line, end="", flush=True)
         finally:
             if tmp:
                 shutil.rmtree(tmp, ignore_errors=True)
             if database == "postgres":
                 _postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE}")
-        for line in completed.stdout.splitlines():
-            if line.startswith("RESULT "):
-                summaries[database] = json.loads(line.removeprefix("RESULT "))
-            else:
-                print(line)
-        failed |= completed.returncode != 0
+        failed |= process.returncode != 0
     print_summary(summaries)
     return 1 if failed else 0
 
@@ -186,6 +186,7 @@ def child(args) -> int:
         started = time.perf_counter()
         generate(rng, places, start=generated, stop=size)
         generated = size
+        settle()
         print(
             f"[{args.child}] {size:,} specialists generated in "
             f"{time.perf_counter() - started:.1f} s",
@@ -318,6 +319,19 @@ def generate(rng, places, *, start: int, stop: int, chunk: int = 20_000) -> None
             BoardCertification.objects.bulk_create(certifications, batch_size=5000)
             through.objects.bulk_create(links, batch_size=5000)
     directory_changed()
+
+
+def settle() -> None:
+    """What a production database looks like between imports: statistics gathered, and on
+    SQLite the write-ahead log folded back into the file."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("ANALYZE")
+        else:
+            cursor.execute("VACUUM ANALYZE")
 
 
 def naive_nearest(*, origin, treatment, radius, unit, limit):
@@ -499,14 +513,15 @@ def measure_http(queries, seconds: float) -> dict:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base + "/api/v1/ping/")
-        # Each worker builds its index on its first search; warm both before timing.
+        # Each worker builds its index on its first search.
         for path in paths[:40]:
             with urllib.request.urlopen(base + path, timeout=300) as response:
                 assert response.status == 200
+        # Then renders each result card once: four passes over the queries, so both
+        # workers have most of them, is the cold figure; the timed runs are the steady state.
+        first_rps, _ = _threaded_client(base, paths, None, passes=4)
         run = _wrk if shutil.which("wrk") else _threaded_client
         ping_rps, client = run(base, ["/api/v1/ping/"], seconds)
-        # The first pass renders each worker's result cards; the second is the steady state.
-        first_rps, _ = run(base, paths, seconds)
         match_rps, _ = run(base, paths, seconds)
     finally:
         server.terminate()
@@ -520,7 +535,7 @@ def measure_http(queries, seconds: float) -> dict:
     }
     print(
         f"  HTTP under gunicorn (2 workers, {client}): match {match_rps:.0f} req/s "
-        f"(first {seconds:g} s, while cards are rendered: {first_rps:.0f}), "
+        f"(first passes, while cards are rendered: {first_rps:.0f}), "
         f"ping {ping_rps:.0f} req/s = {figures['ratio']:.0%} (target >= 30%)",
         flush=True,
     )
@@ -563,19 +578,34 @@ def _wrk(base: str, paths: list[str], seconds: float) -> tuple[float, str]:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), "wrk, 4 connections"
 
 
-def _threaded_client(base: str, paths: list[str], seconds: float) -> tuple[float, str]:
+def _threaded_client(
+    base: str, paths: list[str], seconds: float | None, *, passes: int = 0
+) -> tuple[float, str]:
+    """Four threads, one connection per request: for ``seconds``, or ``passes`` times over
+    ``paths``."""
     import http.client
 
     host, port = base.removeprefix("http://").split(":")
-    deadline = time.monotonic() + seconds
-    counts = []
-    failures = []
+    deadline = None if seconds is None else time.monotonic() + seconds
+    todo = iter(range(len(paths) * passes)) if seconds is None else None
+    lock = threading.Lock()
+    counts, failures = [], []
 
     def worker(offset):
         done = 0
-        while time.monotonic() < deadline:
-            connection = http.client.HTTPConnection(host, int(port), timeout=30)
-            connection.request("GET", paths[(offset + done) % len(paths)])
+        while True:
+            if deadline is not None:
+                if time.monotonic() >= deadline:
+                    break
+                path = paths[(offset + done) % len(paths)]
+            else:
+                with lock:
+                    n = next(todo, None)
+                if n is None:
+                    break
+                path = paths[n % len(paths)]
+            connection = http.client.HTTPConnection(host, int(port), timeout=300)
+            connection.request("GET", path)
             response = connection.getresponse()
             response.read()
             connection.close()

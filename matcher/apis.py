@@ -12,16 +12,17 @@ import re
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketing.services import search_record
 from specialists.models import Specialist, Treatment
 
 from .distance import DEFAULT_UNIT, UNITS
 from .geocoding import ZipCodeError, zip_place
 from .selectors import (
-    SpecialistMatch,
     institute_nearest,
     institute_nearest_beyond,
     specialist_nearest_rendered,
@@ -35,7 +36,16 @@ _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 _MAX_NUMBER_LENGTH = 20
 
 
-class PlainDecimalField(serializers.FloatField):
+class BlankIsAbsent:
+    """An optional field sent empty (a form's untouched input) takes its default, whether
+    the data is a QueryDict or a plain dict."""
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        return empty if value == "" and not self.required else value
+
+
+class PlainDecimalField(BlankIsAbsent, serializers.FloatField):
     """A finite number written with ASCII digits and an optional decimal point."""
 
     def to_internal_value(self, data):
@@ -57,7 +67,7 @@ class PlainDecimalField(serializers.FloatField):
         return int(value) if value.is_integer() else value
 
 
-class PlainIntegerField(serializers.IntegerField):
+class PlainIntegerField(BlankIsAbsent, serializers.IntegerField):
     """A whole number written with ASCII digits."""
 
     def to_internal_value(self, data):
@@ -69,6 +79,10 @@ class PlainIntegerField(serializers.IntegerField):
         if len(text) > _MAX_NUMBER_LENGTH or not _INTEGER.fullmatch(text):
             self.fail("invalid")
         return int(text)
+
+
+class UnitField(BlankIsAbsent, serializers.ChoiceField):
+    pass
 
 
 class MatchQuerySerializer(serializers.Serializer):
@@ -94,7 +108,7 @@ class MatchQuerySerializer(serializers.Serializer):
         required=False, default=50, min_value=1, max_value=500, help_text="In `unit`."
     )
     limit = PlainIntegerField(required=False, default=10, min_value=1, max_value=50)
-    unit = serializers.ChoiceField(
+    unit = UnitField(
         choices=UNITS,
         required=False,
         default=DEFAULT_UNIT,
@@ -228,12 +242,50 @@ class SpecialistResultSerializer(serializers.Serializer):
 
 
 def render_specialist_cards(specialists: list[Specialist]) -> dict[int, dict]:
-    """Result cards without their distance, for ``specialist_nearest_rendered`` to cache."""
-    cards = SpecialistResultSerializer(
-        [SpecialistMatch(specialist=specialist, distance=None) for specialist in specialists],
-        many=True,
-    ).data
-    return {card["id"]: dict(card) for card in cards}
+    """Result cards without their distance, for ``specialist_nearest_rendered`` to cache.
+
+    The shape is ``SpecialistResultSerializer``'s (a test holds them equal), written out by
+    hand because a card is rendered on the path of a search that has not seen it yet, and
+    DRF's field machinery costs several times the rest of that request.
+    """
+    cards = {}
+    for specialist in specialists:
+        institute = specialist.institute
+        cards[specialist.pk] = {
+            "id": specialist.pk,
+            "slug": specialist.slug,
+            "npi": specialist.npi,
+            "name": specialist.display_name,
+            "first_name": specialist.first_name,
+            "last_name": specialist.last_name,
+            "credentials": specialist.credentials,
+            "specialty": specialist.specialty,
+            "accepting_new_patients": specialist.accepting_new_patients,
+            "phone": specialist.phone,
+            "address": {
+                "line1": specialist.address_line1,
+                "line2": specialist.address_line2,
+                "city": specialist.city,
+                "state": specialist.state,
+                "zip": specialist.zip,
+                "latitude": specialist.latitude,
+                "longitude": specialist.longitude,
+            },
+            "board_certifications": [
+                {
+                    "board": certification.board.code,
+                    "board_name": certification.board.name,
+                    "expires_on": certification.expires_on and certification.expires_on.isoformat(),
+                }
+                for certification in specialist.current_certifications()
+            ],
+            "treatments": [treatment.slug for treatment in specialist.treatments.all()],
+            "institute": institute
+            and {"id": institute.pk, "slug": institute.slug, "name": institute.name},
+            "distance": None,
+            "url": specialist.get_absolute_url(),
+        }
+    return cards
 
 
 class SpecialistMatchApi(APIView):
@@ -262,6 +314,9 @@ class SpecialistMatchApi(APIView):
         query_serializer = MatchQuerySerializer(data=request.query_params)
         query_serializer.is_valid(raise_exception=True)
         query = query_serializer.validated_data
+        search_record(
+            treatment=query["treatment"], utm_source=request.query_params.get("utm_source")
+        )
         found = specialist_nearest_rendered(**query, render=render_specialist_cards)
         # A card holds "distance": None in its contract position; the copy fills it in.
         results = [{**card, "distance": distance} for card, distance in found]

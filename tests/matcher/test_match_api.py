@@ -383,19 +383,20 @@ def test_match_query_count_does_not_grow_with_the_number_of_results(
 ):
     make_twelve_specialists_with_everything()
 
+    # Every call also adds one to the marketing funnel's search tally (one upsert).
     # Cards not rendered yet: the directory version, then specialists with their
     # institutes, certifications with boards, and treatments.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert match(client, zip="10001", limit=1).json()["count"] == 1
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert match(client, zip="10001", limit=10).json()["count"] == 10
     # Rendered cards are kept with the snapshot: only the version is read.
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert match(client, zip="10001", limit=10).json()["count"] == 10
     # A treatment is named from the snapshot too, at the cost of one more version read.
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert match(client, zip="10001", limit=10, treatment="nerve-block").json()["count"] == 10
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         body = match(client, zip="10001", limit=50, radius=500).json()
         assert body["count"] == 12
 
@@ -443,3 +444,42 @@ def test_schema_describes_the_match_endpoints(client):
     }
     result = schema["components"]["schemas"]["SpecialistMatch"]["properties"]
     assert {"board_certifications", "treatments", "institute", "distance", "url"} <= set(result)
+
+
+def test_query_serializer_reads_plain_dicts_like_query_strings():
+    from matcher.apis import MatchQuerySerializer
+
+    query = MatchQuerySerializer(
+        data={"zip": "10001", "treatment": "", "radius": "", "limit": "", "unit": ""}
+    )
+    assert query.is_valid(), query.errors
+    assert query.validated_data["origin"].zip == "10001"
+    assert (query.validated_data["treatment"], query.validated_data["radius"]) == (None, 50.0)
+    assert (query.validated_data["limit"], query.validated_data["unit"]) == (10, "mi")
+
+    bad = MatchQuerySerializer(data={"zip": ["10001"], "radius": ["5"], "limit": 2.0})
+    assert not bad.is_valid()
+    assert set(bad.errors) == {"zip", "radius", "limit"}
+
+
+def test_cached_cards_have_exactly_the_documented_shape():
+    from matcher.apis import SpecialistResultSerializer, render_specialist_cards
+    from matcher.selectors import SpecialistMatch
+    from specialists.models import Specialist
+
+    today = timezone.localdate()
+    made = [
+        make_specialist(institute=make_institute(), boards=("ABOS", "ABA"), expires_on=today),
+        make_specialist(institute=None, treatments=(), credentials="", address_line2="Fl 2"),
+    ]
+    BoardCertification.objects.filter(specialist=made[0], board__code="ABA").update(
+        expires_on=today - datetime.timedelta(days=1)
+    )
+    specialists = list(Specialist.objects.with_profile().filter(pk__in=[s.pk for s in made]))
+
+    cards = render_specialist_cards(specialists)
+
+    for specialist in specialists:
+        documented = SpecialistResultSerializer(SpecialistMatch(specialist, None)).data
+        assert cards[specialist.pk] == documented
+        assert list(cards[specialist.pk]) == list(documented)
