@@ -235,26 +235,22 @@ def newsletter_subscribe(*, email: str) -> None:
         subscriber.status = Subscriber.Status.PENDING
         subscriber.requested_at = now
         subscriber.save(update_fields=["status", "requested_at", "updated_at"])
-        key = (
-            f"subscriber:{subscriber.pk}:{Kind.NEWSLETTER_CONFIRMATION}:"
-            f"{timezone.localdate(now).isoformat()}"
-        )
-        # The subscriber row is locked, so this check cannot race another request.
-        if not OutboundMessage.objects.filter(idempotency_key=key).exists():
-            _outbox_add(
-                [
-                    OutboundMessage(
-                        kind=Kind.NEWSLETTER_CONFIRMATION,
-                        idempotency_key=key,
-                        subscriber=subscriber,
-                        due_at=now,
-                    )
-                ]
+        _outbox_add_once(
+            OutboundMessage(
+                kind=Kind.NEWSLETTER_CONFIRMATION,
+                idempotency_key=(
+                    f"subscriber:{subscriber.pk}:{Kind.NEWSLETTER_CONFIRMATION}:"
+                    f"{timezone.localdate(now).isoformat()}"
+                ),
+                subscriber=subscriber,
+                due_at=now,
             )
+        )
 
 
 def newsletter_confirm(*, subscriber: Subscriber) -> Subscriber:
-    """Confirm a pending address and owe it one welcome email; repeat clicks change nothing."""
+    """Confirm the address; the welcome email is owed once per address ever, so repeat
+    clicks, or a resubscription after unsubscribing, do not send it again."""
     with transaction.atomic():
         subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
         if subscriber.status == Subscriber.Status.CONFIRMED:
@@ -262,14 +258,12 @@ def newsletter_confirm(*, subscriber: Subscriber) -> Subscriber:
         subscriber.status = Subscriber.Status.CONFIRMED
         subscriber.confirmed_at = timezone.now()
         subscriber.save(update_fields=["status", "confirmed_at", "updated_at"])
-        _outbox_add(
-            [
-                OutboundMessage(
-                    kind=Kind.NEWSLETTER_WELCOME,
-                    idempotency_key=f"subscriber:{subscriber.pk}:{Kind.NEWSLETTER_WELCOME}",
-                    subscriber=subscriber,
-                )
-            ]
+        _outbox_add_once(
+            OutboundMessage(
+                kind=Kind.NEWSLETTER_WELCOME,
+                idempotency_key=f"subscriber:{subscriber.pk}:{Kind.NEWSLETTER_WELCOME}",
+                subscriber=subscriber,
+            )
         )
     return subscriber
 
@@ -336,6 +330,13 @@ def _outbox_add(messages: list[OutboundMessage]) -> None:
     due_ids = [message.pk for message in created if message.enqueued_at is not None]
     if due_ids:
         transaction.on_commit(partial(outbox_publish, message_ids=due_ids))
+
+
+def _outbox_add_once(message: OutboundMessage) -> None:
+    """Owe ``message`` unless its idempotency key is already owed. Callers hold a lock on
+    the subject's row, so two requests cannot both find the key free."""
+    if not OutboundMessage.objects.filter(idempotency_key=message.idempotency_key).exists():
+        _outbox_add([message])
 
 
 def outbox_publish(*, message_ids: list[int]) -> int:

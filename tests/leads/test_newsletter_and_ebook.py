@@ -91,6 +91,18 @@ def test_confirming_subscribes_and_welcomes_once(post, get, settings):
     assert settings.SENDER_POSTAL_ADDRESS in welcome[0].body
 
 
+def test_resubscribing_after_unsubscribing_asks_again_but_welcomes_once(post, get):
+    post("/api/v1/newsletter/", {"email": "reader@example.com"})
+    confirm = link(mail.outbox[0], "/newsletter/confirm/")
+    get(confirm)
+    get(link(mail.outbox[0], "/newsletter/unsubscribe/"))
+
+    assert get(confirm).status_code == 200
+
+    assert Subscriber.objects.get().status == "confirmed"
+    assert len([m for m in mail.outbox if "Welcome" in m.subject]) == 1
+
+
 def test_one_click_unsubscribe_by_link_and_by_rfc8058_post(post, get):
     post("/api/v1/newsletter/", {"email": "reader@example.com"})
     unsubscribe = link(mail.outbox[0], "/newsletter/unsubscribe/")
