@@ -6,10 +6,11 @@ on the unit sphere in KD-trees. A search asks the tree for the K nearest points 
 radius's chord, so it stops once it holds the K nearest instead of collecting everything
 in the radius, then rechecks the few candidates with the exact great-circle formula.
 
-Freshness: every call reads ``DirectoryVersion.number`` (one primary-key query) and the
-local date. The snapshot is rebuilt when either moved: listing changes bump the version,
-and certifications lapse at midnight without any write. A process therefore never answers
-from data older than the last committed change.
+Freshness: every call reads ``DirectoryVersion.number`` (one primary-key query in plain
+SQL, about 10 µs) and the local date. The snapshot is rebuilt when either moved: listing
+changes bump the version, and certifications lapse at midnight without any write. A process
+therefore never answers from data older than the last committed change. Whatever is cached
+with a snapshot (the treatment catalog, rendered result cards) goes with it.
 
 The version is a counter, so a rolled-back transaction that bumped it can leave the same
 number pointing at different data. Production never builds inside such a transaction
@@ -104,6 +105,7 @@ class DirectoryIndex:
         self.on = on
         self.treatments_by_slug = {treatment.slug: treatment for treatment in treatments}
         self._lock = threading.Lock()
+        self._payload_lock = threading.Lock()
         self._payloads: dict[object, OrderedDict[int, object]] = {}
         self._specialist_sets: dict[int | None, _PointSet] = {}
         self._institute_sets: dict[int | None, tuple[_PointSet, dict[int, np.ndarray]]] = {}
@@ -160,7 +162,7 @@ class DirectoryIndex:
         used are dropped beyond PAYLOAD_CACHE_SIZE per ``kind``. Callers must not mutate them.
         """
         found = {}
-        with self._lock:
+        with self._payload_lock:
             cache = self._payloads.setdefault(kind, OrderedDict())
             for pk in ids:
                 payload = cache.get(pk)
@@ -170,7 +172,7 @@ class DirectoryIndex:
         missing = [pk for pk in ids if pk not in found]
         if missing:
             built = build(missing)
-            with self._lock:
+            with self._payload_lock:
                 for pk, payload in built.items():
                     cache[pk] = payload
                 while len(cache) > PAYLOAD_CACHE_SIZE:

@@ -249,3 +249,42 @@ def test_selectors_match_brute_force_over_the_database():
         assert [(m.institute.id, m.distance, m.specialist_ids) for m in institutes_found] == [
             (pk, round(d, 1), members) for pk, d, members in brute_force_institutes(dataset, *args)
         ]
+
+
+def test_concurrent_searches_share_one_snapshot_safely(centres):
+    """Threads of one worker building the lazy per-treatment trees and caching payloads at
+    the same time all get the brute-force answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = random.Random(99)
+    dataset = random_dataset(rng, centres)
+    while len(dataset[0]) < 100:
+        dataset = random_dataset(rng, centres)
+    index = DirectoryIndex(
+        version=0,
+        on=datetime.date(2030, 1, 1),
+        specialists=dataset[0],
+        links=dataset[1],
+        institutes=dataset[2],
+    )
+    queries = [random_query(rng, centres) for _ in range(400)]
+    rendered = []
+
+    def render(ids):
+        rendered.extend(ids)
+        return {pk: f"card {pk}" for pk in ids}
+
+    def search(query):
+        found = index.specialists_nearest(**query)
+        cards = index.payloads(render, [pk for pk, _ in found], render)
+        assert [cards[pk] for pk, _ in found] == [f"card {pk}" for pk, _ in found]
+        return found, index.institutes_nearest(**query)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(search, queries))
+
+    for query, (specialists, institutes) in zip(queries, answers, strict=True):
+        args = tuple(query.values())
+        assert specialists == brute_force_specialists(dataset, *args)
+        assert institutes == brute_force_institutes(dataset, *args)
+    assert len(rendered) < sum(len(found) for found, _ in answers)
