@@ -509,7 +509,7 @@ def _import_batch(batch, catalog, seen, report, *, dry_run, user, source) -> Non
     stored_columns = ("id", "npi", "slug", "email", *_COMPARED_FIELDS)
     existing = {
         values[1]: dict(zip(stored_columns, values, strict=True))
-        for values in _specialists_by_npi(stored_columns, list(rows))
+        for values in _specialists_where("npi", list(rows), stored_columns)
     }
     existing_ids = [values["id"] for values in existing.values()]
     stored_certifications: dict[int, dict[int, dict]] = {}
@@ -613,11 +613,9 @@ def _write(
             row.values["institute_id"] = catalog.institutes[row.institute_key]
 
     created_slugs = {row.npi: _specialist_slug(row) for row in rows if row.npi not in existing}
-    taken = set(
-        Specialist.objects.filter(slug__in=list(created_slugs.values())).values_list(
-            "slug", flat=True
-        )
-    )
+    taken = {
+        slug for (slug,) in _specialists_where("slug", list(created_slugs.values()), ("slug",))
+    }
     stamp = connection.ops.adapt_datetimefield_value(now)
     user_id = user.pk if user is not None else None
     specialists = []
@@ -640,7 +638,9 @@ def _write(
     )
     ids = {stored["npi"]: stored["id"] for stored in existing.values()}
     ids.update(
-        _specialists_by_npi(("npi", "id"), [row.npi for row in rows if row.npi not in existing])
+        _specialists_where(
+            "npi", [row.npi for row in rows if row.npi not in existing], ("npi", "id")
+        )
     )
 
     adapt_date = connection.ops.adapt_datefield_value
@@ -680,22 +680,22 @@ def _write(
     _insert(through, ("specialist", "treatment"), links)
 
 
-def _specialists_by_npi(fields: tuple[str, ...], npis: list[str]) -> list[tuple]:
-    """``fields`` of the specialists with these NPIs, in one plain query.
+def _specialists_where(field: str, values: list[str], fields: tuple[str, ...]) -> list[tuple]:
+    """``fields`` of the specialists whose ``field`` is one of ``values``, in one plain query.
 
     The ORM prepares an ``__in`` lookup value by value, which costs more than the query
-    itself on a batch of a thousand NPIs. Booleans come back as stored (0/1 on SQLite),
-    which compare equal to True/False.
+    itself on a batch of a thousand. Booleans come back as stored (0/1 on SQLite), which
+    compare equal to True/False.
     """
-    if not npis:
+    if not values:
         return []
     columns = ", ".join(_column(Specialist, name) for name in fields)
-    placeholders = ", ".join(["%s"] * len(npis))
+    placeholders = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {_table(Specialist)} "
-            f"WHERE {_column(Specialist, 'npi')} IN ({placeholders})",
-            npis,
+            f"WHERE {_column(Specialist, field)} IN ({placeholders})",
+            values,
         )
         return cursor.fetchall()
 
