@@ -483,3 +483,14 @@ def test_cached_cards_have_exactly_the_documented_shape():
         documented = SpecialistResultSerializer(SpecialistMatch(specialist, None)).data
         assert cards[specialist.pk] == documented
         assert list(cards[specialist.pk]) == list(documented)
+
+
+def test_a_flood_of_parameters_is_a_400_not_a_500(client):
+    response = client.get("/api/v1/match/?" + "zip=10001&" * 2000)
+    assert response.status_code == 400
+
+
+def test_undecodable_bytes_are_a_400_on_the_field(client):
+    response = client.get("/api/v1/match/?zip=%ED%A0%80%FF&radius=%FF")
+    assert response.status_code == 400
+    assert set(response.json()) == {"zip", "radius"}
