@@ -43,6 +43,9 @@ def test_key_pages_pass_axe_at_phone_and_desktop_widths(live_server, page_at):
         for path in paths:
             response = page.goto(f"{live_server.url}{path}")
             assert response.status in (200, 400), path
+            # The audit means something only with the site's stylesheet applied.
+            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            assert background == "rgb(246, 248, 249)", path
             found = serious_violations(page)
             if found:
                 problems[f"{viewport['width']}px {path}"] = found
