@@ -1,6 +1,7 @@
 """Keep the matcher's in-memory index honest: any listing change bumps the directory version.
 
-Bulk code paths (the CSV import) bypass signals and call ``directory_changed`` themselves.
+Bulk code paths (the CSV import) bypass signals and call ``directory_changed`` themselves;
+inside ``services.directory_changes_batched`` the per-row bumps below collapse into one.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
