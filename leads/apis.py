@@ -32,12 +32,22 @@ from .consent import CONSENT_REQUIRED_MESSAGE
 CHECKBOX_ON = {"on", "true", "1", "yes"}
 
 
+def _require_text(field: serializers.Field, data) -> None:
+    # JSON can carry lone surrogates ("\ud800"), which no database or mail encoder accepts.
+    if not isinstance(data, str):
+        field.fail("invalid")
+    try:
+        data.encode("utf-8")
+    except UnicodeEncodeError:
+        field.fail("invalid")
+
+
 class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of turning them into text."""
+    """A CharField that refuses numbers, booleans and text that is not valid Unicode,
+    instead of turning them into text."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
+        _require_text(self, data)
         return super().to_internal_value(data)
 
 
@@ -49,8 +59,7 @@ class StrictEmailField(serializers.EmailField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
+        _require_text(self, data)
         return super().to_internal_value(data)
 
 
@@ -156,7 +165,7 @@ def json_body(request):
     """``request.data``, with a body that is not JSON reported in the contract's shape."""
     try:
         return request.data
-    except exceptions.ParseError:
+    except (exceptions.ParseError, RecursionError):  # RecursionError: absurdly nested JSON
         raise exceptions.ValidationError(
             {"non_field_errors": ["The request body must be a JSON object."]}
         ) from None

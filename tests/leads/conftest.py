@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -39,10 +41,14 @@ def lead_payload():
 
 @pytest.fixture
 def post_lead(api, django_capture_on_commit_callbacks):
-    """POST a lead and run what the commit triggers (eager Celery sends the email)."""
+    """POST a lead as JSON text and run what the commit triggers (eager Celery sends the
+    email). ``json.dumps`` escapes every non-ASCII character, so even a lone surrogate
+    travels exactly as a client could send it."""
 
     def post(payload, **extra):
         with django_capture_on_commit_callbacks(execute=True):
-            return api.post("/api/v1/leads/", payload, format="json", **extra)
+            return api.post(
+                "/api/v1/leads/", json.dumps(payload), content_type="application/json", **extra
+            )
 
     return post

@@ -149,6 +149,9 @@ REQUIRED = ["zip", "first_name", "last_name", "email", "phone", "consent"]
         ({"phone": 2125550142}, "phone"),
         ({"utm_source": 5}, "utm_source"),
         ({"first_name": "Pat\x00"}, "first_name"),
+        ({"first_name": "Pat\ud800"}, "first_name"),
+        ({"message": "lone \udfff surrogate"}, "message"),
+        ({"email": "pat\ud800@example.com"}, "email"),
     ],
 )
 def test_bad_input_is_400_naming_the_field_and_stores_nothing(
@@ -181,7 +184,16 @@ def test_unknown_zip_message_names_the_problem(post_lead, lead_payload):
 
 
 @pytest.mark.parametrize(
-    "body", ["zip=10001&consent=true", "{not json", '"a string"', "[1, 2]", "null"]
+    "body",
+    [
+        "zip=10001&consent=true",
+        "{not json",
+        '"a string"',
+        "[1, 2]",
+        "null",
+        "[" * 100_000 + "]" * 100_000,
+        b'{"zip": "\xff\xfe"}',
+    ],
 )
 def test_a_body_that_is_not_a_json_object_is_400(api, body):
     response = api.post("/api/v1/leads/", body, content_type="application/json")
