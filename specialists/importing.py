@@ -67,6 +67,8 @@ REQUIRED_COLUMNS = (
     "treatments",
     "boards",
 )
+# Columns whose value may be empty: no treatments, no certificate on file.
+_MAY_BE_EMPTY = frozenset({"treatments", "boards"})
 # Beyond the contract: where patient requests go. Left untouched when the column is absent.
 OPTIONAL_EXTRA_COLUMNS = ("email",)
 BATCH_SIZE = 1000
@@ -295,7 +297,11 @@ def _parse_row(values, line, index, header, catalog, report, *, dry_run) -> _Row
     cells = dict.fromkeys(COLUMNS, "")
     for name, position in index.items():
         cells[name] = values[position].strip()
-    errors = [f"{name}: required" for name in REQUIRED_COLUMNS if not cells[name]]
+    errors = [
+        f"{name}: required"
+        for name in REQUIRED_COLUMNS
+        if not cells[name] and name not in _MAY_BE_EMPTY
+    ]
     errors += [
         f"{name}: longer than {limit} characters"
         for name, limit in _MAX_LENGTH.items()

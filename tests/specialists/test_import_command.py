@@ -283,3 +283,15 @@ def test_institute_names_match_case_insensitively_and_slugs_stay_unique(run_impo
     institute = Institute.objects.get(name="Midtown Spine Institute")
     assert institute.slug == "midtown-spine-institute-2"
     assert institute.specialists.count() == 2
+
+
+def test_empty_treatments_and_boards_clear_them(run_import):
+    run_import([provider_row(1)])
+
+    result = run_import([provider_row(1, treatments="", boards="")])
+
+    assert result.error is None
+    specialist = Specialist.objects.get()
+    assert not specialist.treatments.exists()
+    assert not specialist.certifications.exists()
+    assert not specialist.is_board_certified()
