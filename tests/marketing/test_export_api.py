@@ -335,6 +335,8 @@ def test_filters_combine_and_blank_values_count_as_absent(marketing_client):
         ({"created_before": "2025-02-30"}, "created_before"),
         ({"created_after": "2025-03-02", "created_before": "2025-03-01"}, "created_after"),
         ({"treatment": "acupuncture"}, "treatment"),
+        ({"treatment": "nerve\x00block"}, "treatment"),
+        ({"treatment": "x" * 5000}, "treatment"),
         ({"state": "XX"}, "state"),
         ({"state": "New York"}, "state"),
         ({"status": "won"}, "status"),
