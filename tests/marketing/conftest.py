@@ -12,6 +12,14 @@ from rest_framework.test import APIClient
 from leads.models import Lead, LeadMatch
 from specialists.models import Treatment
 
+# The browser stage's Chromium fixtures, for the marketing journey test, and its session
+# guard that restores the migrated rows after live-server tests flush the database.
+from tests.browser.conftest import (  # noqa: F401
+    _leave_the_test_database_as_migrated,
+    browser,
+    page_at,
+)
+
 _sequence = itertools.count(1)
 
 EXPORT_URL = "/api/v1/leads/export/"
