@@ -126,7 +126,7 @@ def lead_rows(leads: QuerySet[Lead]) -> Iterator[list[str]]:
             # values: first_name ... state, treatment slug, status, utm_source ... city
             yield [
                 str(lead_id),
-                timezone.localtime(created_at).isoformat(),
+                timezone.localtime(created_at).isoformat(timespec="seconds"),
                 *values[:6],
                 values[6] or "",
                 values[7],

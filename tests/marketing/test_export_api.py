@@ -181,8 +181,8 @@ def test_one_row_per_lead_with_every_value(marketing_client):
     }
 
 
-def test_created_at_is_iso_8601_with_the_offset_of_the_site_time_zone(marketing_client):
-    make_lead(created_at=datetime.datetime(2025, 7, 1, 3, 0, tzinfo=datetime.UTC))
+def test_created_at_is_iso_8601_to_the_second_with_the_site_time_zone_offset(marketing_client):
+    make_lead(created_at=datetime.datetime(2025, 7, 1, 3, 0, 0, 654321, tzinfo=datetime.UTC))
     (row,) = export_rows(marketing_client)
     parsed = datetime.datetime.fromisoformat(row["created_at"])
     assert row["created_at"] == "2025-06-30T23:00:00-04:00"
