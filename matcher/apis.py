@@ -18,14 +18,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketing.services import search_record
-from specialists.models import Specialist, Treatment
+from specialists.models import Treatment
 
 from .distance import DEFAULT_UNIT, UNITS
 from .geocoding import ZipCodeError, zip_place
 from .selectors import (
     institute_nearest,
     institute_nearest_beyond,
-    specialist_nearest_rendered,
+    specialist_nearest_cards,
     treatment_for_search,
 )
 
@@ -241,58 +241,11 @@ class SpecialistResultSerializer(serializers.Serializer):
     url = serializers.CharField(source="specialist.get_absolute_url")
 
 
-def render_specialist_cards(specialists: list[Specialist]) -> dict[int, dict]:
-    """Result cards without their distance, for ``specialist_nearest_rendered`` to cache.
-
-    The shape is ``SpecialistResultSerializer``'s (a test holds them equal), written out by
-    hand because a card is rendered on the path of a search that has not seen it yet, and
-    DRF's field machinery costs several times the rest of that request.
-    """
-    cards = {}
-    for specialist in specialists:
-        institute = specialist.institute
-        cards[specialist.pk] = {
-            "id": specialist.pk,
-            "slug": specialist.slug,
-            "npi": specialist.npi,
-            "name": specialist.display_name,
-            "first_name": specialist.first_name,
-            "last_name": specialist.last_name,
-            "credentials": specialist.credentials,
-            "specialty": specialist.specialty,
-            "accepting_new_patients": specialist.accepting_new_patients,
-            "phone": specialist.phone,
-            "address": {
-                "line1": specialist.address_line1,
-                "line2": specialist.address_line2,
-                "city": specialist.city,
-                "state": specialist.state,
-                "zip": specialist.zip,
-                "latitude": specialist.latitude,
-                "longitude": specialist.longitude,
-            },
-            "board_certifications": [
-                {
-                    "board": certification.board.code,
-                    "board_name": certification.board.name,
-                    "expires_on": certification.expires_on and certification.expires_on.isoformat(),
-                }
-                for certification in specialist.current_certifications()
-            ],
-            "treatments": [treatment.slug for treatment in specialist.treatments.all()],
-            "institute": institute
-            and {"id": institute.pk, "slug": institute.slug, "name": institute.name},
-            "distance": None,
-            "url": specialist.get_absolute_url(),
-        }
-    return cards
-
-
 class SpecialistMatchApi(APIView):
     """Nearest qualifying specialists to a ZIP code.
 
-    Result cards are rendered once per directory version and served from the index's
-    cache (``specialist_nearest_rendered``); this output serializer documents their shape.
+    Result cards are built once per directory version and served from the index's cache
+    (``specialist_nearest_cards``); this output serializer documents their shape.
     """
 
     authentication_classes = []
@@ -317,18 +270,17 @@ class SpecialistMatchApi(APIView):
         search_record(
             treatment=query["treatment"], utm_source=request.query_params.get("utm_source")
         )
-        found = specialist_nearest_rendered(**query, render=render_specialist_cards)
+        found = specialist_nearest_cards(**query)
         # A card holds "distance": None in its contract position; the copy fills it in.
         results = [{**card, "distance": distance} for card, distance in found]
         beyond = None
         if not results:
-            nearest = specialist_nearest_rendered(
+            nearest = specialist_nearest_cards(
                 origin=query["origin"],
                 treatment=query["treatment"],
                 radius=None,
                 unit=query["unit"],
                 limit=1,
-                render=render_specialist_cards,
             )
             if nearest:
                 card, distance = nearest[0]

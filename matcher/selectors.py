@@ -14,17 +14,13 @@ Rules callers may rely on:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
-from specialists.models import Institute, Specialist, Treatment
+from specialists.models import BoardCertification, Institute, Specialist, Treatment
 
 from .distance import DEFAULT_UNIT, rounded
 from .geocoding import ZipPlace
 from .index import DirectoryIndex, directory_index
-
-Payload = TypeVar("Payload")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,34 +135,124 @@ def specialist_nearest_beyond(
     return matches[0] if matches else None
 
 
-def specialist_nearest_rendered(
+def specialist_cards(*, ids: list[int]) -> dict[int, dict]:
+    """The API's result card (``SpecialistResultSerializer``'s shape, "distance" left None)
+    for each id, in three queries whatever their number.
+
+    Reads plain values rather than model instances: a card is built on the path of the
+    first search that meets it, where loading profiles through model instances and DRF's
+    fields cost several times the rest of the request. Names and URLs still come from the
+    model's own methods, and only current certifications (the queryset's ``current()``).
+    """
+    rows = Specialist.objects.filter(pk__in=ids).values(
+        "id",
+        "slug",
+        "npi",
+        "first_name",
+        "last_name",
+        "credentials",
+        "specialty",
+        "accepting_new_patients",
+        "phone",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "zip",
+        "latitude",
+        "longitude",
+        "institute_id",
+        "institute__slug",
+        "institute__name",
+    )
+    certifications: dict[int, list[dict]] = {pk: [] for pk in ids}
+    for specialist_id, code, name, expires_on in (
+        BoardCertification.objects.current()
+        .filter(specialist_id__in=ids)
+        .order_by("board__code")
+        .values_list("specialist_id", "board__code", "board__name", "expires_on")
+    ):
+        certifications[specialist_id].append(
+            {
+                "board": code,
+                "board_name": name,
+                "expires_on": expires_on and expires_on.isoformat(),
+            }
+        )
+    treatments: dict[int, list[str]] = {pk: [] for pk in ids}
+    for specialist_id, slug in (
+        Specialist.treatments.through.objects.filter(specialist_id__in=ids)
+        .order_by("treatment__sort_order", "treatment__name")
+        .values_list("specialist_id", "treatment__slug")
+    ):
+        treatments[specialist_id].append(slug)
+
+    cards = {}
+    for row in rows:
+        pk = row["id"]
+        person = Specialist(
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            credentials=row["credentials"],
+            slug=row["slug"],
+        )
+        cards[pk] = {
+            "id": pk,
+            "slug": row["slug"],
+            "npi": row["npi"],
+            "name": person.display_name,
+            "first_name": row["first_name"],
+            "last_name": row["last_name"],
+            "credentials": row["credentials"],
+            "specialty": row["specialty"],
+            "accepting_new_patients": row["accepting_new_patients"],
+            "phone": row["phone"],
+            "address": {
+                "line1": row["address_line1"],
+                "line2": row["address_line2"],
+                "city": row["city"],
+                "state": row["state"],
+                "zip": row["zip"],
+                "latitude": row["latitude"],
+                "longitude": row["longitude"],
+            },
+            "board_certifications": certifications[pk],
+            "treatments": treatments[pk],
+            "institute": row["institute_id"]
+            and {
+                "id": row["institute_id"],
+                "slug": row["institute__slug"],
+                "name": row["institute__name"],
+            },
+            "distance": None,
+            "url": person.get_absolute_url(),
+        }
+    return cards
+
+
+def specialist_nearest_cards(
     *,
     origin: ZipPlace,
     treatment: Treatment | None = None,
     radius: float | None = 50,
     unit: str = DEFAULT_UNIT,
     limit: int = 10,
-    render: Callable[[list[Specialist]], dict[int, Payload]],
-) -> list[tuple[Payload, float]]:
-    """The same search as ``specialist_nearest``, answered with cached renderings.
+) -> list[tuple[dict, float]]:
+    """The same search as ``specialist_nearest``, answered with ``(card, distance)``.
 
-    ``render`` turns specialists loaded with ``with_profile()`` into ``{id: payload}`` (for
-    example the API's result cards). Payloads are kept with the index snapshot, so a
-    specialist is loaded and rendered once per directory version; a fresh search costs
-    one query, a search with unseen specialists four, whatever ``limit`` is.
-    ``render`` names the cache: pass a module-level function, not a fresh lambda.
+    Cards (see ``specialist_cards``) are kept with the index snapshot, so each is built
+    once per directory version: a search costs one query once its cards are known, four
+    otherwise, whatever ``limit`` is. The cards are shared: copy before changing one.
     ``radius=None`` searches without a bound.
     """
     index = directory_index()
     found = _search(
         index, origin=origin, treatment=treatment, radius=radius, unit=unit, limit=limit
     )
-
-    def build(missing: list[int]) -> dict[int, Payload]:
-        return render(list(Specialist.objects.with_profile().filter(pk__in=missing)))
-
-    payloads = index.payloads(render, [pk for pk, _ in found], build)
-    return [(payloads[pk], distance) for pk, distance in found if pk in payloads]
+    cards = index.payloads(
+        "specialist-card", [pk for pk, _ in found], lambda ids: specialist_cards(ids=ids)
+    )
+    return [(cards[pk], distance) for pk, distance in found if pk in cards]
 
 
 def _institute_matches(found) -> list[InstituteMatch]:

@@ -463,8 +463,8 @@ def test_query_serializer_reads_plain_dicts_like_query_strings():
 
 
 def test_cached_cards_have_exactly_the_documented_shape():
-    from matcher.apis import SpecialistResultSerializer, render_specialist_cards
-    from matcher.selectors import SpecialistMatch
+    from matcher.apis import SpecialistResultSerializer
+    from matcher.selectors import SpecialistMatch, specialist_cards
     from specialists.models import Specialist
 
     today = timezone.localdate()
@@ -477,7 +477,7 @@ def test_cached_cards_have_exactly_the_documented_shape():
     )
     specialists = list(Specialist.objects.with_profile().filter(pk__in=[s.pk for s in made]))
 
-    cards = render_specialist_cards(specialists)
+    cards = specialist_cards(ids=[s.pk for s in made])
 
     for specialist in specialists:
         documented = SpecialistResultSerializer(SpecialistMatch(specialist, None)).data
