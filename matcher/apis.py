@@ -1,7 +1,7 @@
 """The public read APIs: nearest specialists, nearest institutes, the treatment list.
 
 ``MatchQuerySerializer`` is the one parser of the search parameters; the /find/ page uses it
-with ``request.GET`` so the page and the API accept and reject exactly the same input.
+with the request's parameters, so the page and the API accept and reject the same input.
 """
 
 from __future__ import annotations
@@ -10,7 +10,12 @@ import math
 import re
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.permissions import AllowAny
@@ -63,8 +68,13 @@ class PlainDecimalField(BlankIsAbsent, serializers.FloatField):
         return value
 
     def to_representation(self, value):
-        value = float(value)
-        return int(value) if value.is_integer() else value
+        return _plain_number(value)
+
+
+def _plain_number(value: float) -> int | float:
+    """50.0 as 50, so a radius reads back the way a client most likely wrote it."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
 
 
 class PlainIntegerField(BlankIsAbsent, serializers.IntegerField):
@@ -82,7 +92,7 @@ class PlainIntegerField(BlankIsAbsent, serializers.IntegerField):
 
 
 class UnitField(BlankIsAbsent, serializers.ChoiceField):
-    pass
+    """ "mi" or "km"; empty means the default."""
 
 
 class MatchQuerySerializer(serializers.Serializer):
@@ -201,7 +211,10 @@ class EnvelopeSerializer(serializers.Serializer):
 
 
 _ERROR_RESPONSE = {
-    400: OpenApiTypes.OBJECT,
+    400: OpenApiResponse(
+        response=OpenApiTypes.OBJECT,
+        description='Each bad parameter and its messages: {"zip": ["Unknown ZIP code 00000."]}',
+    ),
 }
 
 
@@ -214,7 +227,9 @@ class TreatmentSlugField(serializers.RelatedField):
 
 
 class SpecialistResultSerializer(serializers.Serializer):
-    """One result card: a ``SpecialistMatch`` whose specialist was loaded with_profile()."""
+    """The documented shape of one result, from a ``SpecialistMatch`` whose specialist was
+    loaded with ``with_profile()``. The API serves the same dicts built by
+    ``selectors.specialist_cards`` (a test holds the two equal)."""
 
     class Meta:
         ref_name = "SpecialistMatch"
@@ -301,7 +316,7 @@ class SpecialistMatchApi(APIView):
                     "longitude": origin.longitude,
                 },
                 "treatment": query["treatment"].slug if query["treatment"] else None,
-                "radius": PlainDecimalField().to_representation(query["radius"]),
+                "radius": _plain_number(query["radius"]),
                 "unit": query["unit"],
                 "count": len(results),
                 "results": results,
