@@ -64,14 +64,14 @@ def _child(csv_path: Path, database: Path) -> None:
     from django.core.management import call_command
 
     from matcher.geocoding import warm_gazetteer
-    from specialists.importing import providers_import
+    from specialists.importing import providers_import, utf8_lines
 
     call_command("migrate", verbosity=0)
     warm_gazetteer()
     before = _max_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
-    with csv_path.open(encoding="utf-8", newline="") as handle:
-        report = providers_import(csv_file=handle)
+    with csv_path.open("rb") as handle:
+        report = providers_import(csv_file=utf8_lines(handle))
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     print(

@@ -1,7 +1,6 @@
 """The directory admin: listings, their certifications, the catalog and the CSV upload."""
 
 import datetime
-import io
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -11,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from .forms import InstituteAdminForm, ProviderUploadForm, SpecialistAdminForm
-from .importing import COLUMNS, ImportFileError, providers_import
+from .importing import COLUMNS, ImportFileError, providers_import, utf8_lines
 from .models import (
     Board,
     BoardCertification,
@@ -210,17 +209,15 @@ class SpecialistAdmin(AuditedAdmin):
         report, file_error = None, None
         form = ProviderUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
             try:
                 report = providers_import(
-                    csv_file=text,
+                    csv_file=utf8_lines(form.cleaned_data["file"]),
                     dry_run=form.cleaned_data["dry_run"],
                     user=request.user,
                     source="import",
                 )
             except ImportFileError as error:
-                file_error = str(error)
+                file_error, report = str(error), error.report
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -1,4 +1,5 @@
 import datetime
+import io
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -164,13 +165,22 @@ def test_missing_columns_stop_the_import_with_a_clear_error(run_import):
     assert not Specialist.objects.exists()
 
 
-def test_empty_file_and_non_utf8_file_are_reported(run_import, tmp_path):
+def test_empty_file_is_reported(run_import):
     assert "The file is empty" in str(run_import(text="").error)
 
-    path = tmp_path / "latin1.csv"
-    path.write_bytes(csv_text([provider_row(1, first_name="José")]).encode("latin-1"))
-    with pytest.raises(CommandError, match="not UTF-8"):
-        call_command("import_providers", str(path))
+
+def test_a_non_utf8_line_stops_the_import_after_the_rows_before_it(tmp_path):
+    good = csv_text([provider_row(1), provider_row(2)])
+    bad = csv_text([provider_row(3, first_name="José")]).split("\r\n", 1)[1]
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(good.encode("utf-8") + bad.encode("latin-1"))
+    stdout = io.StringIO()
+
+    with pytest.raises(CommandError, match="Line 4 is not UTF-8 text"):
+        call_command("import_providers", str(path), stdout=stdout)
+
+    assert "2 created" in stdout.getvalue()
+    assert Specialist.objects.count() == 2
 
 
 def test_optional_columns_may_be_left_out(run_import):

@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from specialists.importing import ImportFileError, providers_import
+from specialists.importing import ImportFileError, providers_import, utf8_lines
 
 
 class Command(BaseCommand):
@@ -24,25 +24,32 @@ class Command(BaseCommand):
         try:
             total = _count_data_lines(file)
             with (
-                open(file, encoding="utf-8-sig", newline="") as csv_file,
+                open(file, "rb") as binary,
                 tqdm(total=total, unit="row", file=sys.stderr, leave=False) as bar,
             ):
 
                 def progress(done: int) -> None:
                     bar.update(done - bar.n)
 
-                report = providers_import(csv_file=csv_file, dry_run=dry_run, progress=progress)
+                report = providers_import(
+                    csv_file=utf8_lines(binary), dry_run=dry_run, progress=progress
+                )
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
         except ImportFileError as error:
+            if error.report is not None:
+                self._report(error.report)
             raise CommandError(str(error)) from error
+        self._report(report)
+        if report.rejected:
+            raise CommandError(f"{report.rejected} rows rejected.")
+
+    def _report(self, report) -> None:
         for rejection in report.rejections:
             self.stderr.write(str(rejection))
         for name in report.ignored_columns:
             self.stderr.write(f"ignored unknown column {name!r}")
         self.stdout.write(report.summary())
-        if report.rejected:
-            raise CommandError(f"{report.rejected} rows rejected.")
 
 
 def _count_data_lines(path: str) -> int:
