@@ -305,3 +305,30 @@ def test_empty_treatments_and_boards_clear_them(run_import):
     assert not specialist.treatments.exists()
     assert not specialist.certifications.exists()
     assert not specialist.is_board_certified()
+
+
+def test_street_geocoder_places_rows_without_coordinates(run_import, monkeypatch):
+    asked = []
+
+    def geocode(*, line1, city, state, zip):
+        asked.append((line1, city, state, zip))
+        return (40.7501, -73.9901) if line1 == "1 Main St" else None
+
+    monkeypatch.setattr("specialists.services.geocode_street_address", geocode)
+
+    run_import([provider_row(1), provider_row(2)], dry_run=True)
+    assert asked == []
+
+    run_import([provider_row(1), provider_row(2), provider_row(3, latitude="41", longitude="-74")])
+
+    places = dict(Specialist.objects.values_list("npi", "location_source"))
+    assert places == {
+        valid_npi(900_001): "geocoder",
+        valid_npi(900_002): "zip",
+        valid_npi(900_003): "explicit",
+    }
+    assert asked == [
+        ("1 Main St", "New York", "NY", "10001"),
+        ("2 Main St", "New York", "NY", "10001"),
+    ]
+    assert Specialist.objects.get(npi=valid_npi(900_001)).latitude == 40.7501
