@@ -55,6 +55,8 @@ class PracticeLocationForm(forms.ModelForm):
         latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
         if (latitude is None) != (longitude is None):
             raise ValidationError("Give both latitude and longitude, or neither.")
+        if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValidationError("Latitude must be within ±90 and longitude within ±180.")
         if latitude is not None and not self._moved_without_new_coordinates():
             cleaned["location_source"] = (
                 "explicit"

@@ -173,6 +173,17 @@ def test_admin_places_a_listing_from_its_zip_and_checks_the_state(admin_client):
     assert (specialist.latitude, specialist.longitude) == (place.latitude, place.longitude)
 
 
+def test_admin_rejects_half_or_impossible_coordinates(admin_client):
+    specialist = make_specialist(boards=())
+    url = reverse("admin:specialists_specialist_change", args=[specialist.pk])
+
+    half = admin_client.post(url, _change_form_data(specialist, longitude=""))
+    impossible = admin_client.post(url, _change_form_data(specialist, latitude="91"))
+
+    assert "Give both latitude and longitude, or neither." in half.content.decode()
+    assert "Latitude must be within ±90" in impossible.content.decode()
+
+
 def test_admin_rejects_a_non_us_phone(admin_client):
     specialist = make_specialist(boards=())
     url = reverse("admin:specialists_specialist_change", args=[specialist.pk])
