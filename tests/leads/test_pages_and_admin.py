@@ -115,3 +115,25 @@ def test_the_admin_retry_action_requeues_dead_messages(
     dead.refresh_from_db()
     assert dead.status == "sent"
     assert dead.attempts == 1
+
+
+def test_changing_status_in_the_admin_list_cancels_followups_too(
+    admin_client, post_lead, lead_payload
+):
+    lead_id = post_lead(lead_payload).json()["id"]
+
+    response = admin_client.post(
+        "/admin/leads/lead/",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": lead_id,
+            "form-0-status": "closed",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Lead.objects.get().status == "closed"
+    followups = OutboundMessage.objects.filter(kind__startswith="patient_followup")
+    assert set(followups.values_list("status", flat=True)) == {"cancelled"}
