@@ -7,6 +7,7 @@ numbers (reserved for fiction) wherever the area code's numbering plan allows it
 """
 
 import csv
+import dataclasses
 import datetime
 import io
 import random
@@ -114,6 +115,7 @@ SPECIALTIES = (
         ("nerve-block", "epidural-steroid-injection", "radiofrequency-ablation"),
     ),
 )
+_SPECIALTY_WEIGHTS = [specialty.weight for specialty in SPECIALTIES]
 # The first rows cover every specialty, board and treatment, whatever the network's size.
 _COVERAGE = (("MD", 0), ("DO", 0), ("MD", 1), ("MD", 2), ("MD", 3), ("MD", 4))
 
@@ -217,7 +219,7 @@ class _Generator:
             candidates = [pattern.format(city=city) for pattern in INSTITUTE_PATTERNS]
             name = next((c for c in candidates if c not in names), f"{candidates[0]} {number}")
             names.add(name)
-            practices.append(_Practice(**{**practice.__dict__, "institute": f"{name} (demo)"}))
+            practices.append(dataclasses.replace(practice, institute=f"{name} (demo)"))
         return practices
 
     def expiry(self) -> str:
@@ -237,14 +239,10 @@ class _Generator:
             if number < len(_COVERAGE):
                 credentials, index = _COVERAGE[number]
                 specialty = SPECIALTIES[index]
-            else:
-                specialty = self.rng.choices(SPECIALTIES, weights=[s.weight for s in SPECIALTIES])[
-                    0
-                ]
-                credentials = "DO" if self.rng.random() < 0.2 else "MD"
-            if number < len(_COVERAGE):
                 treatments = list(specialty.treatments)
             else:
+                specialty = self.rng.choices(SPECIALTIES, weights=_SPECIALTY_WEIGHTS)[0]
+                credentials = "DO" if self.rng.random() < 0.2 else "MD"
                 size = self.rng.randrange(2, len(specialty.treatments) + 1)
                 treatments = self.rng.sample(specialty.treatments, size)
             board = specialty.do_board if credentials == "DO" else specialty.md_board
