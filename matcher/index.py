@@ -6,15 +6,18 @@ on the unit sphere in KD-trees. A search asks the tree for the K nearest points 
 radius's chord, so it stops once it holds the K nearest instead of collecting everything
 in the radius, then rechecks the few candidates with the exact great-circle formula.
 
-Freshness: every call reads ``DirectoryVersion.number`` (one primary-key query in plain
-SQL, about 10 µs) and the local date. The snapshot is rebuilt when either moved: listing
-changes bump the version, and certifications lapse at midnight without any write. A process
-therefore never answers from data older than the last committed change. Whatever is cached
-with a snapshot (the treatment catalog, rendered result cards) goes with it.
+Freshness: a search reads ``DirectoryVersion.number`` (one primary-key query in plain SQL)
+when the process last read it more than MATCH_INDEX_RECHECK_SECONDS ago (setting; 1 s by
+default, 0 reads it on every search), and the local date every time. The snapshot is
+rebuilt when either moved: listing changes bump the version, and certifications lapse at
+midnight without any write. So a process answers from the data before a committed change
+for at most that second. Whatever is cached with a snapshot (the treatment catalog, the
+result cards) goes with it.
 
 The version is a counter, so a rolled-back transaction that bumped it can leave the same
 number pointing at different data. Production never builds inside such a transaction
-(requests are not atomic); tests roll back after each test and call ``forget()``.
+(requests are not atomic); tests roll back after each test, so they call ``forget()`` and
+set MATCH_INDEX_RECHECK_SECONDS to 0.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from __future__ import annotations
 import datetime
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from scipy.spatial import cKDTree
@@ -38,6 +43,11 @@ from .distance import (
     great_circle_distance,
     unit_vectors,
 )
+
+# How long a process trusts its snapshot before reading the directory version again.
+# Searches then cost no query at all, and answer at most this long after a committed
+# change from the data before it.
+DEFAULT_RECHECK_SECONDS = 1.0
 
 # Rendered payloads kept per snapshot and kind (see DirectoryIndex.payloads): enough for
 # every specialist near the places people search from, a few tens of MB at most.
@@ -298,6 +308,7 @@ class DirectoryIndex:
 
 _lock = threading.Lock()
 _current: DirectoryIndex | None = None
+_checked_at = -math.inf  # time.monotonic() of the last version read that found it current
 
 
 def _load(*, version: int, on: datetime.date) -> DirectoryIndex:
@@ -323,8 +334,8 @@ def _load(*, version: int, on: datetime.date) -> DirectoryIndex:
 
 
 def _directory_version() -> int:
-    # Plain SQL, built from the model's own table name: this runs on every search, and the
-    # ORM would spend ten times the query's cost compiling it.
+    # Plain SQL, built from the model's own table name: this runs on the search path, and
+    # the ORM would spend ten times the query's cost compiling it.
     table = connection.ops.quote_name(DirectoryVersion._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT number FROM {table} WHERE id = 1")
@@ -332,29 +343,46 @@ def _directory_version() -> int:
     return row[0] if row else 0
 
 
+def _recheck_seconds() -> float:
+    return getattr(settings, "MATCH_INDEX_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS)
+
+
 def directory_index() -> DirectoryIndex:
     """The current snapshot, rebuilt first if the directory or the date changed.
 
-    Costs one query when the snapshot is fresh. Safe under threads: one thread rebuilds
-    while the others wait for it rather than answering from stale data.
+    Reads the directory version at most once per MATCH_INDEX_RECHECK_SECONDS per process
+    (one query), and the date on every call. Safe under threads: one thread rebuilds while
+    the others wait for it rather than answering from stale data.
     """
-    global _current
-    version, today = _directory_version(), timezone.localdate()
+    global _current, _checked_at
+    today = timezone.localdate()
     index = _current
+    if (
+        index is not None
+        and index.on == today
+        and time.monotonic() - _checked_at < _recheck_seconds()
+    ):
+        return index
+    checked_at = time.monotonic()
+    version = _directory_version()
     if index is not None and index.version == version and index.on == today:
+        _checked_at = checked_at
         return index
     with _lock:
         # Another thread may have rebuilt while this one waited; re-read before building.
+        checked_at = time.monotonic()
         version, today = _directory_version(), timezone.localdate()
         index = _current
         if index is None or index.version != version or index.on != today:
             index = _load(version=version, on=today)
             _current = index
+        _checked_at = checked_at
     return index
 
 
 def forget() -> None:
     """Drop this process's snapshot; the next search rebuilds it (tests roll data back)."""
-    global _current
+    global _current, _checked_at
     with _lock:
         _current = None
+        _checked_at = -math.inf

@@ -11,11 +11,13 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_match_index():
+def _fresh_match_index(settings):
     """Each test rolls its rows back, which rewinds the directory version the in-memory
-    match index is keyed on; drop the index so no test sees another test's specialists."""
+    match index is keyed on; drop the index so no test sees another test's specialists,
+    and have every search read the version so a test sees its own changes at once."""
     from matcher.index import forget
 
+    settings.MATCH_INDEX_RECHECK_SECONDS = 0
     forget()
     yield
     forget()

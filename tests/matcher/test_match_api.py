@@ -494,3 +494,18 @@ def test_undecodable_bytes_are_a_400_on_the_field(client):
     response = client.get("/api/v1/match/?zip=%ED%A0%80%FF&radius=%FF")
     assert response.status_code == 400
     assert set(response.json()) == {"zip", "radius"}
+
+
+def test_a_process_trusts_its_snapshot_for_the_recheck_interval(
+    client, settings, django_assert_num_queries
+):
+    first = make_specialist(**north_of_nyc(3))
+    settings.MATCH_INDEX_RECHECK_SECONDS = 60
+    assert ids(match(client, zip="10001")) == [first.id]
+
+    second = make_specialist(**north_of_nyc(1))
+    with django_assert_num_queries(1):  # the funnel's tally only: no version read
+        assert ids(match(client, zip="10001")) == [first.id]
+
+    settings.MATCH_INDEX_RECHECK_SECONDS = 0
+    assert ids(match(client, zip="10001")) == [second.id, first.id]
