@@ -9,7 +9,8 @@ Rules callers may rely on:
   ``radius`` in ``unit``; institutes are measured from their own address;
 - nearest first by exact distance; equal distances are ordered by last name, then id
   (institutes: by name, then id). ``distance`` on the results is rounded to 0.1 of ``unit``;
-- answers reflect every committed directory change (see ``matcher.index``).
+- answers reflect every directory change committed more than MATCH_INDEX_RECHECK_SECONDS
+  (1 s) ago, and the certifications current on today's date (see ``matcher.index``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from .index import DirectoryIndex, directory_index
 
 @dataclass(frozen=True, slots=True)
 class SpecialistMatch:
-    """A specialist loaded with ``with_profile()`` and its distance from the origin."""
+    """A specialist loaded with ``with_profile()`` and its rounded distance from the origin
+    (None only where a serializer documents a card before it has one)."""
 
     specialist: Specialist
     distance: float | None
@@ -76,7 +78,8 @@ def specialist_nearest_ids(
 ) -> list[tuple[int, float]]:
     """``(specialist id, rounded distance)`` of the nearest qualifying specialists.
 
-    ``radius=None`` searches without a bound. Costs one query while the index is fresh.
+    ``radius=None`` searches without a bound. No query while the index is fresh (at most
+    one, the directory version's).
     """
     return _search(
         directory_index(),
@@ -241,8 +244,9 @@ def specialist_nearest_cards(
     """The same search as ``specialist_nearest``, answered with ``(card, distance)``.
 
     Cards (see ``specialist_cards``) are kept with the index snapshot, so each is built
-    once per directory version: a search costs one query once its cards are known, four
-    otherwise, whatever ``limit`` is. The cards are shared: copy before changing one.
+    once per directory version: once its cards are known a search costs no query (or the
+    directory version's), three more otherwise, whatever ``limit`` is. The cards are
+    shared: copy before changing one.
     ``radius=None`` searches without a bound.
     """
     index = directory_index()
