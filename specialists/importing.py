@@ -591,15 +591,15 @@ def _import_batch(batch, catalog, seen, report, *, dry_run, user, source) -> Non
     existing_ids = [values["id"] for values in existing.values()]
     stored_certifications: dict[int, dict[int, dict]] = {}
     stored_treatments: dict[int, set[int]] = {}
-    if existing_ids:
-        for values in BoardCertification.objects.filter(specialist_id__in=existing_ids).values(
+    for ids in _chunks(existing_ids):
+        for values in BoardCertification.objects.filter(specialist_id__in=ids).values(
             "id", "specialist_id", "board_id", "expires_on", "certified_since"
         ):
             stored_certifications.setdefault(values["specialist_id"], {})[values["board_id"]] = (
                 values
             )
         for specialist_id, treatment_id in Specialist.treatments.through.objects.filter(
-            specialist_id__in=existing_ids
+            specialist_id__in=ids
         ).values_list("specialist_id", "treatment_id"):
             stored_treatments.setdefault(specialist_id, set()).add(treatment_id)
 
@@ -741,8 +741,8 @@ def _write(
         if stored_treatments.get(specialist_id, set()) != row.treatment_ids:
             replace_treatments.append(specialist_id)
             links += [(specialist_id, treatment_id) for treatment_id in row.treatment_ids]
-    if delete_certifications:
-        BoardCertification.objects.filter(id__in=delete_certifications).delete()
+    for ids in _chunks(delete_certifications):
+        BoardCertification.objects.filter(id__in=ids).delete()
     if update_certifications:
         table, column = _table(BoardCertification), _column(BoardCertification, "expires_on")
         with connection.cursor() as cursor:
@@ -752,29 +752,35 @@ def _write(
             )
     _insert(BoardCertification, ("specialist", "board", "expires_on"), create_certifications)
     through = Specialist.treatments.through
-    if replace_treatments:
-        through.objects.filter(specialist_id__in=replace_treatments).delete()
+    for ids in _chunks(replace_treatments):
+        through.objects.filter(specialist_id__in=ids).delete()
     _insert(through, ("specialist", "treatment"), links)
 
 
 def _specialists_where(field: str, values: list[str], fields: tuple[str, ...]) -> list[tuple]:
-    """``fields`` of the specialists whose ``field`` is one of ``values``, in one plain query.
+    """``fields`` of the specialists whose ``field`` is one of ``values``, in plain queries.
 
     The ORM prepares an ``__in`` lookup value by value, which costs more than the query
-    itself on a batch of a thousand. Booleans come back as stored (0/1 on SQLite), which
+    itself on a batch of thousands. Booleans come back as stored (0/1 on SQLite), which
     compare equal to True/False.
     """
-    if not values:
-        return []
     columns = ", ".join(_column(Specialist, name) for name in fields)
-    placeholders = ", ".join(["%s"] * len(values))
+    found = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM {_table(Specialist)} "
-            f"WHERE {_column(Specialist, field)} IN ({placeholders})",
-            values,
-        )
-        return cursor.fetchall()
+        for chunk in _chunks(values):
+            cursor.execute(
+                f"SELECT {columns} FROM {_table(Specialist)} "
+                f"WHERE {_column(Specialist, field)} IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            found += cursor.fetchall()
+    return found
+
+
+def _chunks(values: list) -> Iterator[list]:
+    """Slices small enough for any SQLite build (older ones bind at most 999 values)."""
+    for start in range(0, len(values), 900):
+        yield values[start : start + 900]
 
 
 def _table(model) -> str:
@@ -808,7 +814,9 @@ def _insert(model, fields, rows, *, upsert_on: str | None = None, update=()) -> 
 def _institutes_create(rows: list[_Row], *, user, source) -> list[Institute]:
     """New institutes, each placed at the address of the first row that names it."""
     bases = [slugify(row.institute_name)[:130] or "institute" for row in rows]
-    taken = set(Institute.objects.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    taken = set()
+    for chunk in _chunks(sorted(set(bases))):
+        taken.update(Institute.objects.filter(slug__in=chunk).values_list("slug", flat=True))
     for base in taken.copy():
         taken.update(
             Institute.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)

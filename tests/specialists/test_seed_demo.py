@@ -48,8 +48,8 @@ def test_demo_network_is_complete_marked_and_valid():
     assert Specialist.objects.filter(institute__isnull=True).exists()
 
 
-def test_default_sized_network_has_the_expected_mix():
-    _seed("--specialists", "400", "--institutes", "40")
+def test_larger_network_has_the_expected_mix_and_reseeds_unchanged():
+    _seed("--specialists", "1000", "--institutes", "100")
 
     total = Specialist.objects.count()
     expired = total - Specialist.objects.board_certified().count()
