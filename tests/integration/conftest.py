@@ -15,10 +15,43 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.operations import RunPython
 
 from .smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
+# Migrations that write rows (idempotently): the catalog, the content, the Marketing group.
+DATA_MIGRATIONS = [
+    ("specialists", "0002_catalog"),
+    ("specialists", "0003_content"),
+    ("leads", "0002_marketing_group"),
+]
+
+
+def _rerun_data_migrations() -> None:
+    executor = MigrationExecutor(connection)
+    for key in DATA_MIGRATIONS:
+        migration = executor.loader.graph.nodes[key]
+        apps = executor.loader.project_state(key, at_end=True).apps
+        with connection.schema_editor() as editor:
+            for operation in migration.operations:
+                if isinstance(operation, RunPython):
+                    operation.code(apps, editor)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reusable_test_database(django_db_setup, django_db_blocker):
+    """These tests commit for real, so each ends by emptying every table, and --reuse-db
+    keeps the test database for the next run. Put the migrations' rows back before (and
+    re-take the snapshot serialized_rollback restores) and after, so no later test or run
+    finds an empty catalog."""
+    with django_db_blocker.unblock():
+        _rerun_data_migrations()
+        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        _rerun_data_migrations()
 
 
 def _database_url() -> str:
