@@ -43,15 +43,21 @@ def _rerun_data_migrations() -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _reusable_test_database(django_db_setup, django_db_blocker):
     """These tests commit for real, so each ends by emptying every table, and --reuse-db
-    keeps the test database for the next run. Put the migrations' rows back before (and
-    re-take the snapshot serialized_rollback restores) and after, so no later test or run
-    finds an empty catalog."""
+    keeps the test database for the next run. A database an earlier run left empty gets
+    the migrations' rows back (and serialized_rollback a fresh snapshot) before the tests;
+    after them, the snapshot is restored, as tests/browser/conftest.py does, so no later
+    run finds an empty catalog."""
+    from specialists.models import Treatment
+
     with django_db_blocker.unblock():
-        _rerun_data_migrations()
-        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+        if not Treatment.objects.exists():
+            _rerun_data_migrations()
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
     yield
-    with django_db_blocker.unblock():
-        _rerun_data_migrations()
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with django_db_blocker.unblock():
+            connection.creation.deserialize_db_from_string(contents)
 
 
 def _database_url() -> str:
