@@ -162,6 +162,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# The funnel's anonymous search counter is buffered per process and written at most this
+# often, so a search never waits on a committed write.
+SEARCH_TALLY_FLUSH_SECONDS = env.float("SEARCH_TALLY_FLUSH_SECONDS", default=10.0)
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -30,7 +30,7 @@ from marketing.exporting import (
 from marketing.filters import US_STATE_CODES
 from marketing.models import ExportRecord, Funnel
 from marketing.selectors import funnel_report, lead_export_list
-from marketing.services import export_record_start
+from marketing.services import export_record_start, search_tally_flush
 from specialists.models import Treatment
 
 FUNNEL_DEFAULT_DAYS = 30
@@ -229,6 +229,7 @@ class FunnelAdmin(admin.ModelAdmin):
         }
         if form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+            search_tally_flush()
             rows = funnel_report(start=start, end=end, treatment=form.cleaned_data["treatment"])
             if request.GET.get("download") == "csv":
                 response = StreamingHttpResponse(

@@ -7,7 +7,7 @@ inside ``services.directory_changes_batched`` the per-row bumps below collapse i
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from .models import BoardCertification, Institute, Specialist, Treatment
+from .models import Board, BoardCertification, Institute, Specialist, Treatment
 from .services import directory_changed
 
 
@@ -15,6 +15,7 @@ from .services import directory_changed
 @receiver([post_save, post_delete], sender=BoardCertification)
 @receiver([post_save, post_delete], sender=Institute)
 @receiver([post_save, post_delete], sender=Treatment)
+@receiver([post_save, post_delete], sender=Board)
 def _listing_saved(sender, **kwargs):
     if kwargs.get("raw"):
         return

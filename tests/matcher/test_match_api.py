@@ -426,6 +426,11 @@ def test_cached_cards_follow_changes(client):
     BoardCertification.objects.create(specialist=specialist, board=Board.objects.get(code="ABA"))
     boards = match(client, zip="10001").json()["results"][0]["board_certifications"]
     assert [c["board"] for c in boards] == ["ABA", "ABOS"]
+    Board.objects.filter(code="ABA").update(name="Renamed board")  # no signal: stays cached
+    renamed = Board.objects.get(code="ABA")
+    renamed.save()
+    boards = match(client, zip="10001").json()["results"][0]["board_certifications"]
+    assert boards[0]["board_name"] == "Renamed board"
 
 
 def test_schema_describes_the_match_endpoints(client):

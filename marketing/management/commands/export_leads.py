@@ -11,7 +11,7 @@ from marketing.exporting import FUNNEL_COLUMNS, csv_lines, funnel_csv_rows, lead
 from marketing.filters import FILTER_NAMES, export_filters_validate
 from marketing.models import ExportRecord
 from marketing.selectors import funnel_report, lead_export_list
-from marketing.services import export_record_start
+from marketing.services import export_record_start, search_tally_flush
 
 # Below this many rows the export is over before a bar would say anything useful.
 PROGRESS_MIN_ROWS = 5000
@@ -112,6 +112,7 @@ class Command(BaseCommand):
     def write_funnel(self, output, filters) -> None:
         end = filters.created_before or timezone.localdate()
         start = filters.created_after or end - datetime.timedelta(days=FUNNEL_DEFAULT_DAYS - 1)
+        search_tally_flush()
         rows = funnel_report(start=start, end=end, treatment=filters.treatment)
         for text in csv_lines(FUNNEL_COLUMNS, funnel_csv_rows(rows)):
             self.write(output, text)
