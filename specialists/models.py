@@ -194,8 +194,6 @@ class Specialist(PracticeLocation, Audited):
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["state", "city"]),
-            models.Index(fields=["zip"]),
-            models.Index(fields=["specialty"]),
         ]
 
     def __str__(self):
@@ -253,7 +251,6 @@ class BoardCertification(models.Model):
                 name="certification_expires_after_it_starts",
             ),
         ]
-        indexes = [models.Index(fields=["specialist", "expires_on"])]
 
     def __str__(self):
         return f"{self.board.code} until {self.expires_on or 'no expiry'}"
