@@ -192,10 +192,18 @@ class BeyondRadiusSerializer(serializers.Serializer):
 
 
 def _envelope(query: dict, results: list) -> dict:
+    """The contract's envelope as plain JSON-ready values, shared by both search endpoints."""
+    origin = query["origin"]
     return {
-        "origin": query["origin"],
+        "origin": {
+            "zip": origin.zip,
+            "city": origin.city,
+            "state": origin.state,
+            "latitude": origin.latitude,
+            "longitude": origin.longitude,
+        },
         "treatment": query["treatment"].slug if query["treatment"] else None,
-        "radius": query["radius"],
+        "radius": _plain_number(query["radius"]),
         "unit": query["unit"],
         "count": len(results),
         "results": results,
@@ -305,24 +313,8 @@ class SpecialistMatchApi(APIView):
                     "distance": distance,
                     "url": card["url"],
                 }
-        origin = query["origin"]
-        return Response(
-            {
-                "origin": {
-                    "zip": origin.zip,
-                    "city": origin.city,
-                    "state": origin.state,
-                    "latitude": origin.latitude,
-                    "longitude": origin.longitude,
-                },
-                "treatment": query["treatment"].slug if query["treatment"] else None,
-                "radius": _plain_number(query["radius"]),
-                "unit": query["unit"],
-                "count": len(results),
-                "results": results,
-                "nearest_beyond_radius": beyond,
-            }
-        )
+        # Cards are already plain JSON values: no serializer pass on the hot path.
+        return Response({**_envelope(query, results), "nearest_beyond_radius": beyond})
 
 
 class InstituteNearestApi(APIView):

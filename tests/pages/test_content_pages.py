@@ -3,23 +3,11 @@
 import pytest
 
 from specialists.models import Condition, Treatment
+from tests.contract import CATALOG_TREATMENT_SLUGS
 
 from .html import read, widget
 
-CATALOG = [
-    "spinal-hardware-removal",
-    "revision-spine-surgery",
-    "spinal-cord-stimulation",
-    "intrathecal-drug-delivery",
-    "epidural-steroid-injection",
-    "nerve-block",
-    "radiofrequency-ablation",
-    "physical-therapy",
-    "spinal-fusion",
-    "discectomy",
-    "laminectomy",
-    "minimally-invasive-spine-surgery",
-]
+CATALOG = CATALOG_TREATMENT_SLUGS
 FBSS = "/conditions/failed-back-surgery-syndrome/"
 
 

@@ -6,22 +6,10 @@ from django.utils import timezone
 
 from specialists.models import Board, Specialist, Treatment
 from specialists.validators import npi_check_digit_is_valid, validate_npi
+from tests.contract import CATALOG_TREATMENT_SLUGS
 from tests.factories import make_specialist, valid_npi
 
-CATALOG_TREATMENTS = {
-    "spinal-hardware-removal",
-    "revision-spine-surgery",
-    "spinal-cord-stimulation",
-    "intrathecal-drug-delivery",
-    "epidural-steroid-injection",
-    "nerve-block",
-    "radiofrequency-ablation",
-    "physical-therapy",
-    "spinal-fusion",
-    "discectomy",
-    "laminectomy",
-    "minimally-invasive-spine-surgery",
-}
+CATALOG_TREATMENTS = set(CATALOG_TREATMENT_SLUGS)
 CATALOG_BOARDS = {
     "ABOS": "American Board of Orthopaedic Surgery",
     "AOBOS": "American Osteopathic Board of Orthopedic Surgery",
