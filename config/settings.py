@@ -32,10 +32,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # The project's apps, in layer order: each imports only from those above it.
+    "core",
+    "geo",
     "specialists",
     "matcher",
     "leads",
     "marketing",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -63,7 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "specialists.context_processors.site",
+                "pages.context_processors.site",
             ],
         },
     },
@@ -152,7 +156,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"public_post": env.str("PUBLIC_POST_RATE", default="20/minute")},
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

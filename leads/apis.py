@@ -21,10 +21,10 @@ from rest_framework.response import Response
 from rest_framework.utils import html
 from rest_framework.views import APIView
 
-from config.api import PublicPostThrottle
-from matcher.geocoding import ZipCodeError, zip_place
-from specialists.models import Treatment
-from specialists.validators import us_phone_to_e164
+from core.api import PublicPostThrottle
+from core.phones import us_phone_to_e164
+from geo.gazetteer import ZipCodeError, zip_place
+from specialists.models import Treatment, unknown_treatment_message
 
 from . import services
 from .consent import CONSENT_REQUIRED_MESSAGE
@@ -137,7 +137,7 @@ class LeadInputSerializer(serializers.Serializer):
             return None
         treatment = Treatment.objects.filter(slug=value).first()
         if treatment is None:
-            raise serializers.ValidationError(f'Unknown treatment "{value}".')
+            raise serializers.ValidationError(unknown_treatment_message(value))
         return treatment
 
     def validate_phone(self, value):

@@ -15,13 +15,15 @@ import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from matcher.geocoding import zip_place
+from geo.gazetteer import zip_place
+from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
@@ -96,11 +98,13 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
         email=data["email"], phone=data["phone"], zip=place.zip, treatment=treatment
     )
     found = specialist_nearest_ids(
-        origin=place,
-        treatment=treatment,
-        radius=ROUTING_RADIUS_MILES,
-        unit="mi",
-        limit=ROUTING_LIMIT,
+        MatchQuery(
+            origin=place,
+            treatment=treatment,
+            radius=ROUTING_RADIUS_MILES,
+            unit="mi",
+            limit=ROUTING_LIMIT,
+        )
     )
     # Only what the answer shows (name, URL): the emails load the rest when they are sent.
     specialists = Specialist.objects.only(
@@ -539,3 +543,6 @@ def retry_delay(*, attempts: int) -> float:
         settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
     )
     return max(1.0, random.uniform(ceiling / 2, ceiling))
+
+
+EBOOK_FILE = Path(__file__).resolve().parent / "ebook" / "life-after-back-surgery.html"

@@ -2,14 +2,14 @@ import math
 
 import pytest
 
-from matcher.distance import (
+from geo.distance import (
     angle_to_chord,
     convert,
     great_circle_distance,
     rounded,
     unit_vectors,
 )
-from matcher.geocoding import zip_place
+from geo.gazetteer import zip_place
 
 
 def test_adak_and_96507_are_174_miles_apart_across_the_180th_meridian():

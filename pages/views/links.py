@@ -1,8 +1,9 @@
 """Pages a patient or subscriber lands on: the thank-you page after a lead, newsletter
 confirm and unsubscribe, and the e-book download."""
 
+import functools
 import uuid
-from pathlib import Path
+from collections.abc import Callable
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
@@ -10,9 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import services
-from .selectors import lead_with_matches
-from .tokens import (
+from leads import services
+from leads.selectors import lead_with_matches
+from leads.tokens import (
     TokenExpired,
     TokenInvalid,
     ebook_request_from_token,
@@ -20,18 +21,32 @@ from .tokens import (
     subscriber_from_unsubscribe_token,
 )
 
-EBOOK_FILE = Path(__file__).resolve().parent / "ebook" / "life-after-back-surgery.html"
-EBOOK_DOWNLOAD_NAME = "life-after-back-surgery.html"
+EBOOK_FILE = services.EBOOK_FILE
+EBOOK_DOWNLOAD_NAME = EBOOK_FILE.name
 
 
-def _link_problem(request, *, expired: bool, what: str):
-    """400 for a link we did not make, 410 for one of ours that is too old."""
-    return render(
-        request,
-        "leads/link_problem.html",
-        {"expired": expired, "what": what},
-        status=410 if expired else 400,
-    )
+def signed_link(resolve: Callable, *, what: str):
+    """Give the view the row its signed token names, or answer the link problem page:
+    400 for a link we did not make, 410 for one of ours that is too old."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, token: str):
+            try:
+                row = resolve(token)
+            except (TokenExpired, TokenInvalid) as problem:
+                expired = isinstance(problem, TokenExpired)
+                return render(
+                    request,
+                    "pages/link_problem.html",
+                    {"expired": expired, "what": what},
+                    status=410 if expired else 400,
+                )
+            return view(request, row)
+
+        return wrapper
+
+    return decorator
 
 
 @never_cache
@@ -43,56 +58,43 @@ def lead_thanks(request, lead_id: uuid.UUID):
     lead = lead_with_matches(lead_id=lead_id)
     if lead is None:
         raise Http404("No such request.")
-    return render(request, "leads/thanks.html", {"lead": lead, "matches": list(lead.matches.all())})
+    return render(request, "pages/thanks.html", {"lead": lead, "matches": list(lead.matches.all())})
 
 
 @never_cache
 @require_GET
 def lead_received(request):
     """The generic thank-you a form post lands on when it cannot name a lead (honeypot)."""
-    return render(request, "leads/received.html")
+    return render(request, "pages/received.html")
 
 
 @never_cache
 @require_GET
-def newsletter_confirm(request, token: str):
-    try:
-        subscriber = subscriber_from_confirm_token(token)
-    except TokenExpired:
-        return _link_problem(request, expired=True, what="confirmation")
-    except TokenInvalid:
-        return _link_problem(request, expired=False, what="confirmation")
+@signed_link(subscriber_from_confirm_token, what="confirmation")
+def newsletter_confirm(request, subscriber):
     services.newsletter_confirm(subscriber=subscriber)
-    return render(request, "leads/newsletter_confirmed.html")
+    return render(request, "pages/newsletter_confirmed.html")
 
 
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
-def newsletter_unsubscribe(request, token: str):
+@signed_link(subscriber_from_unsubscribe_token, what="unsubscribe")
+def newsletter_unsubscribe(request, subscriber):
     """One click, no login. GET (the link in the email) unsubscribes and says so; POST is
     RFC 8058 one-click from the mail client's ``List-Unsubscribe-Post`` (which carries no
     CSRF token, hence the exemption; the signed token is the authorisation). Both are
-    idempotent."""
-    try:
-        subscriber = subscriber_from_unsubscribe_token(token)
-    except (TokenExpired, TokenInvalid):
-        return _link_problem(request, expired=False, what="unsubscribe")
+    idempotent. Unsubscribe tokens never expire."""
     services.newsletter_unsubscribe(subscriber=subscriber)
     if request.method == "POST":
         return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
-    return render(request, "leads/newsletter_unsubscribed.html")
+    return render(request, "pages/newsletter_unsubscribed.html")
 
 
 @never_cache
 @require_GET
-def ebook_download(request, token: str):
-    try:
-        ebook_request = ebook_request_from_token(token)
-    except TokenExpired:
-        return _link_problem(request, expired=True, what="download")
-    except TokenInvalid:
-        return _link_problem(request, expired=False, what="download")
+@signed_link(ebook_request_from_token, what="download")
+def ebook_download(request, ebook_request):
     services.ebook_downloaded(ebook_request=ebook_request)
     return FileResponse(
         EBOOK_FILE.open("rb"),

@@ -1,6 +1,6 @@
 import pytest
 
-from matcher.geocoding import ZipCodeError, located_zip_places, normalize_zip, zip_place
+from geo.gazetteer import ZipCodeError, located_zip_places, normalize_zip, zip_place
 
 
 @pytest.mark.parametrize(

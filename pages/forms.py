@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from config.api import PublicPostThrottle
+from core.api import PublicPostThrottle
 from leads.apis import EbookInputSerializer, NewsletterInputSerializer
 from leads.services import ebook_request, newsletter_subscribe
 

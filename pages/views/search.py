@@ -6,6 +6,7 @@ the API's rules and messages, shown next to the fields they concern.
 """
 
 import math
+from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,9 +15,13 @@ from django.views.decorators.http import require_http_methods
 from leads.apis import LeadInputSerializer, client_ip
 from leads.consent import CONSENT_TEXT
 from leads.services import honeypot_filled, lead_submit
-from marketing.services import search_record
+from matcher.apis import MatchQuerySerializer
+from matcher.query import DEFAULT_RADIUS
+from matcher.selectors import institute_nearest, specialist_nearest, specialist_nearest_beyond
+from matcher.signals import search_performed
 from specialists.models import Condition, Treatment
-from specialists.page_forms import (
+
+from ..forms import (
     RADIUS_CHOICES,
     TRACKING_FIELDS,
     TRACKING_MAX_LENGTH,
@@ -26,14 +31,10 @@ from specialists.page_forms import (
     tracking_values,
     widget_context,
 )
-from specialists.page_selectors import directory_summary
-
-from .apis import MatchQuerySerializer
-from .selectors import institute_nearest, specialist_nearest, specialist_nearest_beyond
+from ..selectors import directory_summary
 
 RESULTS_SHOWN = 10
 INSTITUTES_SHOWN = 5
-DEFAULT_RADIUS = 50
 SEARCH_FIELDS = ("zip", "treatment", "radius")
 LEAD_VISIBLE_FIELDS = ("first_name", "last_name", "email", "phone", "message")
 LEAD_HIDDEN_FIELDS = (*TRACKING_FIELDS, "referrer")
@@ -48,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "fbss": Condition.objects.filter(slug=FBSS_SLUG).first(),
         "other_conditions": Condition.objects.exclude(slug=FBSS_SLUG),
     }
-    return render_page(request, "matcher/home.html", context, widget=widget_context(request))
+    return render_page(request, "pages/home.html", context, widget=widget_context(request))
 
 
 def _shown_radius(value) -> int:
@@ -66,24 +67,23 @@ def _widen_radius(distance: float) -> int | None:
 
 def _search(params) -> tuple[dict, dict]:
     """Run the search for ``params``; returns (search context, field errors)."""
-    query = MatchQuerySerializer(
+    parsed = MatchQuerySerializer(
         data={name: params[name] for name in SEARCH_FIELDS if name in params}
     )
-    if not query.is_valid():
-        return {}, query.errors
-    criteria = {**query.validated_data, "unit": "mi", "limit": RESULTS_SHOWN}
-    results = specialist_nearest(**criteria)
+    if not parsed.is_valid():
+        return {}, parsed.errors
+    # The page always shows miles and its own number of cards, whatever the query says.
+    query = replace(parsed.validated_data, unit="mi", limit=RESULTS_SHOWN)
+    results = specialist_nearest(query)
     beyond = widen_to = None
     if not results:
-        beyond = specialist_nearest_beyond(
-            origin=criteria["origin"], treatment=criteria["treatment"], unit="mi"
-        )
+        beyond = specialist_nearest_beyond(query)
         widen_to = beyond and _widen_radius(beyond.distance)
-    institutes = institute_nearest(**{**criteria, "limit": INSTITUTES_SHOWN})
+    institutes = institute_nearest(query.with_limit(INSTITUTES_SHOWN))
     return {
-        "origin": criteria["origin"],
-        "treatment": criteria["treatment"],
-        "radius": _shown_radius(criteria["radius"]),
+        "origin": query.origin,
+        "treatment": query.treatment,
+        "radius": _shown_radius(query.radius),
         "results": results,
         "institutes": institutes,
         "beyond": beyond,
@@ -125,7 +125,7 @@ def _render_find(request, *, params: dict, search: dict, errors: dict, lead_form
         heading="Search again" if search else "Find a spine specialist close to home",
     )
     context = {"search": search, "widget": widget, "lead_form": lead_form}
-    return render(request, "matcher/find.html", context, status=status)
+    return render(request, "pages/find.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -140,8 +140,10 @@ def find(request: HttpRequest) -> HttpResponse:
         )
     search, errors = _search(params)
     if search and request.method == "GET":
-        search_record(
-            treatment=search["treatment"], utm_source=tracking_values(request).get("utm_source")
+        search_performed.send(
+            sender=find,
+            treatment=search["treatment"],
+            utm_source=tracking_values(request).get("utm_source"),
         )
     lead_form = _lead_form(request, search=search) if search else None
     return _render_find(

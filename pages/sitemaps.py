@@ -3,7 +3,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import Condition, Institute, Specialist, Treatment
+from specialists.models import Condition, Institute, Specialist, Treatment
 
 
 class HomeSitemap(Sitemap):

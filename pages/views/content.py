@@ -5,16 +5,17 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .models import Condition, Institute, Specialist, Treatment
-from .page_forms import render_page, widget_context
-from .page_selectors import treatment_availability
-from .structured_data import (
+from specialists.models import Condition, Institute, Specialist, Treatment
+
+from ..forms import render_page, widget_context
+from ..selectors import treatment_availability
+from ..structured_data import (
     condition_json_ld,
     institute_json_ld,
     physician_json_ld,
     procedure_json_ld,
 )
-from .templatetags.content import render_markdown
+from ..templatetags.content import render_markdown
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -30,7 +31,7 @@ def treatment_detail(request, slug):
     }
     return render_page(
         request,
-        "specialists/treatment_detail.html",
+        "pages/treatment_detail.html",
         context,
         widget=widget_context(
             request,
@@ -51,7 +52,7 @@ def condition_detail(request, slug):
         "json_ld": condition_json_ld(condition, treatments=treatments, request=request),
     }
     return render_page(
-        request, "specialists/condition_detail.html", context, widget=widget_context(request)
+        request, "pages/condition_detail.html", context, widget=widget_context(request)
     )
 
 
@@ -67,7 +68,7 @@ def specialist_detail(request, slug):
     }
     return render_page(
         request,
-        "specialists/specialist_detail.html",
+        "pages/specialist_detail.html",
         context,
         widget=widget_context(request),
     )
@@ -84,7 +85,7 @@ def institute_detail(request, slug):
     }
     return render_page(
         request,
-        "specialists/institute_detail.html",
+        "pages/institute_detail.html",
         context,
         widget=widget_context(request),
     )

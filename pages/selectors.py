@@ -3,9 +3,20 @@
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
 
-from .models import Institute, Specialist, Treatment
+from specialists.models import Institute, Specialist, Treatment
 
 AVAILABILITY_CACHE_SECONDS = 300
+TREATMENT_MENU_CACHE_KEY = "treatment-menu-v1"
+TREATMENT_MENU_CACHE_SECONDS = 60
+
+
+def treatment_menu() -> list[dict]:
+    """Slug and name of every treatment, in catalog order; cached for a minute."""
+    menu = cache.get(TREATMENT_MENU_CACHE_KEY)
+    if menu is None:
+        menu = list(Treatment.objects.order_by("sort_order", "name").values("slug", "name"))
+        cache.set(TREATMENT_MENU_CACHE_KEY, menu, TREATMENT_MENU_CACHE_SECONDS)
+    return menu
 
 
 def treatment_availability(*, treatment: Treatment) -> dict:

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from .models import Condition, Institute, Specialist, Treatment
+from specialists.models import Condition, Institute, Specialist, Treatment
 
 
 def _postal_address(place) -> dict:

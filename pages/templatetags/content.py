@@ -9,6 +9,8 @@ import nh3
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from core.phones import phone_display
+
 register = template.Library()
 
 ALLOWED_TAGS = {
@@ -75,8 +77,5 @@ def json_ld(data) -> SafeString:
 
 @register.filter
 def us_phone(e164: str) -> str:
-    """+12125550100 as 212-555-0100, the way patients dial it; anything else unchanged."""
-    digits = (e164 or "").removeprefix("+1")
-    if len(digits) == 10 and digits.isdigit():
-        return f"{digits[0:3]}-{digits[3:6]}-{digits[6:]}"
-    return e164
+    """+12125550100 the way patients dial it (``core.phones.phone_display``)."""
+    return phone_display(e164)
