@@ -155,6 +155,13 @@ class MatchQuerySerializer(serializers.Serializer):
         )
 
 
+def match_query_parse(params) -> MatchQuery:
+    """The search ``params`` ask for; raises DRF's ValidationError (400) naming each bad one."""
+    parsed = MatchQuerySerializer(data=params)
+    parsed.is_valid(raise_exception=True)
+    return parsed.validated_data
+
+
 # --- Output ----------------------------------------------------------------------------
 
 
@@ -293,9 +300,7 @@ class SpecialistMatchApi(APIView):
         responses={200: OutputSerializer, **_ERROR_RESPONSE},
     )
     def get(self, request):
-        query_serializer = MatchQuerySerializer(data=request.query_params)
-        query_serializer.is_valid(raise_exception=True)
-        query = query_serializer.validated_data
+        query = match_query_parse(request.query_params)
         search_performed.send(
             sender=self.__class__,
             treatment=query.treatment,
@@ -355,9 +360,7 @@ class InstituteNearestApi(APIView):
         responses={200: OutputSerializer, **_ERROR_RESPONSE},
     )
     def get(self, request):
-        query_serializer = MatchQuerySerializer(data=request.query_params)
-        query_serializer.is_valid(raise_exception=True)
-        query = query_serializer.validated_data
+        query = match_query_parse(request.query_params)
         matches = institute_nearest(query)
         body = _envelope(query, matches)
         body["nearest_beyond_radius"] = None

@@ -48,15 +48,20 @@ def treatment_for_search(*, slug: str) -> Treatment | None:
     return directory_index().treatments_by_slug.get(slug)
 
 
+def _index_arguments(query: MatchQuery) -> dict:
+    """The query as the index takes it: coordinates and ids, no model instances."""
+    return {
+        "latitude": query.origin.latitude,
+        "longitude": query.origin.longitude,
+        "treatment_id": query.treatment_id,
+        "radius": query.radius,
+        "unit": query.unit,
+        "limit": query.limit,
+    }
+
+
 def _search(index: DirectoryIndex, query: MatchQuery) -> list[tuple[int, float]]:
-    found = index.specialists_nearest(
-        latitude=query.origin.latitude,
-        longitude=query.origin.longitude,
-        treatment_id=query.treatment_id,
-        radius=query.radius,
-        unit=query.unit,
-        limit=query.limit,
-    )
+    found = index.specialists_nearest(**_index_arguments(query))
     return [(specialist_id, rounded(distance)) for specialist_id, distance in found]
 
 
@@ -225,14 +230,7 @@ def institute_nearest(query: MatchQuery) -> list[InstituteMatch]:
     """Up to ``query.limit`` active institutes with a qualifying specialist, within the
     radius (None: at any distance)."""
     return _institute_matches(
-        directory_index().institutes_nearest(
-            latitude=query.origin.latitude,
-            longitude=query.origin.longitude,
-            treatment_id=query.treatment_id,
-            radius=query.radius,
-            unit=query.unit,
-            limit=query.limit,
-        )
+        directory_index().institutes_nearest(**_index_arguments(query))
     )
 
 

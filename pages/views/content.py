@@ -24,6 +24,8 @@ def treatment_detail(request, slug):
     body = render_markdown(treatment.body)
     context = {
         "treatment": treatment,
+        "page": treatment,
+        "section": "Treatments",
         "body": body,
         "availability": treatment_availability(treatment=treatment),
         "conditions": list(treatment.conditions.all()),
@@ -47,6 +49,8 @@ def condition_detail(request, slug):
     treatments = list(condition.treatments.all())
     context = {
         "condition": condition,
+        "page": condition,
+        "section": "Conditions",
         "body": render_markdown(condition.body),
         "treatments": treatments,
         "json_ld": condition_json_ld(condition, treatments=treatments, request=request),

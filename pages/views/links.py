@@ -58,7 +58,12 @@ def lead_thanks(request, lead_id: uuid.UUID):
     lead = lead_with_matches(lead_id=lead_id)
     if lead is None:
         raise Http404("No such request.")
-    return render(request, "pages/thanks.html", {"lead": lead, "matches": list(lead.matches.all())})
+    context = {
+        "lead": lead,
+        "matches": list(lead.matches.all()),
+        "routing_radius": services.ROUTING_RADIUS_MILES,
+    }
+    return render(request, "pages/thanks.html", context)
 
 
 @never_cache
