@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, throttling
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .http import client_ip
+
 
 def exception_handler(exc, context):
     """DRF's handler, plus Django's own ValidationError mapped to the contract's 400 shape."""
@@ -22,6 +24,10 @@ class PublicPostThrottle(throttling.AnonRateThrottle):
     """
 
     scope = "public_post"
+
+    def get_ident(self, request):
+        # DRF's own reading trusts any X-Forwarded-For; ours only the configured proxies.
+        return client_ip(request) or "unknown"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -22,6 +22,7 @@ from rest_framework.utils import html
 from rest_framework.views import APIView
 
 from core.api import PublicPostThrottle
+from core.http import client_ip
 from core.phones import us_phone_to_e164
 from geo.gazetteer import ZipCodeError, zip_place
 from specialists.models import Treatment, unknown_treatment_message
@@ -154,11 +155,6 @@ class NewsletterInputSerializer(serializers.Serializer):
 class EbookInputSerializer(serializers.Serializer):
     email = StrictEmailField()
     first_name = StrictCharField(max_length=80)
-
-
-def client_ip(request) -> str | None:
-    """The address the request came from (behind a proxy, REMOTE_ADDR is the proxy's)."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def json_body(request):

@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from leads.apis import LeadInputSerializer, client_ip
+from core.http import client_ip
+from leads.apis import LeadInputSerializer
 from leads.consent import CONSENT_TEXT
 from leads.services import honeypot_filled, lead_submit
 from matcher.apis import MatchQuerySerializer
