@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from leads.models import Lead, LeadMatch
+from leads.models import TRACKING_FIELDS, Lead, LeadMatch
 from marketing.models import ExportRecord
 from marketing.selectors import FunnelRow
 from marketing.services import export_record_finish
@@ -35,12 +35,7 @@ COLUMNS = (
     "treatment",
     "status",
     "matched_specialists",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "referrer",
+    *TRACKING_FIELDS,
     "city",
 )
 
@@ -67,24 +62,10 @@ def cell_neutralize(value: str) -> str:
 
 
 # Lead values read for a row: COLUMNS without matched_specialists, which comes apart.
-LEAD_VALUES = (
-    "id",
-    "created_at",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "zip",
-    "state",
-    "treatment__slug",
-    "status",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "referrer",
-    "city",
+LEAD_VALUES = tuple(
+    "treatment__slug" if column == "treatment" else column
+    for column in COLUMNS
+    if column != "matched_specialists"
 )
 
 
