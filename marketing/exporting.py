@@ -15,6 +15,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from leads.models import TRACKING_FIELDS, Lead, LeadMatch
@@ -189,3 +190,23 @@ def funnel_csv_rows(rows: Iterable[FunnelRow]) -> Iterator[tuple]:
 
 def export_filename() -> str:
     return f"leads-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
+
+
+def user_may_export(user) -> bool:
+    """Whether ``user`` may download leads: the API, the admin action and the funnel page."""
+    return bool(user and user.is_authenticated and user.has_perm(EXPORT_PERMISSION))
+
+
+def csv_download(lines: Iterable[str], *, filename: str) -> StreamingHttpResponse:
+    """CSV text streamed as a file to save."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def lead_csv_download(*, leads: QuerySet[Lead], record: ExportRecord) -> StreamingHttpResponse:
+    """The lead CSV (see ``lead_csv_stream``) as a file to save, the same from every channel."""
+    response = csv_download(lead_csv_stream(leads=leads, record=record), filename=export_filename())
+    # Patients' details: no browser or proxy cache may keep a copy.
+    response["Cache-Control"] = "no-store"
+    return response
