@@ -37,26 +37,27 @@ class ConditionSitemap(ContentSitemap):
     model = Condition
 
 
-class SpecialistSitemap(Sitemap):
+class ListingSitemap(Sitemap):
+    """Active listings, oldest first, read with only what a sitemap entry needs."""
+
     changefreq = "weekly"
+    model = None
+
+    def items(self):
+        return self.model.objects.filter(active=True).only("slug", "updated_at").order_by("id")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+class SpecialistSitemap(ListingSitemap):
+    model = Specialist
     priority = 0.5
 
-    def items(self):
-        return Specialist.objects.filter(active=True).only("slug", "updated_at").order_by("id")
 
-    def lastmod(self, item):
-        return item.updated_at
-
-
-class InstituteSitemap(Sitemap):
-    changefreq = "weekly"
+class InstituteSitemap(ListingSitemap):
+    model = Institute
     priority = 0.6
-
-    def items(self):
-        return Institute.objects.filter(active=True).only("slug", "updated_at").order_by("id")
-
-    def lastmod(self, item):
-        return item.updated_at
 
 
 SITEMAPS = {

@@ -16,59 +16,47 @@ def _postal_address(place) -> dict:
     }
 
 
-def _reviewed(page, data: dict) -> dict:
+def _medical_page(page, *, about_type: str, request: HttpRequest, **about) -> dict:
+    """A treatment or condition page: the page, and the procedure or condition it is about."""
+    url = request.build_absolute_uri(page.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "url": url,
+        "name": page.name,
+        "description": page.meta_description or page.summary,
+        "about": {
+            "@type": about_type,
+            "name": page.name,
+            "description": page.summary,
+            "url": url,
+            **about,
+        },
+    }
     if page.last_reviewed:
         data["lastReviewed"] = page.last_reviewed.isoformat()
     return data
 
 
 def procedure_json_ld(treatment: Treatment, *, request: HttpRequest) -> dict:
-    url = request.build_absolute_uri(treatment.get_absolute_url())
-    return _reviewed(
-        treatment,
-        {
-            "@context": "https://schema.org",
-            "@type": "MedicalWebPage",
-            "url": url,
-            "name": treatment.name,
-            "description": treatment.meta_description or treatment.summary,
-            "about": {
-                "@type": "MedicalProcedure",
-                "name": treatment.name,
-                "description": treatment.summary,
-                "url": url,
-            },
-        },
-    )
+    return _medical_page(treatment, about_type="MedicalProcedure", request=request)
 
 
 def condition_json_ld(
     condition: Condition, *, treatments: list[Treatment], request: HttpRequest
 ) -> dict:
-    url = request.build_absolute_uri(condition.get_absolute_url())
-    return _reviewed(
+    return _medical_page(
         condition,
-        {
-            "@context": "https://schema.org",
-            "@type": "MedicalWebPage",
-            "url": url,
-            "name": condition.name,
-            "description": condition.meta_description or condition.summary,
-            "about": {
-                "@type": "MedicalCondition",
-                "name": condition.name,
-                "description": condition.summary,
-                "url": url,
-                "possibleTreatment": [
-                    {
-                        "@type": "MedicalProcedure",
-                        "name": treatment.name,
-                        "url": request.build_absolute_uri(treatment.get_absolute_url()),
-                    }
-                    for treatment in treatments
-                ],
-            },
-        },
+        about_type="MedicalCondition",
+        request=request,
+        possibleTreatment=[
+            {
+                "@type": "MedicalProcedure",
+                "name": treatment.name,
+                "url": request.build_absolute_uri(treatment.get_absolute_url()),
+            }
+            for treatment in treatments
+        ],
     )
 
 
