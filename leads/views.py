@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import services
+from . import ebook, newsletter
 from .selectors import lead_with_matches
 from .tokens import (
     TokenExpired,
@@ -62,7 +62,7 @@ def newsletter_confirm(request, token: str):
         return _link_problem(request, expired=True, what="confirmation")
     except TokenInvalid:
         return _link_problem(request, expired=False, what="confirmation")
-    services.newsletter_confirm(subscriber=subscriber)
+    newsletter.newsletter_confirm(subscriber=subscriber)
     return render(request, "leads/newsletter_confirmed.html")
 
 
@@ -78,7 +78,7 @@ def newsletter_unsubscribe(request, token: str):
         subscriber = subscriber_from_unsubscribe_token(token)
     except (TokenExpired, TokenInvalid):
         return _link_problem(request, expired=False, what="unsubscribe")
-    services.newsletter_unsubscribe(subscriber=subscriber)
+    newsletter.newsletter_unsubscribe(subscriber=subscriber)
     if request.method == "POST":
         return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
     return render(request, "leads/newsletter_unsubscribed.html")
@@ -93,7 +93,7 @@ def ebook_download(request, token: str):
         return _link_problem(request, expired=True, what="download")
     except TokenInvalid:
         return _link_problem(request, expired=False, what="download")
-    services.ebook_downloaded(ebook_request=ebook_request)
+    ebook.ebook_downloaded(ebook_request=ebook_request)
     return FileResponse(
         EBOOK_FILE.open("rb"),
         as_attachment=True,

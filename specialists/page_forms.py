@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 
 from config.api import PublicPostThrottle
 from leads.apis import EbookInputSerializer, NewsletterInputSerializer
-from leads.services import ebook_request, newsletter_subscribe
+from leads.ebook import ebook_request
+from leads.newsletter import newsletter_subscribe
 
 TRACKING_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 TRACKING_MAX_LENGTH = {name: 200 for name in TRACKING_FIELDS} | {"referrer": 500}
