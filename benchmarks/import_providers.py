@@ -64,7 +64,7 @@ def _child(csv_path: Path, database: Path, *, trace_memory: bool) -> None:
     _setup_django(database)
     from django.core.management import call_command
 
-    from matcher.geocoding import warm_gazetteer
+    from geo.gazetteer import warm_gazetteer
     from specialists.importing import providers_import, utf8_lines
 
     call_command("migrate", verbosity=0)

@@ -66,7 +66,7 @@ def _setup_django(database_url: str) -> None:
 def _seed_directory() -> None:
     import random
 
-    from matcher.geocoding import zip_place
+    from geo.gazetteer import zip_place
     from specialists.models import Board, BoardCertification, Specialist, Treatment
     from specialists.validators import npi_check_digit_is_valid
 
@@ -129,8 +129,8 @@ def throughput(database_url: str, leads: int) -> dict:
     from django.db import connection
     from rest_framework.test import APIClient
 
+    from geo.gazetteer import warm_gazetteer
     from leads.models import Lead, LeadMatch, OutboundMessage
-    from matcher.geocoding import warm_gazetteer
 
     _seed_directory()
     warm_gazetteer()

@@ -169,7 +169,7 @@ def child(args) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
 
-    from matcher.geocoding import located_zip_places
+    from geo.gazetteer import located_zip_places
 
     rng = random.Random(args.seed)
     places = located_zip_places()
@@ -340,7 +340,7 @@ def naive_nearest(*, origin, treatment, radius, unit, limit):
     from django.db.models import F, FloatField, Value
     from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 
-    from matcher.distance import EARTH_RADIUS
+    from geo.distance import EARTH_RADIUS
     from specialists.models import Specialist
 
     phi0 = math.radians(origin.latitude)
@@ -368,6 +368,7 @@ def _percentile(values, fraction):
 
 def measure(database, queries, naive_count, rng) -> tuple[dict, bool]:
     from matcher import index as match_index
+    from matcher.query import MatchQuery
     from matcher.selectors import institute_nearest, specialist_nearest, specialist_nearest_ids
     from specialists.models import Treatment
 
@@ -397,7 +398,7 @@ def measure(database, queries, naive_count, rng) -> tuple[dict, bool]:
         for place, treatment in picked:
             started = time.perf_counter()
             answer = specialist_nearest_ids(
-                origin=place, treatment=treatment, radius=RADIUS, unit=UNIT, limit=LIMIT
+                MatchQuery(origin=place, treatment=treatment, radius=RADIUS, unit=UNIT, limit=LIMIT)
             )
             timings.append(time.perf_counter() - started)
             answers.append(answer)
@@ -405,14 +406,14 @@ def measure(database, queries, naive_count, rng) -> tuple[dict, bool]:
         for place, treatment in picked[:200]:
             started = time.perf_counter()
             specialist_nearest(
-                origin=place, treatment=treatment, radius=RADIUS, unit=UNIT, limit=LIMIT
+                MatchQuery(origin=place, treatment=treatment, radius=RADIUS, unit=UNIT, limit=LIMIT)
             )
             full.append(time.perf_counter() - started)
         institutes = []
         for place, treatment in picked[:200]:
             started = time.perf_counter()
             institute_nearest(
-                origin=place, treatment=treatment, radius=RADIUS, unit=UNIT, limit=LIMIT
+                MatchQuery(origin=place, treatment=treatment, radius=RADIUS, unit=UNIT, limit=LIMIT)
             )
             institutes.append(time.perf_counter() - started)
         m = {
@@ -461,7 +462,7 @@ def measure(database, queries, naive_count, rng) -> tuple[dict, bool]:
 
 
 def measure_zip_lookup(rng, places) -> float:
-    from matcher.geocoding import zip_place
+    from geo.gazetteer import zip_place
 
     zips = [rng.choice(places).zip for _ in range(10_000)]
     timings = []
@@ -486,12 +487,12 @@ def application_without_search_tally():
     every match request) switched off: a gunicorn app factory for the benchmark only, to
     show what the search itself costs."""
     sys.path.insert(0, str(ROOT))
-    import importlib
-
     from config.wsgi import application
 
     # Imported after config.wsgi, which sets Django up.
-    importlib.import_module("matcher.apis").search_record = lambda **kwargs: None
+    from matcher.signals import search_performed
+
+    search_performed.disconnect(dispatch_uid="marketing-search-tally")
     return application
 
 

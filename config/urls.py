@@ -25,7 +25,5 @@ urlpatterns = [
     path("api/v1/", include("matcher.api_urls")),
     path("api/v1/", include("marketing.api_urls")),
     path("api/v1/", include("leads.api_urls")),
-    path("", include("leads.urls")),
-    path("", include("matcher.urls")),
-    path("", include("specialists.urls")),
+    path("", include("pages.urls")),
 ]

@@ -21,10 +21,11 @@ from rest_framework.response import Response
 from rest_framework.utils import html
 from rest_framework.views import APIView
 
-from config.api import PublicPostThrottle
-from matcher.geocoding import ZipCodeError, zip_place
-from specialists.models import Treatment
-from specialists.validators import us_phone_to_e164
+from core.api import PublicPostThrottle
+from core.http import client_ip
+from core.phones import us_phone_to_e164
+from geo.gazetteer import ZipCodeError, zip_place
+from specialists.models import Treatment, unknown_treatment_message
 
 from .consent import CONSENT_REQUIRED_MESSAGE
 from .ebook import ebook_request
@@ -139,7 +140,7 @@ class LeadInputSerializer(serializers.Serializer):
             return None
         treatment = Treatment.objects.filter(slug=value).first()
         if treatment is None:
-            raise serializers.ValidationError(f'Unknown treatment "{value}".')
+            raise serializers.ValidationError(unknown_treatment_message(value))
         return treatment
 
     def validate_phone(self, value):
@@ -156,11 +157,6 @@ class NewsletterInputSerializer(serializers.Serializer):
 class EbookInputSerializer(serializers.Serializer):
     email = StrictEmailField()
     first_name = StrictCharField(max_length=80)
-
-
-def client_ip(request) -> str | None:
-    """The address the request came from (behind a proxy, REMOTE_ADDR is the proxy's)."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def json_body(request):

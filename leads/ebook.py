@@ -1,11 +1,15 @@
 """The free e-book: owe the download link through the outbox, count downloads."""
 
+from pathlib import Path
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from .models import EbookRequest, OutboundMessage
 from .outbox import outbox_add, outbox_message
+
+EBOOK_FILE = Path(__file__).resolve().parent / "ebook" / "life-after-back-surgery.html"
 
 
 def ebook_request(*, email: str, first_name: str) -> None:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from matcher.geocoding import zip_place
+from geo.gazetteer import zip_place
+from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
@@ -81,11 +82,13 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
         email=data["email"], phone=data["phone"], zip=place.zip, treatment=treatment
     )
     found = specialist_nearest_ids(
-        origin=place,
-        treatment=treatment,
-        radius=ROUTING_RADIUS_MILES,
-        unit="mi",
-        limit=ROUTING_LIMIT,
+        MatchQuery(
+            origin=place,
+            treatment=treatment,
+            radius=ROUTING_RADIUS_MILES,
+            unit="mi",
+            limit=ROUTING_LIMIT,
+        )
     )
     # Only what the answer shows (name, URL): the emails load the rest when they are sent.
     specialists = Specialist.objects.only(

@@ -6,7 +6,7 @@ import datetime
 from rest_framework import serializers
 
 from leads.models import Lead
-from specialists.models import Treatment
+from specialists.models import Treatment, unknown_treatment_message
 
 # USPS codes of the states, DC, the inhabited territories and the military "states":
 # every state a stored lead can carry, since it comes from the ZIP gazetteer.
@@ -54,7 +54,7 @@ class ExportFilterSerializer(serializers.Serializer):
     def validate_treatment(self, value: str) -> Treatment:
         treatment = Treatment.objects.filter(slug=value).first()
         if treatment is None:
-            raise serializers.ValidationError(f"Unknown treatment {value!r}.")
+            raise serializers.ValidationError(unknown_treatment_message(value))
         return treatment
 
     def validate_state(self, value: str) -> str:

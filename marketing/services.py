@@ -53,6 +53,11 @@ def search_record(*, treatment: Treatment | None, utm_source: str | None = "") -
     _tally_write(pending)
 
 
+def search_record_received(sender, *, treatment, utm_source=None, **kwargs) -> None:
+    """``matcher.signals.search_performed`` receiver: count the search."""
+    search_record(treatment=treatment, utm_source=utm_source)
+
+
 def search_tally_flush() -> None:
     """Write this process's buffered search counts now (report pages and exit call it)."""
     global _tally_flushed_at

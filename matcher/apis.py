@@ -22,17 +22,18 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketing.services import search_record
-from specialists.models import Treatment
+from geo.distance import DEFAULT_UNIT, UNITS
+from geo.gazetteer import ZipCodeError, zip_place
+from specialists.models import Treatment, unknown_treatment_message
 
-from .distance import DEFAULT_UNIT, UNITS
-from .geocoding import ZipCodeError, zip_place
+from .query import DEFAULT_LIMIT, DEFAULT_RADIUS, MAX_LIMIT, MAX_RADIUS, MatchQuery
 from .selectors import (
     institute_nearest,
     institute_nearest_beyond,
     specialist_nearest_cards,
     treatment_for_search,
 )
+from .signals import search_performed
 
 # Query-string numbers are plain ASCII decimals: Python's float() and int() would also take
 # "nan", "1e999", "١٠" or "１０", none of which a form or a client means as a radius.
@@ -100,8 +101,7 @@ class MatchQuerySerializer(serializers.Serializer):
 
     A repeated parameter counts with its last value (Django's ``QueryDict.get``); an empty
     optional parameter counts as absent. ``validated_data`` holds the keyword arguments of
-    ``specialist_nearest`` and ``institute_nearest``: ``origin`` (a ZipPlace),
-    ``treatment`` (a Treatment or None), ``radius``, ``unit`` and ``limit``.
+    ``validated_data`` is a ``MatchQuery``.
     """
 
     zip = serializers.CharField(
@@ -115,9 +115,15 @@ class MatchQuerySerializer(serializers.Serializer):
         help_text="A treatment slug from /api/v1/treatments/; omit for any treatment.",
     )
     radius = PlainDecimalField(
-        required=False, default=50, min_value=1, max_value=500, help_text="In `unit`."
+        required=False,
+        default=DEFAULT_RADIUS,
+        min_value=1,
+        max_value=MAX_RADIUS,
+        help_text="In `unit`.",
     )
-    limit = PlainIntegerField(required=False, default=10, min_value=1, max_value=50)
+    limit = PlainIntegerField(
+        required=False, default=DEFAULT_LIMIT, min_value=1, max_value=MAX_LIMIT
+    )
     unit = UnitField(
         choices=UNITS,
         required=False,
@@ -136,17 +142,24 @@ class MatchQuerySerializer(serializers.Serializer):
             return None
         treatment = treatment_for_search(slug=value)
         if treatment is None:
-            raise serializers.ValidationError(f"Unknown treatment '{value}'.")
+            raise serializers.ValidationError(unknown_treatment_message(value))
         return treatment
 
     def validate(self, attrs):
-        return {
-            "origin": attrs["zip"],
-            "treatment": attrs["treatment"],
-            "radius": float(attrs["radius"]),
-            "unit": attrs["unit"],
-            "limit": attrs["limit"],
-        }
+        return MatchQuery(
+            origin=attrs["zip"],
+            treatment=attrs["treatment"],
+            radius=float(attrs["radius"]),
+            unit=attrs["unit"],
+            limit=attrs["limit"],
+        )
+
+
+def match_query_parse(params) -> MatchQuery:
+    """The search ``params`` ask for; raises DRF's ValidationError (400) naming each bad one."""
+    parsed = MatchQuerySerializer(data=params)
+    parsed.is_valid(raise_exception=True)
+    return parsed.validated_data
 
 
 # --- Output ----------------------------------------------------------------------------
@@ -191,9 +204,9 @@ class BeyondRadiusSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
-def _envelope(query: dict, results: list) -> dict:
+def _envelope(query: MatchQuery, results: list) -> dict:
     """The contract's envelope as plain JSON-ready values, shared by both search endpoints."""
-    origin = query["origin"]
+    origin = query.origin
     return {
         "origin": {
             "zip": origin.zip,
@@ -202,9 +215,9 @@ def _envelope(query: dict, results: list) -> dict:
             "latitude": origin.latitude,
             "longitude": origin.longitude,
         },
-        "treatment": query["treatment"].slug if query["treatment"] else None,
-        "radius": _plain_number(query["radius"]),
-        "unit": query["unit"],
+        "treatment": query.treatment.slug if query.treatment else None,
+        "radius": _plain_number(query.radius),
+        "unit": query.unit,
         "count": len(results),
         "results": results,
     }
@@ -287,24 +300,18 @@ class SpecialistMatchApi(APIView):
         responses={200: OutputSerializer, **_ERROR_RESPONSE},
     )
     def get(self, request):
-        query_serializer = MatchQuerySerializer(data=request.query_params)
-        query_serializer.is_valid(raise_exception=True)
-        query = query_serializer.validated_data
-        search_record(
-            treatment=query["treatment"], utm_source=request.query_params.get("utm_source")
+        query = match_query_parse(request.query_params)
+        search_performed.send(
+            sender=self.__class__,
+            treatment=query.treatment,
+            utm_source=request.query_params.get("utm_source"),
         )
-        found = specialist_nearest_cards(**query)
+        found = specialist_nearest_cards(query)
         # A card holds "distance": None in its contract position; the copy fills it in.
         results = [{**card, "distance": distance} for card, distance in found]
         beyond = None
         if not results:
-            nearest = specialist_nearest_cards(
-                origin=query["origin"],
-                treatment=query["treatment"],
-                radius=None,
-                unit=query["unit"],
-                limit=1,
-            )
+            nearest = specialist_nearest_cards(query.unbounded())
             if nearest:
                 card, distance = nearest[0]
                 beyond = {
@@ -353,16 +360,12 @@ class InstituteNearestApi(APIView):
         responses={200: OutputSerializer, **_ERROR_RESPONSE},
     )
     def get(self, request):
-        query_serializer = MatchQuerySerializer(data=request.query_params)
-        query_serializer.is_valid(raise_exception=True)
-        query = query_serializer.validated_data
-        matches = institute_nearest(**query)
+        query = match_query_parse(request.query_params)
+        matches = institute_nearest(query)
         body = _envelope(query, matches)
         body["nearest_beyond_radius"] = None
         if not matches:
-            beyond = institute_nearest_beyond(
-                origin=query["origin"], treatment=query["treatment"], unit=query["unit"]
-            )
+            beyond = institute_nearest_beyond(query)
             if beyond is not None:
                 body["nearest_beyond_radius"] = {
                     "id": beyond.institute.id,

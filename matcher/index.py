@@ -35,14 +35,13 @@ from django.db import connection
 from django.utils import timezone
 from scipy.spatial import cKDTree
 
-from specialists.models import DirectoryVersion, Institute, Specialist, Treatment
-
-from .distance import (
+from geo.distance import (
     angle_to_chord,
     distance_to_angle,
     great_circle_distance,
     unit_vectors,
 )
+from specialists.models import DirectoryVersion, Institute, Specialist, Treatment
 
 # How long a process trusts its snapshot before reading the directory version again.
 # Searches then cost no query at all, and answer at most this long after a committed

@@ -5,7 +5,7 @@ Rules callers may rely on:
 - only specialists of ``Specialist.objects.qualifying()`` (active, holding a certification
   current today, offering ``treatment`` when given) and, for institutes, active institutes
   with at least one such specialist;
-- "within the radius" means an exact great-circle distance (``matcher.distance``) at most
+- "within the radius" means an exact great-circle distance (``geo.distance``) at most
   ``radius`` in ``unit``; institutes are measured from their own address;
 - nearest first by exact distance; equal distances are ordered by last name, then id
   (institutes: by name, then id). ``distance`` on the results is rounded to 0.1 of ``unit``;
@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from geo.distance import rounded
 from specialists.models import BoardCertification, Institute, Specialist, Treatment
 
-from .distance import DEFAULT_UNIT, rounded
-from .geocoding import ZipPlace
 from .index import DirectoryIndex, directory_index
+from .query import MatchQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,47 +48,29 @@ def treatment_for_search(*, slug: str) -> Treatment | None:
     return directory_index().treatments_by_slug.get(slug)
 
 
-def _search(
-    index: DirectoryIndex,
-    *,
-    origin: ZipPlace,
-    treatment: Treatment | None,
-    radius: float | None,
-    unit: str,
-    limit: int,
-) -> list[tuple[int, float]]:
-    found = index.specialists_nearest(
-        latitude=origin.latitude,
-        longitude=origin.longitude,
-        treatment_id=None if treatment is None else treatment.pk,
-        radius=radius,
-        unit=unit,
-        limit=limit,
-    )
+def _index_arguments(query: MatchQuery) -> dict:
+    """The query as the index takes it: coordinates and ids, no model instances."""
+    return {
+        "latitude": query.origin.latitude,
+        "longitude": query.origin.longitude,
+        "treatment_id": query.treatment_id,
+        "radius": query.radius,
+        "unit": query.unit,
+        "limit": query.limit,
+    }
+
+
+def _search(index: DirectoryIndex, query: MatchQuery) -> list[tuple[int, float]]:
+    found = index.specialists_nearest(**_index_arguments(query))
     return [(specialist_id, rounded(distance)) for specialist_id, distance in found]
 
 
-def specialist_nearest_ids(
-    *,
-    origin: ZipPlace,
-    treatment: Treatment | None = None,
-    radius: float | None = 50,
-    unit: str = DEFAULT_UNIT,
-    limit: int = 10,
-) -> list[tuple[int, float]]:
+def specialist_nearest_ids(query: MatchQuery) -> list[tuple[int, float]]:
     """``(specialist id, rounded distance)`` of the nearest qualifying specialists.
 
-    ``radius=None`` searches without a bound. No query while the index is fresh (at most
-    one, the directory version's).
+    No query while the index is fresh (at most one, the directory version's).
     """
-    return _search(
-        directory_index(),
-        origin=origin,
-        treatment=treatment,
-        radius=radius,
-        unit=unit,
-        limit=limit,
-    )
+    return _search(directory_index(), query)
 
 
 def _specialist_matches(found: list[tuple[int, float]]) -> list[SpecialistMatch]:
@@ -102,39 +84,21 @@ def _specialist_matches(found: list[tuple[int, float]]) -> list[SpecialistMatch]
     ]
 
 
-def specialist_nearest(
-    *,
-    origin: ZipPlace,
-    treatment: Treatment | None = None,
-    radius: float = 50,
-    unit: str = DEFAULT_UNIT,
-    limit: int = 10,
-) -> list[SpecialistMatch]:
-    """Up to ``limit`` qualifying specialists within ``radius`` ``unit`` of ``origin``.
+def specialist_nearest(query: MatchQuery) -> list[SpecialistMatch]:
+    """Up to ``query.limit`` qualifying specialists within the radius of the origin.
 
     Each specialist comes with its certifications (and boards), treatments and institute
-    prefetched, in the same number of queries whatever ``limit`` is.
+    prefetched, in the same number of queries whatever the limit is.
     """
-    return _specialist_matches(
-        specialist_nearest_ids(
-            origin=origin, treatment=treatment, radius=radius, unit=unit, limit=limit
-        )
-    )
+    return _specialist_matches(specialist_nearest_ids(query))
 
 
-def specialist_nearest_beyond(
-    *,
-    origin: ZipPlace,
-    treatment: Treatment | None = None,
-    unit: str = DEFAULT_UNIT,
-) -> SpecialistMatch | None:
+def specialist_nearest_beyond(query: MatchQuery) -> SpecialistMatch | None:
     """The nearest qualifying specialist at any distance, or None when nobody qualifies.
 
     Meant for an empty search: its distance tells how far to widen the radius.
     """
-    matches = _specialist_matches(
-        specialist_nearest_ids(origin=origin, treatment=treatment, radius=None, unit=unit, limit=1)
-    )
+    matches = specialist_nearest(query.unbounded())
     return matches[0] if matches else None
 
 
@@ -233,26 +197,16 @@ def specialist_cards(*, ids: list[int]) -> dict[int, dict]:
     return cards
 
 
-def specialist_nearest_cards(
-    *,
-    origin: ZipPlace,
-    treatment: Treatment | None = None,
-    radius: float | None = 50,
-    unit: str = DEFAULT_UNIT,
-    limit: int = 10,
-) -> list[tuple[dict, float]]:
+def specialist_nearest_cards(query: MatchQuery) -> list[tuple[dict, float]]:
     """The same search as ``specialist_nearest``, answered with ``(card, distance)``.
 
     Cards (see ``specialist_cards``) are kept with the index snapshot, so each is built
     once per directory version: once its cards are known a search costs no query (or the
-    directory version's), three more otherwise, whatever ``limit`` is. The cards are
+    directory version's), three more otherwise, whatever the limit is. The cards are
     shared: copy before changing one.
-    ``radius=None`` searches without a bound.
     """
     index = directory_index()
-    found = _search(
-        index, origin=origin, treatment=treatment, radius=radius, unit=unit, limit=limit
-    )
+    found = _search(index, query)
     cards = index.payloads(
         "specialist-card", [pk for pk, _ in found], lambda ids: specialist_cards(ids=ids)
     )
@@ -272,34 +226,15 @@ def _institute_matches(found) -> list[InstituteMatch]:
     ]
 
 
-def institute_nearest(
-    *,
-    origin: ZipPlace,
-    treatment: Treatment | None = None,
-    radius: float | None = 50,
-    unit: str = DEFAULT_UNIT,
-    limit: int = 10,
-) -> list[InstituteMatch]:
-    """Up to ``limit`` active institutes with a qualifying specialist, within ``radius``
-    (None: at any distance)."""
+def institute_nearest(query: MatchQuery) -> list[InstituteMatch]:
+    """Up to ``query.limit`` active institutes with a qualifying specialist, within the
+    radius (None: at any distance)."""
     return _institute_matches(
-        directory_index().institutes_nearest(
-            latitude=origin.latitude,
-            longitude=origin.longitude,
-            treatment_id=None if treatment is None else treatment.pk,
-            radius=radius,
-            unit=unit,
-            limit=limit,
-        )
+        directory_index().institutes_nearest(**_index_arguments(query))
     )
 
 
-def institute_nearest_beyond(
-    *,
-    origin: ZipPlace,
-    treatment: Treatment | None = None,
-    unit: str = DEFAULT_UNIT,
-) -> InstituteMatch | None:
+def institute_nearest_beyond(query: MatchQuery) -> InstituteMatch | None:
     """The nearest active institute with a qualifying specialist, at any distance."""
-    matches = institute_nearest(origin=origin, treatment=treatment, radius=None, unit=unit, limit=1)
+    matches = institute_nearest(query.unbounded())
     return matches[0] if matches else None

@@ -15,7 +15,6 @@ from .models import (
     Board,
     BoardCertification,
     Condition,
-    GeocodedAddress,
     Institute,
     Specialist,
     Treatment,
@@ -306,18 +305,3 @@ class BoardAdmin(admin.ModelAdmin):
     @admin.display(description="Certifications", ordering="certification_total")
     def certification_count(self, obj):
         return obj.certification_total
-
-
-@admin.register(GeocodedAddress)
-class GeocodedAddressAdmin(admin.ModelAdmin):
-    """The street-geocoder cache, for checking an address; rows are written by imports."""
-
-    list_display = ["address_key", "latitude", "longitude", "geocoder", "created_at"]
-    search_fields = ["address_key"]
-    list_filter = ["geocoder"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -4,11 +4,11 @@ matches, coordinates placed from the address when left empty)."""
 from django import forms
 from django.core.exceptions import ValidationError
 
-from matcher.geocoding import ZipCodeError, zip_place
+from core.phones import us_phone_to_e164
+from geo.gazetteer import ZipCodeError, zip_place
 
 from .models import Institute, Specialist
 from .services import practice_location_resolve
-from .validators import us_phone_to_e164
 
 COORDINATES_HELP = (
     "Leave latitude and longitude empty to place the listing from its address "

@@ -27,11 +27,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from matcher.geocoding import ZipCodeError, zip_place
+from core.phones import us_phone_to_e164
+from geo.gazetteer import ZipCodeError, zip_place
 
 from .models import Board, BoardCertification, Institute, Specialist, Treatment
 from .services import directory_changed, directory_changes_batched, practice_location_resolve
-from .validators import npi_check_digit_is_valid, us_phone_to_e164
+from .validators import npi_check_digit_is_valid
 
 logger = logging.getLogger(__name__)
 

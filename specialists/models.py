@@ -6,7 +6,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .validators import validate_npi, validate_us_phone
+from core.phones import validate_us_phone
+
+from .validators import validate_npi
 
 
 class ContentPage(models.Model):
@@ -40,6 +42,11 @@ class Treatment(ContentPage):
 
     def get_absolute_url(self):
         return reverse("treatment-detail", args=[self.slug])
+
+
+def unknown_treatment_message(slug: str) -> str:
+    """What every form, API and command says about a treatment slug not in the catalog."""
+    return f"Unknown treatment '{slug}'."
 
 
 class Condition(ContentPage):
@@ -259,22 +266,6 @@ class BoardCertification(models.Model):
         """The single definition of a current certificate (mirrors the queryset's ``current``)."""
         on = on or timezone.localdate()
         return self.expires_on is None or self.expires_on >= on
-
-
-class GeocodedAddress(models.Model):
-    """Street-address geocoder answers, so each address costs the remote service once."""
-
-    address_key = models.CharField(max_length=400, unique=True)
-    latitude = models.FloatField(null=True)
-    longitude = models.FloatField(null=True)
-    geocoder = models.CharField(max_length=40)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name_plural = "geocoded addresses"
-
-    def __str__(self):
-        return self.address_key
 
 
 class DirectoryVersion(models.Model):

@@ -11,7 +11,8 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from matcher.geocoding import ZipPlace, geocode_street_address
+from geo.gazetteer import ZipPlace
+from geo.geocoder import geocode_street_address
 
 from .models import DirectoryVersion
 

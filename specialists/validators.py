@@ -1,6 +1,5 @@
 """Field rules shared by the directory, the import and the lead form."""
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 
 
@@ -30,28 +29,3 @@ def validate_npi(value: str) -> None:
             code="invalid_npi",
             params={"npi": value},
         )
-
-
-def us_phone_to_e164(raw: str) -> str:
-    """Parse a US (or US territory) phone number and return it in E.164 (+12125550100).
-
-    Raises ValidationError with a patient-readable message for anything else.
-    """
-    text = (raw or "").strip()
-    if not text:
-        raise ValidationError("Enter a phone number.", code="required")
-    if len(text) > 40:
-        raise ValidationError("Enter a valid US phone number.", code="invalid_phone")
-    try:
-        number = phonenumbers.parse(text, "US")
-    except phonenumbers.NumberParseException:
-        raise ValidationError("Enter a valid US phone number.", code="invalid_phone") from None
-    if number.country_code != 1 or not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            "Enter a valid US phone number, for example (212) 555-0100.", code="invalid_phone"
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def validate_us_phone(value: str) -> None:
-    us_phone_to_e164(value)

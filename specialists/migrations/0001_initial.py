@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import core.phones
 import specialists.validators
 from django.conf import settings
 from django.db import migrations, models
@@ -96,7 +97,7 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(choices=[('admin', 'Admin'), ('import', 'CSV import'), ('demo', 'Demo data')], default='admin', editable=False, help_text='Demo rows come from `manage.py seed_demo` and are not real providers.', max_length=10)),
                 ('slug', models.SlugField(max_length=140, unique=True)),
                 ('name', models.CharField(max_length=160, unique=True)),
-                ('phone', models.CharField(blank=True, max_length=16, validators=[specialists.validators.validate_us_phone])),
+                ('phone', models.CharField(blank=True, max_length=16, validators=[core.phones.validate_us_phone])),
                 ('website', models.URLField(blank=True)),
                 ('description', models.TextField(blank=True)),
                 ('active', models.BooleanField(default=True)),
@@ -127,7 +128,7 @@ class Migration(migrations.Migration):
                 ('last_name', models.CharField(max_length=80)),
                 ('credentials', models.CharField(blank=True, help_text='For example MD, DO, MD PhD.', max_length=40)),
                 ('specialty', models.CharField(max_length=120)),
-                ('phone', models.CharField(help_text='Stored as E.164.', max_length=16, validators=[specialists.validators.validate_us_phone])),
+                ('phone', models.CharField(help_text='Stored as E.164.', max_length=16, validators=[core.phones.validate_us_phone])),
                 ('email', models.EmailField(blank=True, help_text="Where new patient requests go; the institute's address is used when empty.", max_length=254)),
                 ('accepting_new_patients', models.BooleanField(default=True)),
                 ('active', models.BooleanField(default=True)),

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from config.api import PublicPostThrottle
+from core.api import PublicPostThrottle
 from leads.apis import LeadInputSerializer
 from leads.consent import CONSENT_TEXT, CONSENT_VERSION
 from leads.models import Lead, LeadMatch, OutboundMessage

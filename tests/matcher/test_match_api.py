@@ -458,9 +458,9 @@ def test_query_serializer_reads_plain_dicts_like_query_strings():
         data={"zip": "10001", "treatment": "", "radius": "", "limit": "", "unit": ""}
     )
     assert query.is_valid(), query.errors
-    assert query.validated_data["origin"].zip == "10001"
-    assert (query.validated_data["treatment"], query.validated_data["radius"]) == (None, 50.0)
-    assert (query.validated_data["limit"], query.validated_data["unit"]) == (10, "mi")
+    assert query.validated_data.origin.zip == "10001"
+    assert (query.validated_data.treatment, query.validated_data.radius) == (None, 50.0)
+    assert (query.validated_data.limit, query.validated_data.unit) == (10, "mi")
 
     bad = MatchQuerySerializer(data={"zip": ["10001"], "radius": ["5"], "limit": 2.0})
     assert not bad.is_valid()

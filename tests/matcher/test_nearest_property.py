@@ -12,9 +12,10 @@ import random
 
 import pytest
 
-from matcher.distance import UNITS, great_circle_distance
-from matcher.geocoding import located_zip_places, zip_place
+from geo.distance import UNITS, great_circle_distance
+from geo.gazetteer import located_zip_places, zip_place
 from matcher.index import DirectoryIndex
+from matcher.query import MatchQuery
 from matcher.selectors import institute_nearest, specialist_nearest_ids
 from specialists.models import Board, BoardCertification, Institute, Specialist, Treatment
 from specialists.services import directory_changed
@@ -239,13 +240,12 @@ def test_selectors_match_brute_force_over_the_database():
         )
         args = (origin.latitude, origin.longitude, treatment and treatment.pk, radius, unit, limit)
         expected = brute_force_specialists(dataset, *args)
-        found = specialist_nearest_ids(
+        query = MatchQuery(
             origin=origin, treatment=treatment, radius=radius, unit=unit, limit=limit
         )
+        found = specialist_nearest_ids(query)
         assert found == [(pk, round(d, 1)) for pk, d in expected]
-        institutes_found = institute_nearest(
-            origin=origin, treatment=treatment, radius=radius, unit=unit, limit=limit
-        )
+        institutes_found = institute_nearest(query)
         assert [(m.institute.id, m.distance, m.specialist_ids) for m in institutes_found] == [
             (pk, round(d, 1), members) for pk, d, members in brute_force_institutes(dataset, *args)
         ]

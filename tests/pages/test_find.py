@@ -7,7 +7,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config.api import PublicPostThrottle
+from core.api import PublicPostThrottle
 from leads.models import Lead
 from tests.factories import make_specialist
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from matcher.geocoding import zip_place
+from geo.gazetteer import zip_place
 from specialists.models import Board, DirectoryVersion, Institute, Specialist
 from tests.factories import make_institute, make_specialist, valid_npi
 
@@ -86,8 +86,14 @@ def test_every_filter_renders(admin_client):
         response = admin_client.get(CHANGELIST, params)
         assert response.status_code == 200, params
         assert response.context["cl"].result_count == 1, params
-    for name in ["institute", "treatment", "condition", "board", "geocodedaddress"]:
-        response = admin_client.get(reverse(f"admin:specialists_{name}_changelist"))
+    for name in [
+        "specialists_institute",
+        "specialists_treatment",
+        "specialists_condition",
+        "specialists_board",
+        "geo_geocodedaddress",
+    ]:
+        response = admin_client.get(reverse(f"admin:{name}_changelist"))
         assert response.status_code == 200, name
     assert admin_client.get(reverse("admin:specialists_specialist_add")).status_code == 200
     change = reverse("admin:specialists_specialist_change", args=[specialist.pk])

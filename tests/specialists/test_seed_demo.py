@@ -3,8 +3,9 @@ import io
 import pytest
 from django.core.management import call_command
 
+from core.phones import us_phone_to_e164
 from specialists.models import Board, BoardCertification, Institute, Specialist, Treatment
-from specialists.validators import npi_check_digit_is_valid, us_phone_to_e164
+from specialists.validators import npi_check_digit_is_valid
 
 pytestmark = pytest.mark.django_db
 

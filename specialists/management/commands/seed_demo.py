@@ -18,10 +18,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from matcher.geocoding import ZipPlace, located_zip_places
+from core.phones import us_phone_to_e164
+from geo.gazetteer import ZipPlace, located_zip_places
 from specialists.importing import COLUMNS, providers_import
 from specialists.models import Specialist
-from specialists.validators import npi_check_digit_is_valid, us_phone_to_e164
+from specialists.validators import npi_check_digit_is_valid
 
 # 2020 census resident population (states, DC and the territories).
 STATE_POPULATION_2020 = {

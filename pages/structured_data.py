@@ -1,0 +1,145 @@
+"""schema.org descriptions of the public pages, for search engines (embedded as JSON-LD)."""
+
+from django.http import HttpRequest
+
+from specialists.models import Condition, Institute, Specialist, Treatment
+
+
+def _postal_address(place) -> dict:
+    return {
+        "@type": "PostalAddress",
+        "streetAddress": ", ".join(place.address_lines),
+        "addressLocality": place.city,
+        "addressRegion": place.state,
+        "postalCode": place.zip,
+        "addressCountry": "US",
+    }
+
+
+def _reviewed(page, data: dict) -> dict:
+    if page.last_reviewed:
+        data["lastReviewed"] = page.last_reviewed.isoformat()
+    return data
+
+
+def procedure_json_ld(treatment: Treatment, *, request: HttpRequest) -> dict:
+    url = request.build_absolute_uri(treatment.get_absolute_url())
+    return _reviewed(
+        treatment,
+        {
+            "@context": "https://schema.org",
+            "@type": "MedicalWebPage",
+            "url": url,
+            "name": treatment.name,
+            "description": treatment.meta_description or treatment.summary,
+            "about": {
+                "@type": "MedicalProcedure",
+                "name": treatment.name,
+                "description": treatment.summary,
+                "url": url,
+            },
+        },
+    )
+
+
+def condition_json_ld(
+    condition: Condition, *, treatments: list[Treatment], request: HttpRequest
+) -> dict:
+    url = request.build_absolute_uri(condition.get_absolute_url())
+    return _reviewed(
+        condition,
+        {
+            "@context": "https://schema.org",
+            "@type": "MedicalWebPage",
+            "url": url,
+            "name": condition.name,
+            "description": condition.meta_description or condition.summary,
+            "about": {
+                "@type": "MedicalCondition",
+                "name": condition.name,
+                "description": condition.summary,
+                "url": url,
+                "possibleTreatment": [
+                    {
+                        "@type": "MedicalProcedure",
+                        "name": treatment.name,
+                        "url": request.build_absolute_uri(treatment.get_absolute_url()),
+                    }
+                    for treatment in treatments
+                ],
+            },
+        },
+    )
+
+
+def physician_json_ld(specialist: Specialist, *, request: HttpRequest) -> dict:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Physician",
+        "name": specialist.display_name,
+        "url": request.build_absolute_uri(specialist.get_absolute_url()),
+        "telephone": specialist.phone,
+        "address": _postal_address(specialist),
+        "geo": {
+            "@type": "GeoCoordinates",
+            "latitude": specialist.latitude,
+            "longitude": specialist.longitude,
+        },
+        "isAcceptingNewPatients": specialist.accepting_new_patients,
+        "availableService": [
+            {
+                "@type": "MedicalProcedure",
+                "name": treatment.name,
+                "url": request.build_absolute_uri(treatment.get_absolute_url()),
+            }
+            for treatment in specialist.treatments.all()
+        ],
+        "hasCredential": [
+            {
+                "@type": "EducationalOccupationalCredential",
+                "credentialCategory": "Board certification",
+                "recognizedBy": {"@type": "Organization", "name": certification.board.name},
+                **(
+                    {"expires": certification.expires_on.isoformat()}
+                    if certification.expires_on
+                    else {}
+                ),
+            }
+            for certification in specialist.current_certifications()
+        ],
+    }
+    if specialist.institute_id:
+        data["parentOrganization"] = {
+            "@type": "MedicalOrganization",
+            "name": specialist.institute.name,
+            "url": request.build_absolute_uri(specialist.institute.get_absolute_url()),
+        }
+    return data
+
+
+def institute_json_ld(
+    institute: Institute, *, specialists: list[Specialist], request: HttpRequest
+) -> dict:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalClinic",
+        "name": institute.name,
+        "url": request.build_absolute_uri(institute.get_absolute_url()),
+        "address": _postal_address(institute),
+        "geo": {
+            "@type": "GeoCoordinates",
+            "latitude": institute.latitude,
+            "longitude": institute.longitude,
+        },
+        "member": [
+            {
+                "@type": "Physician",
+                "name": specialist.display_name,
+                "url": request.build_absolute_uri(specialist.get_absolute_url()),
+            }
+            for specialist in specialists
+        ],
+    }
+    if institute.phone:
+        data["telephone"] = institute.phone
+    return data

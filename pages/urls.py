@@ -1,0 +1,37 @@
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path
+
+from .sitemaps import SITEMAPS
+from .views import content, links, search
+
+urlpatterns = [
+    path("", search.home, name="home"),
+    path("find/", search.find, name="find"),
+    path("treatments/<slug:slug>/", content.treatment_detail, name="treatment-detail"),
+    path("conditions/<slug:slug>/", content.condition_detail, name="condition-detail"),
+    path("specialists/<slug:slug>/", content.specialist_detail, name="specialist-detail"),
+    path("institutes/<slug:slug>/", content.institute_detail, name="institute-detail"),
+    path("thanks/", links.lead_received, name="lead-received"),
+    path("thanks/<uuid:lead_id>/", links.lead_thanks, name="lead-thanks"),
+    path("newsletter/confirm/<str:token>/", links.newsletter_confirm, name="newsletter-confirm"),
+    path(
+        "newsletter/unsubscribe/<str:token>/",
+        links.newsletter_unsubscribe,
+        name="newsletter-unsubscribe",
+    ),
+    path("ebook/download/<str:token>/", links.ebook_download, name="ebook-download"),
+    # An index, so a directory past 50,000 specialists still lists every page.
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap-index",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
+    path("robots.txt", content.robots_txt, name="robots-txt"),
+]

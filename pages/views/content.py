@@ -1,0 +1,112 @@
+"""Content and profile pages: treatments, conditions, specialists, institutes."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from specialists.models import Condition, Institute, Specialist, Treatment
+
+from ..forms import render_page, widget_context
+from ..selectors import treatment_availability
+from ..structured_data import (
+    condition_json_ld,
+    institute_json_ld,
+    physician_json_ld,
+    procedure_json_ld,
+)
+from ..templatetags.content import render_markdown
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def treatment_detail(request, slug):
+    treatment = get_object_or_404(Treatment, slug=slug)
+    body = render_markdown(treatment.body)
+    context = {
+        "treatment": treatment,
+        "page": treatment,
+        "section": "Treatments",
+        "body": body,
+        "availability": treatment_availability(treatment=treatment),
+        "conditions": list(treatment.conditions.all()),
+        "json_ld": procedure_json_ld(treatment, request=request),
+    }
+    return render_page(
+        request,
+        "pages/treatment_detail.html",
+        context,
+        widget=widget_context(
+            request,
+            treatment=treatment.slug,
+            heading=f"Find a specialist who offers {treatment.name.lower()}",
+        ),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def condition_detail(request, slug):
+    condition = get_object_or_404(Condition, slug=slug)
+    treatments = list(condition.treatments.all())
+    context = {
+        "condition": condition,
+        "page": condition,
+        "section": "Conditions",
+        "body": render_markdown(condition.body),
+        "treatments": treatments,
+        "json_ld": condition_json_ld(condition, treatments=treatments, request=request),
+    }
+    return render_page(
+        request, "pages/condition_detail.html", context, widget=widget_context(request)
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def specialist_detail(request, slug):
+    specialist = get_object_or_404(Specialist.objects.with_profile(), slug=slug)
+    if not specialist.active:
+        raise Http404("No such specialist.")
+    context = {
+        "specialist": specialist,
+        "certifications": specialist.current_certifications(),
+        "json_ld": physician_json_ld(specialist, request=request),
+    }
+    return render_page(
+        request,
+        "pages/specialist_detail.html",
+        context,
+        widget=widget_context(request),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def institute_detail(request, slug):
+    institute = get_object_or_404(Institute, slug=slug, active=True)
+    specialists = list(Specialist.objects.filter(institute=institute, active=True).with_profile())
+    context = {
+        "institute": institute,
+        "specialists": specialists,
+        "json_ld": institute_json_ld(institute, specialists=specialists, request=request),
+    }
+    return render_page(
+        request,
+        "pages/institute_detail.html",
+        context,
+        widget=widget_context(request),
+    )
+
+
+@require_GET
+def robots_txt(request):
+    """Crawl the content; keep search results, lead pages and machine endpoints out."""
+    sitemap_url = request.build_absolute_uri(reverse("sitemap-index"))
+    lines = [
+        "User-agent: *",
+        "Allow: /",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "Disallow: /find/",
+        "Disallow: /thanks/",
+        f"Sitemap: {sitemap_url}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
