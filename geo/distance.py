@@ -33,10 +33,6 @@ def great_circle_distance(
     return central_angle(lat1, lon1, lat2, lon2) * EARTH_RADIUS[unit]
 
 
-def angle_to_distance(angle: float, *, unit: str = DEFAULT_UNIT) -> float:
-    return angle * EARTH_RADIUS[unit]
-
-
 def distance_to_angle(distance: float, *, unit: str = DEFAULT_UNIT) -> float:
     return distance / EARTH_RADIUS[unit]
 

@@ -7,31 +7,32 @@ from .outbox import outbox_retry
 from .services import lead_status_set
 
 
-class LeadMatchInline(admin.TabularInline):
-    model = LeadMatch
+class RecordInline(admin.TabularInline):
+    """Rows the lead's processing wrote: shown as they are, never added or removed by hand."""
+
     extra = 0
     can_delete = False
-    fields = ["rank", "specialist", "distance"]
-    readonly_fields = fields
-    ordering = ["rank"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
-class OutboundMessageInline(admin.TabularInline):
+class LeadMatchInline(RecordInline):
+    model = LeadMatch
+    fields = ["rank", "specialist", "distance"]
+    ordering = ["rank"]
+
+
+class OutboundMessageInline(RecordInline):
     """The emails this lead owes or owed: sent, pending (with when), cancelled or dead."""
 
     model = OutboundMessage
-    extra = 0
-    can_delete = False
     fields = ["kind", "status", "specialist", "due_at", "attempts", "sent_at", "last_error"]
-    readonly_fields = fields
     ordering = ["due_at", "id"]
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Lead)

@@ -29,6 +29,7 @@ from specialists.models import Treatment, unknown_treatment_message
 
 from .consent import CONSENT_REQUIRED_MESSAGE
 from .ebook import ebook_request
+from .models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
 from .newsletter import newsletter_subscribe
 from .services import honeypot_filled, lead_submit
 
@@ -125,12 +126,13 @@ class LeadInputSerializer(serializers.Serializer):
     phone = StrictCharField(max_length=40)
     consent = ConsentField()
     message = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
-    utm_source = TrackingField(max_length=200)
-    utm_medium = TrackingField(max_length=200)
-    utm_campaign = TrackingField(max_length=200)
-    utm_term = TrackingField(max_length=200)
-    utm_content = TrackingField(max_length=200)
-    referrer = TrackingField(max_length=500)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields.update(
+            (name, TrackingField(max_length=TRACKING_MAX_LENGTH[name])) for name in TRACKING_FIELDS
+        )
+        return fields
 
     def validate_zip(self, value):
         return validate_zip_field(value)

@@ -12,6 +12,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+# Campaign tags and the outside referrer a lead carries from the page it started on: the
+# one list the form, the API, the admin and the export share.
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+TRACKING_FIELDS = (*UTM_FIELDS, "referrer")
+
 
 class Lead(models.Model):
     """A patient's request to be contacted by the nearest matched specialists."""
@@ -257,3 +262,6 @@ class OutboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+
+TRACKING_MAX_LENGTH = {name: Lead._meta.get_field(name).max_length for name in TRACKING_FIELDS}

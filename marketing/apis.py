@@ -1,4 +1,3 @@
-from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import authentication, permissions
@@ -6,7 +5,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
 from leads.models import Lead
-from marketing.exporting import EXPORT_PERMISSION, export_filename, lead_csv_stream
+from marketing.exporting import lead_csv_download, user_may_export
 from marketing.filters import US_STATE_CODES, export_filters_validate
 from marketing.models import ExportRecord
 from marketing.selectors import lead_export_list
@@ -17,8 +16,7 @@ class CanExportLeads(permissions.BasePermission):
     message = "You need the permission to export leads (the Marketing group has it)."
 
     def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.has_perm(EXPORT_PERMISSION))
+        return user_may_export(request.user)
 
 
 class JSONErrorsCSVBody(BaseContentNegotiation):
@@ -74,10 +72,4 @@ class LeadExportApi(APIView):
             channel=ExportRecord.Channel.API,
             filters=filters.as_json(),
         )
-        response = StreamingHttpResponse(
-            lead_csv_stream(leads=lead_export_list(filters=filters), record=record),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return lead_csv_download(leads=lead_export_list(filters=filters), record=record)

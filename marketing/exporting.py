@@ -15,9 +15,10 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from leads.models import Lead, LeadMatch
+from leads.models import TRACKING_FIELDS, Lead, LeadMatch
 from marketing.models import ExportRecord
 from marketing.selectors import FunnelRow
 from marketing.services import export_record_finish
@@ -35,12 +36,7 @@ COLUMNS = (
     "treatment",
     "status",
     "matched_specialists",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "referrer",
+    *TRACKING_FIELDS,
     "city",
 )
 
@@ -67,24 +63,10 @@ def cell_neutralize(value: str) -> str:
 
 
 # Lead values read for a row: COLUMNS without matched_specialists, which comes apart.
-LEAD_VALUES = (
-    "id",
-    "created_at",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "zip",
-    "state",
-    "treatment__slug",
-    "status",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "referrer",
-    "city",
+LEAD_VALUES = tuple(
+    "treatment__slug" if column == "treatment" else column
+    for column in COLUMNS
+    if column != "matched_specialists"
 )
 
 
@@ -208,3 +190,23 @@ def funnel_csv_rows(rows: Iterable[FunnelRow]) -> Iterator[tuple]:
 
 def export_filename() -> str:
     return f"leads-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
+
+
+def user_may_export(user) -> bool:
+    """Whether ``user`` may download leads: the API, the admin action and the funnel page."""
+    return bool(user and user.is_authenticated and user.has_perm(EXPORT_PERMISSION))
+
+
+def csv_download(lines: Iterable[str], *, filename: str) -> StreamingHttpResponse:
+    """CSV text streamed as a file to save."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def lead_csv_download(*, leads: QuerySet[Lead], record: ExportRecord) -> StreamingHttpResponse:
+    """The lead CSV (see ``lead_csv_stream``) as a file to save, the same from every channel."""
+    response = csv_download(lead_csv_stream(leads=leads, record=record), filename=export_filename())
+    # Patients' details: no browser or proxy cache may keep a copy.
+    response["Cache-Control"] = "no-store"
+    return response

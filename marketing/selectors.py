@@ -42,6 +42,12 @@ def lead_export_list(
     return leads.order_by("created_at", "id")
 
 
+def conversion_rate(*, searches: int, leads: int) -> float | None:
+    """Leads per search; None when nothing was searched (leads may still arrive from
+    a bookmarked form or before search counting existed)."""
+    return leads / searches if searches else None
+
+
 @dataclasses.dataclass(frozen=True)
 class FunnelRow:
     day: datetime.date
@@ -52,9 +58,7 @@ class FunnelRow:
 
     @property
     def conversion_rate(self) -> float | None:
-        """Leads per search; None when nothing was searched (leads may still arrive from
-        a bookmarked form or before search counting existed)."""
-        return self.leads / self.searches if self.searches else None
+        return conversion_rate(searches=self.searches, leads=self.leads)
 
 
 def funnel_report(

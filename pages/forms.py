@@ -16,10 +16,9 @@ from django.shortcuts import redirect, render
 from core.api import PublicPostThrottle
 from leads.apis import EbookInputSerializer, NewsletterInputSerializer
 from leads.ebook import ebook_request
+from leads.models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
 from leads.newsletter import newsletter_subscribe
 
-TRACKING_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
-TRACKING_MAX_LENGTH = {name: 200 for name in TRACKING_FIELDS} | {"referrer": 500}
 SHOWN_VALUE_MAX_LENGTH = 300
 RADIUS_CHOICES = (10, 25, 50, 100, 250, 500)
 
@@ -39,7 +38,7 @@ def tracking_values(request: HttpRequest) -> dict[str, str]:
     referrer is the Referer header when it points to another site.
     """
     values = {}
-    for name in (*TRACKING_FIELDS, "referrer"):
+    for name in TRACKING_FIELDS:
         value = clean_text(request.GET.get(name), max_length=TRACKING_MAX_LENGTH[name])
         if value:
             values[name] = value

@@ -24,6 +24,24 @@ from .services import listings_set_active
 EXPIRY_WARNING_DAYS = 90
 REJECTIONS_SHOWN = 1000
 
+# Specialists and institutes are both listings at a practice address; their change forms
+# lay these fields out the same way.
+PRACTICE_ADDRESS_FIELDSET = (
+    "Practice address",
+    {
+        "fields": [
+            "address_line1",
+            "address_line2",
+            ("city", "state", "zip"),
+            ("latitude", "longitude", "location_source"),
+        ]
+    },
+)
+LISTING_HISTORY_FIELDSET = (
+    "History",
+    {"fields": [("source", "created_at"), ("updated_at", "updated_by")]},
+)
+
 
 class CertificationStatusFilter(admin.SimpleListFilter):
     """Board certification as operations see it; "current" is the matcher's own rule."""
@@ -80,10 +98,13 @@ class BoardCertificationInline(admin.TabularInline):
     fields = ["board", "certified_since", "expires_on", "verified_on"]
 
 
-class AuditedAdmin(admin.ModelAdmin):
-    """Records who changed a listing; bulk (de)activation with a history entry per row."""
+class ListingAdmin(admin.ModelAdmin):
+    """What specialists and institutes share: a practice address placed on the map, an
+    import source, who changed the listing last, and bulk (de)activation with a history
+    entry per row."""
 
     actions = ["activate", "deactivate"]
+    readonly_fields = ["location_source", "source", "created_at", "updated_at", "updated_by"]
 
     def save_model(self, request, obj, form, change):
         # Django saves the parent on every change-form submit, so inline-only edits
@@ -103,7 +124,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Specialist)
-class SpecialistAdmin(AuditedAdmin):
+class SpecialistAdmin(ListingAdmin):
     form = SpecialistAdminForm
     change_list_template = "admin/specialists/specialist/change_list.html"
     list_display = [
@@ -133,7 +154,6 @@ class SpecialistAdmin(AuditedAdmin):
     autocomplete_fields = ["institute"]
     filter_horizontal = ["treatments"]
     inlines = [BoardCertificationInline]
-    readonly_fields = ["location_source", "source", "created_at", "updated_at", "updated_by"]
     prepopulated_fields = {"slug": ["first_name", "last_name", "credentials", "npi"]}
     list_per_page = 50
     fieldsets = [
@@ -150,19 +170,9 @@ class SpecialistAdmin(AuditedAdmin):
             },
         ),
         ("Contact", {"fields": ["phone", "email"]}),
-        (
-            "Practice address",
-            {
-                "fields": [
-                    "address_line1",
-                    "address_line2",
-                    ("city", "state", "zip"),
-                    ("latitude", "longitude", "location_source"),
-                ]
-            },
-        ),
+        PRACTICE_ADDRESS_FIELDSET,
         ("Treatments offered", {"fields": ["treatments"]}),
-        ("History", {"fields": [("source", "created_at"), ("updated_at", "updated_by")]}),
+        LISTING_HISTORY_FIELDSET,
     ]
 
     def get_queryset(self, request):
@@ -233,7 +243,7 @@ class SpecialistAdmin(AuditedAdmin):
 
 
 @admin.register(Institute)
-class InstituteAdmin(AuditedAdmin):
+class InstituteAdmin(ListingAdmin):
     form = InstituteAdminForm
     list_display = [
         "name",
@@ -250,22 +260,11 @@ class InstituteAdmin(AuditedAdmin):
     search_fields = ["name", "city", "=zip"]
     list_filter = [StateFilter, "active", "source"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["location_source", "source", "created_at", "updated_at", "updated_by"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "active", "description"]}),
         ("Contact", {"fields": ["phone", "website"]}),
-        (
-            "Address",
-            {
-                "fields": [
-                    "address_line1",
-                    "address_line2",
-                    ("city", "state", "zip"),
-                    ("latitude", "longitude", "location_source"),
-                ]
-            },
-        ),
-        ("History", {"fields": [("source", "created_at"), ("updated_at", "updated_by")]}),
+        PRACTICE_ADDRESS_FIELDSET,
+        LISTING_HISTORY_FIELDSET,
     ]
 
     def get_queryset(self, request):

@@ -9,6 +9,7 @@ from geo.gazetteer import ZipCodeError, zip_place
 
 from .models import Institute, Specialist
 from .services import practice_location_resolve
+from .validators import COORDINATE_LIMITS
 
 COORDINATES_HELP = (
     "Leave latitude and longitude empty to place the listing from its address "
@@ -55,8 +56,14 @@ class PracticeLocationForm(forms.ModelForm):
         latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
         if (latitude is None) != (longitude is None):
             raise ValidationError("Give both latitude and longitude, or neither.")
-        if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise ValidationError("Latitude must be within ±90 and longitude within ±180.")
+        if latitude is not None and not (
+            abs(latitude) <= COORDINATE_LIMITS["latitude"]
+            and abs(longitude) <= COORDINATE_LIMITS["longitude"]
+        ):
+            raise ValidationError(
+                f"Latitude must be within ±{COORDINATE_LIMITS['latitude']} and longitude "
+                f"within ±{COORDINATE_LIMITS['longitude']}."
+            )
         if latitude is not None and not self._moved_without_new_coordinates():
             cleaned["location_source"] = (
                 "explicit"

@@ -32,7 +32,7 @@ from geo.gazetteer import ZipCodeError, zip_place
 
 from .models import Board, BoardCertification, Institute, Specialist, Treatment
 from .services import directory_changed, directory_changes_batched, practice_location_resolve
-from .validators import npi_check_digit_is_valid
+from .validators import COORDINATE_LIMITS, npi_check_digit_is_valid
 
 logger = logging.getLogger(__name__)
 
@@ -475,7 +475,8 @@ def _coordinates(raw_latitude: str, raw_longitude: str, errors: list[str]):
         errors.append("latitude/longitude: give both or neither")
         return None, None
     parsed = []
-    for name, raw, limit in (("latitude", raw_latitude, 90), ("longitude", raw_longitude, 180)):
+    for name, raw in (("latitude", raw_latitude), ("longitude", raw_longitude)):
+        limit = COORDINATE_LIMITS[name]
         try:
             value = float(raw)
         except ValueError:

@@ -2,6 +2,9 @@
 
 from django.core.exceptions import ValidationError
 
+# Degrees either side of zero; the admin form and the CSV import refuse anything beyond.
+COORDINATE_LIMITS = {"latitude": 90, "longitude": 180}
+
 
 def npi_check_digit_is_valid(npi: str) -> bool:
     """True when ``npi`` is 10 digits whose last digit is the CMS Luhn check digit.

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from core.http import client_ip
 from leads.apis import LeadInputSerializer
 from leads.consent import CONSENT_TEXT
+from leads.models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
 from leads.services import honeypot_filled, lead_submit
 from matcher.apis import MatchQuerySerializer
 from matcher.query import DEFAULT_RADIUS
@@ -24,8 +25,6 @@ from specialists.models import Condition, Treatment
 
 from ..forms import (
     RADIUS_CHOICES,
-    TRACKING_FIELDS,
-    TRACKING_MAX_LENGTH,
     clean_text,
     render_page,
     throttled_response,
@@ -38,7 +37,6 @@ RESULTS_SHOWN = 10
 INSTITUTES_SHOWN = 5
 SEARCH_FIELDS = ("zip", "treatment", "radius")
 LEAD_VISIBLE_FIELDS = ("first_name", "last_name", "email", "phone", "message")
-LEAD_HIDDEN_FIELDS = (*TRACKING_FIELDS, "referrer")
 FBSS_SLUG = "failed-back-surgery-syndrome"
 
 
@@ -97,7 +95,7 @@ def _lead_form(request, *, search: dict, values: dict | None = None, errors=None
     errors = errors or {}
     tracking = {
         name: values.get(name) or tracking_values(request).get(name, "")
-        for name in LEAD_HIDDEN_FIELDS
+        for name in TRACKING_FIELDS
     }
     return {
         "zip": search["origin"].zip,
@@ -167,7 +165,7 @@ def _lead_post(request: HttpRequest) -> HttpResponse:
     data = request.POST.copy()
     # Hidden campaign fields came from a URL the patient cannot see or fix: bound them here
     # rather than fail the request over them.
-    for name in LEAD_HIDDEN_FIELDS:
+    for name in TRACKING_FIELDS:
         data[name] = clean_text(data.get(name, ""), max_length=TRACKING_MAX_LENGTH[name])
     lead = LeadInputSerializer(data=data)
     if lead.is_valid():
