@@ -204,7 +204,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# The email outbox (leads.services). A sender's lease must outlast one SMTP exchange
+# The email outbox (leads.outbox). A sender's lease must outlast one SMTP exchange
 # (EMAIL_TIMEOUT), or a slow send could be taken over and sent twice.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)

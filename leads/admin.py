@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
-from . import services
 from .models import EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
+from .newsletter import newsletter_unsubscribe
+from .outbox import outbox_retry
+from .services import lead_status_set
 
 
 class RecordInline(admin.TabularInline):
@@ -95,7 +97,7 @@ class LeadAdmin(admin.ModelAdmin):
         if "status" in form.changed_data:
             status = obj.status
             obj.status = form.initial["status"]
-            services.lead_status_set(lead=obj, status=status)
+            lead_status_set(lead=obj, status=status)
         else:
             super().save_model(request, obj, form, change)
 
@@ -111,7 +113,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     @admin.action(description="Unsubscribe the selected addresses")
     def unsubscribe(self, request, queryset):
         for subscriber in queryset:
-            services.newsletter_unsubscribe(subscriber=subscriber)
+            newsletter_unsubscribe(subscriber=subscriber)
         self.message_user(request, f"Unsubscribed {queryset.count()} address(es).")
 
 
@@ -156,6 +158,6 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     )
     def retry(self, request, queryset):
         with transaction.atomic():
-            count = services.outbox_retry(message_ids=queryset.values_list("pk", flat=True))
+            count = outbox_retry(message_ids=queryset.values_list("pk", flat=True))
         level = messages.SUCCESS if count else messages.WARNING
         self.message_user(request, f"{count} message(s) queued again.", level)

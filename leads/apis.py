@@ -27,9 +27,11 @@ from core.phones import us_phone_to_e164
 from geo.gazetteer import ZipCodeError, zip_place
 from specialists.models import Treatment, unknown_treatment_message
 
-from . import services
 from .consent import CONSENT_REQUIRED_MESSAGE
+from .ebook import ebook_request
 from .models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
+from .newsletter import newsletter_subscribe
+from .services import honeypot_filled, lead_submit
 
 CHECKBOX_ON = {"on", "true", "1", "yes"}
 
@@ -198,14 +200,14 @@ class LeadCreateApi(APIView):
     )
     def post(self, request):
         data = json_body(request)
-        if services.honeypot_filled(data):
+        if honeypot_filled(data):
             return Response(
                 {"id": str(uuid.uuid4()), "status": "new", "matches": []},
                 status=status.HTTP_201_CREATED,
             )
         serializer = self.InputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
-        submission = services.lead_submit(
+        submission = lead_submit(
             data=serializer.validated_data, client_ip=client_ip(request)
         )
         body = self.OutputSerializer(
@@ -233,7 +235,7 @@ class NewsletterSubscribeApi(APIView):
     def post(self, request):
         serializer = self.InputSerializer(data=json_body(request))
         serializer.is_valid(raise_exception=True)
-        services.newsletter_subscribe(email=serializer.validated_data["email"])
+        newsletter_subscribe(email=serializer.validated_data["email"])
         return Response({"status": "pending"}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -247,5 +249,5 @@ class EbookRequestApi(APIView):
     def post(self, request):
         serializer = self.InputSerializer(data=json_body(request))
         serializer.is_valid(raise_exception=True)
-        services.ebook_request(**serializer.validated_data)
+        ebook_request(**serializer.validated_data)
         return Response({"status": "pending"}, status=status.HTTP_202_ACCEPTED)

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = "Leads and messages"
+
+    def ready(self):
+        # Registers the tasks with Celery in every process, not only in workers (which
+        # autodiscover them): the outbox finds ``message_send`` by name in the registry.
+        from . import tasks  # noqa: F401

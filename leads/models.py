@@ -198,6 +198,10 @@ class OutboundMessage(models.Model):
         NEWSLETTER_WELCOME = "newsletter_welcome", "Newsletter: welcome"
         EBOOK_LINK = "ebook_link", "E-book: download link"
 
+    # Reminders to the patient: wanted only while nobody has reached them
+    # (``Lead.awaits_contact``). When each is due is lead intake's ``services.FOLLOWUPS``.
+    FOLLOWUP_KINDS = (Kind.PATIENT_FOLLOWUP_2D, Kind.PATIENT_FOLLOWUP_7D)
+
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"

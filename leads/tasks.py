@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers that take ids and call the outbox services.
+"""Celery tasks: thin wrappers that take ids and call the outbox engine (``leads.outbox``).
 
 A task carries only an outbox row id, never a name, address or phone. ``message_send`` is
 idempotent (the row is claimed atomically), which is what makes ``acks_late`` safe: a task
@@ -10,10 +10,11 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import services
+from . import outbox
 
 
 @shared_task(
+    name=outbox.MESSAGE_SEND_TASK,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -28,7 +29,7 @@ def message_send(self, message_id: int) -> str:
     """Send one outbox message. A failed send is recorded on the row (pending again, due
     after a jittered exponential delay, or dead after its last attempt) and retried after
     exactly that delay, so the retry never arrives before the row is due."""
-    delivery = services.message_deliver(message_id=message_id)
+    delivery = outbox.message_deliver(message_id=message_id)
     if delivery.retry_in is not None:
         raise self.retry(countdown=delivery.retry_in)
     return delivery.status
@@ -38,4 +39,4 @@ def message_send(self, message_id: int) -> str:
 def outbox_dispatch_due() -> int:
     """Celery beat runs this every OUTBOX_SWEEP_SECONDS: due follow-ups, and whatever a
     broker outage or a dead worker left behind, go to ``message_send``."""
-    return services.outbox_dispatch_due()
+    return outbox.outbox_dispatch_due()

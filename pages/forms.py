@@ -15,8 +15,9 @@ from django.shortcuts import redirect, render
 
 from core.api import PublicPostThrottle
 from leads.apis import EbookInputSerializer, NewsletterInputSerializer
+from leads.ebook import ebook_request
 from leads.models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
-from leads.services import ebook_request, newsletter_subscribe
+from leads.newsletter import newsletter_subscribe
 
 SHOWN_VALUE_MAX_LENGTH = 300
 RADIUS_CHOICES = (10, 25, 50, 100, 250, 500)

@@ -11,8 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from leads import services
+from leads import newsletter
+from leads.ebook import EBOOK_FILE, ebook_downloaded
 from leads.selectors import lead_with_matches
+from leads.services import ROUTING_RADIUS_MILES
 from leads.tokens import (
     TokenExpired,
     TokenInvalid,
@@ -21,7 +23,6 @@ from leads.tokens import (
     subscriber_from_unsubscribe_token,
 )
 
-EBOOK_FILE = services.EBOOK_FILE
 EBOOK_DOWNLOAD_NAME = EBOOK_FILE.name
 
 
@@ -61,7 +62,7 @@ def lead_thanks(request, lead_id: uuid.UUID):
     context = {
         "lead": lead,
         "matches": list(lead.matches.all()),
-        "routing_radius": services.ROUTING_RADIUS_MILES,
+        "routing_radius": ROUTING_RADIUS_MILES,
     }
     return render(request, "pages/thanks.html", context)
 
@@ -77,7 +78,7 @@ def lead_received(request):
 @require_GET
 @signed_link(subscriber_from_confirm_token, what="confirmation")
 def newsletter_confirm(request, subscriber):
-    services.newsletter_confirm(subscriber=subscriber)
+    newsletter.newsletter_confirm(subscriber=subscriber)
     return render(request, "pages/newsletter_confirmed.html")
 
 
@@ -90,7 +91,7 @@ def newsletter_unsubscribe(request, subscriber):
     RFC 8058 one-click from the mail client's ``List-Unsubscribe-Post`` (which carries no
     CSRF token, hence the exemption; the signed token is the authorisation). Both are
     idempotent. Unsubscribe tokens never expire."""
-    services.newsletter_unsubscribe(subscriber=subscriber)
+    newsletter.newsletter_unsubscribe(subscriber=subscriber)
     if request.method == "POST":
         return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
     return render(request, "pages/newsletter_unsubscribed.html")
@@ -100,7 +101,7 @@ def newsletter_unsubscribe(request, subscriber):
 @require_GET
 @signed_link(ebook_request_from_token, what="download")
 def ebook_download(request, ebook_request):
-    services.ebook_downloaded(ebook_request=ebook_request)
+    ebook_downloaded(ebook_request=ebook_request)
     return FileResponse(
         EBOOK_FILE.open("rb"),
         as_attachment=True,

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from leads import services
 from leads.apis import LeadInputSerializer
 from leads.emails import message_id_header
 from leads.models import Lead, OutboundMessage, Subscriber
+from leads.newsletter import newsletter_subscribe
+from leads.services import lead_submit
 from specialists.models import Board, Treatment
 from tests.factories import make_specialist
 
@@ -162,10 +163,10 @@ def test_a_rolled_back_transaction_sends_nothing(start_worker, sink, doctors):
     assert serializer.is_valid(), serializer.errors
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.lead_submit(data=serializer.validated_data)
+        lead_submit(data=serializer.validated_data)
         raise RuntimeError("the request failed after the lead was written")
     # A committed subscription afterwards proves the worker was listening all along.
-    services.newsletter_subscribe(email="reader@example.com")
+    newsletter_subscribe(email="reader@example.com")
 
     received = sink.wait_for(1, timeout=15)
     time.sleep(2)  # anything the rolled-back lead had queued would have arrived by now

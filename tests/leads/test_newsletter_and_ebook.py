@@ -128,7 +128,7 @@ def test_unsubscribing_cancels_a_pending_confirmation(
 ):
     with django_capture_on_commit_callbacks(execute=False):
         api.post("/api/v1/newsletter/", {"email": "reader@example.com"}, format="json")
-    from leads.services import newsletter_unsubscribe
+    from leads.newsletter import newsletter_unsubscribe
 
     newsletter_unsubscribe(subscriber=Subscriber.objects.get())
 

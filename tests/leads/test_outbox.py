@@ -6,9 +6,11 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.utils import timezone
 
-from leads import services
+from leads import outbox
 from leads.emails import message_id_header
-from leads.models import Lead, OutboundMessage
+from leads.models import EbookRequest, Lead, OutboundMessage, Subscriber
+from leads.newsletter import newsletter_confirm
+from leads.services import FOLLOWUPS, lead_status_set, lead_submit
 
 from .conftest import specialist_at
 
@@ -78,13 +80,13 @@ def test_followups_are_due_later_and_sent_by_the_sweep(post_lead, lead_payload):
     post_lead(lead_payload)
     sent_at_once = len(mail.outbox)
 
-    assert services.outbox_dispatch_due() == 0
+    assert outbox.outbox_dispatch_due() == 0
     assert len(mail.outbox) == sent_at_once
 
     OutboundMessage.objects.filter(kind=Kind.PATIENT_FOLLOWUP_2D).update(
         due_at=timezone.now() - datetime.timedelta(seconds=1)
     )
-    assert services.outbox_dispatch_due() == 1
+    assert outbox.outbox_dispatch_due() == 1
 
     assert len(mail.outbox) == sent_at_once + 1
     assert mail.outbox[-1].subject == "Has a specialist reached you yet?"
@@ -96,10 +98,10 @@ def test_followups_are_cancelled_once_the_lead_is_contacted(post_lead, lead_payl
     post_lead(lead_payload)
     lead = Lead.objects.get()
 
-    services.lead_status_set(lead=lead, status=Lead.Status.CONTACTED)
+    lead_status_set(lead=lead, status=Lead.Status.CONTACTED)
 
     statuses = set(
-        OutboundMessage.objects.filter(kind__in=services.FOLLOWUP_KINDS).values_list(
+        OutboundMessage.objects.filter(kind__in=OutboundMessage.FOLLOWUP_KINDS).values_list(
             "status", flat=True
         )
     )
@@ -115,7 +117,7 @@ def test_a_followup_already_due_is_not_sent_to_a_lead_closed_meanwhile(post_lead
     followup = OutboundMessage.objects.get(kind=Kind.PATIENT_FOLLOWUP_7D)
     OutboundMessage.objects.filter(pk=followup.pk).update(due_at=timezone.now())
 
-    assert services.message_deliver(message_id=followup.pk).status == Status.CANCELLED
+    assert outbox.message_deliver(message_id=followup.pk).status == Status.CANCELLED
     assert len(mail.outbox) == sent
 
 
@@ -125,8 +127,8 @@ def test_a_message_is_sent_once_however_many_tasks_arrive(post_lead, lead_payloa
     sent = len(mail.outbox)
 
     for _ in range(3):
-        assert services.message_deliver(message_id=confirmation.pk).status == Status.SENT
-    services.outbox_dispatch_due()
+        assert outbox.message_deliver(message_id=confirmation.pk).status == Status.SENT
+    outbox.outbox_dispatch_due()
 
     assert len(mail.outbox) == sent
     assert OutboundMessage.objects.get(pk=confirmation.pk).attempts == 1
@@ -145,14 +147,14 @@ def test_a_message_whose_sender_died_is_taken_over_after_its_lease(
         claimed_until=timezone.now() + datetime.timedelta(minutes=1),
         enqueued_at=timezone.now(),
     )
-    assert services.message_deliver(message_id=confirmation.pk).status == Status.SENDING
+    assert outbox.message_deliver(message_id=confirmation.pk).status == Status.SENDING
     assert mail.outbox == []
 
     OutboundMessage.objects.filter(pk=confirmation.pk).update(
         claimed_until=timezone.now() - datetime.timedelta(seconds=1),
         enqueued_at=timezone.now() - datetime.timedelta(hours=1),
     )
-    assert services.outbox_dispatch_due() >= 1
+    assert outbox.outbox_dispatch_due() >= 1
 
     assert [m.to for m in mail.outbox].count(["pat@example.com"]) == 1
     confirmation.refresh_from_db()
@@ -173,7 +175,7 @@ def test_a_failed_send_backs_off_then_dies_and_an_admin_can_retry_it(
 
     for attempt in (2, 3):
         OutboundMessage.objects.filter(pk=confirmation.pk).update(due_at=timezone.now())
-        delivery = services.message_deliver(message_id=confirmation.pk)
+        delivery = outbox.message_deliver(message_id=confirmation.pk)
         confirmation.refresh_from_db()
         assert confirmation.attempts == attempt
     assert delivery.retry_in is None
@@ -182,7 +184,7 @@ def test_a_failed_send_backs_off_then_dies_and_an_admin_can_retry_it(
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.outbox_retry(message_ids=[confirmation.pk]) == 1
+        assert outbox.outbox_retry(message_ids=[confirmation.pk]) == 1
     confirmation.refresh_from_db()
     assert confirmation.status == Status.SENT
     assert [m.to for m in mail.outbox] == [["pat@example.com"]]
@@ -192,7 +194,7 @@ def test_retry_delays_grow_exponentially_with_jitter_and_a_cap(settings):
     settings.OUTBOX_RETRY_BASE_SECONDS = 10
     settings.OUTBOX_RETRY_MAX_SECONDS = 100
 
-    delays = {attempts: services.retry_delay(attempts=attempts) for attempts in range(1, 8)}
+    delays = {attempts: outbox.retry_delay(attempts=attempts) for attempts in range(1, 8)}
 
     assert 5 <= delays[1] <= 10
     assert 20 <= delays[3] <= 40
@@ -212,7 +214,7 @@ def test_a_rolled_back_transaction_owes_and_sends_nothing(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.lead_submit(data=serializer.validated_data)
+        lead_submit(data=serializer.validated_data)
         raise RuntimeError("something after the lead failed")
 
     assert callbacks == []
@@ -240,7 +242,7 @@ def test_a_broker_that_refuses_the_publish_leaves_the_rows_for_the_sweep(
     assert "Pat" not in caplog.text
 
     monkeypatch.undo()
-    assert services.outbox_dispatch_due() >= 1
+    assert outbox.outbox_dispatch_due() >= 1
     assert ["pat@example.com"] in [m.to for m in mail.outbox]
 
 
@@ -257,3 +259,43 @@ def test_the_dispatch_command_sends_what_is_due(post_lead, lead_payload):
 
     assert out.getvalue().strip() == "1 message(s) handed over"
     assert mail.outbox[-1].subject == "Has a specialist reached you yet?"
+
+
+def test_idempotency_keys_name_the_subject_kind_and_recipient(
+    post_lead, lead_payload, api, django_capture_on_commit_callbacks
+):
+    """The keys are stored: a changed format would owe every message again."""
+    specialist = specialist_at(2)
+    post_lead(lead_payload)
+    lead = Lead.objects.get()
+    lead_payload["email"] = "nobody-near@example.com"
+    lead_payload["zip"] = "99950"
+    post_lead(lead_payload)
+    lonely = Lead.objects.exclude(pk=lead.pk).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post("/api/v1/newsletter/", {"email": "reader@example.com"}, format="json")
+        api.post("/api/v1/ebook/", {"email": "e@example.com", "first_name": "E"}, format="json")
+    subscriber = Subscriber.objects.get()
+    newsletter_confirm(subscriber=subscriber)
+    ebook_request = EbookRequest.objects.get()
+
+    keys = set(OutboundMessage.objects.values_list("idempotency_key", flat=True))
+
+    today = timezone.localdate().isoformat()
+    assert keys == {
+        f"lead:{lead.pk}:patient_confirmation",
+        f"lead:{lead.pk}:provider_notification:specialist:{specialist.pk}",
+        f"lead:{lead.pk}:patient_followup_2d",
+        f"lead:{lead.pk}:patient_followup_7d",
+        f"lead:{lonely.pk}:patient_confirmation",
+        f"lead:{lonely.pk}:network_alert",
+        f"lead:{lonely.pk}:patient_followup_2d",
+        f"lead:{lonely.pk}:patient_followup_7d",
+        f"subscriber:{subscriber.pk}:newsletter_confirmation:{today}",
+        f"subscriber:{subscriber.pk}:newsletter_welcome",
+        f"ebook_request:{ebook_request.pk}:ebook_link",
+    }
+
+
+def test_every_scheduled_followup_is_a_kind_the_sender_drops_once_the_lead_is_contacted():
+    assert {kind for kind, _ in FOLLOWUPS} == set(OutboundMessage.FOLLOWUP_KINDS)

@@ -8,7 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from leads.services import outbox_dispatch_due
+from leads.outbox import outbox_dispatch_due
 
 
 class Command(BaseCommand):
