@@ -8,13 +8,14 @@ RFC 2369 / RFC 8058 ``List-Unsubscribe`` headers.
 import hashlib
 from urllib.parse import urlsplit
 
-import phonenumbers
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .models import OutboundMessage
+from core.phones import phone_display
+
+from .models import ROUTING_RADIUS_MILES, OutboundMessage
 from .tokens import ebook_download_token, newsletter_confirm_token, newsletter_unsubscribe_token
 
 Kind = OutboundMessage.Kind
@@ -33,15 +34,6 @@ SUBJECTS = {
 
 class MessageNotDeliverable(Exception):
     """The message can never be sent as it stands (no recipient address configured)."""
-
-
-def phone_display(e164: str) -> str:
-    """+12125550100 as (212) 555-0100, the way US readers dial it."""
-    try:
-        number = phonenumbers.parse(e164, "US")
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def absolute_url(path: str) -> str:
@@ -95,6 +87,7 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
             "lead": lead,
             "lead_phone_display": phone_display(lead.phone),
             "thanks_url": absolute_url(lead.get_absolute_url()),
+            "routing_radius": ROUTING_RADIUS_MILES,
         }
         if message.kind == Kind.PROVIDER_NOTIFICATION:
             specialist = message.specialist

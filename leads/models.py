@@ -5,6 +5,7 @@ EbookRequest. The outbox refers to those rows by id and never copies their conte
 a task, a log line or an outbox error can never leak it.
 """
 
+import datetime
 import uuid
 
 from django.db import models
@@ -14,6 +15,10 @@ from django.utils import timezone
 
 # Campaign tags and the outside referrer a lead carries from the page it started on: the
 # one list the form, the API, the admin and the export share.
+# Where a lead is sent: the nearest qualifying specialists within this radius of its ZIP.
+ROUTING_RADIUS_MILES = 50
+ROUTING_LIMIT = 3
+
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 TRACKING_FIELDS = (*UTM_FIELDS, "referrer")
 
@@ -61,7 +66,10 @@ class Lead(models.Model):
     referrer = models.CharField(max_length=500, blank=True)
     needs_network_attention = models.BooleanField(
         default=False,
-        help_text="No qualifying specialist within 50 miles: the network team must find one.",
+        help_text=(
+            f"No qualifying specialist within {ROUTING_RADIUS_MILES} miles: "
+            "the network team must find one."
+        ),
     )
     dedupe_key = models.CharField(
         max_length=64,
@@ -198,9 +206,13 @@ class OutboundMessage(models.Model):
         NEWSLETTER_WELCOME = "newsletter_welcome", "Newsletter: welcome"
         EBOOK_LINK = "ebook_link", "E-book: download link"
 
-    # Reminders to the patient: wanted only while nobody has reached them
-    # (``Lead.awaits_contact``). When each is due is lead intake's ``services.FOLLOWUPS``.
-    FOLLOWUP_KINDS = (Kind.PATIENT_FOLLOWUP_2D, Kind.PATIENT_FOLLOWUP_7D)
+    # Reminders to the patient, each due this long after the lead: wanted only while nobody
+    # has reached them (``Lead.awaits_contact``).
+    FOLLOWUPS = (
+        (Kind.PATIENT_FOLLOWUP_2D, datetime.timedelta(days=2)),
+        (Kind.PATIENT_FOLLOWUP_7D, datetime.timedelta(days=7)),
+    )
+    FOLLOWUP_KINDS = tuple(kind for kind, _ in FOLLOWUPS)
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -17,20 +17,15 @@ from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
 from .consent import CONSENT_TEXT, CONSENT_VERSION
-from .models import Lead, LeadMatch, OutboundMessage
+from .models import ROUTING_LIMIT, ROUTING_RADIUS_MILES, Lead, LeadMatch, OutboundMessage
 from .outbox import outbox_add, outbox_message
 from .selectors import lead_recent_duplicate
 
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
-ROUTING_RADIUS_MILES = 50
-ROUTING_LIMIT = 3
 DEDUPE_WINDOW = datetime.timedelta(hours=24)
-FOLLOWUPS = (
-    (Kind.PATIENT_FOLLOWUP_2D, datetime.timedelta(days=2)),
-    (Kind.PATIENT_FOLLOWUP_7D, datetime.timedelta(days=7)),
-)
+FOLLOWUPS = OutboundMessage.FOLLOWUPS
 HONEYPOT_FIELD = "website"
 
 
@@ -65,8 +60,9 @@ def lead_dedupe_key(*, email: str, phone: str, zip: str, treatment: Treatment | 
 def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
     """Store a lead from ``LeadInputSerializer.validated_data``, route it and owe its emails.
 
-    - Routes to up to 3 nearest qualifying specialists within 50 miles (the matcher's own
-      search, ``specialist_nearest_ids``), stored as LeadMatch rows ranked 1..3. No match:
+    - Routes to the ROUTING_LIMIT nearest qualifying specialists within ROUTING_RADIUS_MILES
+      (the matcher's own search, ``specialist_nearest_ids``), stored as LeadMatch rows ranked
+      from 1. No match:
       the lead is flagged ``needs_network_attention`` and the network inbox is told.
     - The same email, phone, ZIP and treatment within 24 hours returns the earlier lead
       with ``created=False`` and owes nothing new.

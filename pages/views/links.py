@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from leads import newsletter
 from leads.ebook import EBOOK_FILE, ebook_downloaded
+from leads.models import ROUTING_RADIUS_MILES
 from leads.selectors import lead_with_matches
-from leads.services import ROUTING_RADIUS_MILES
 from leads.tokens import (
     TokenExpired,
     TokenInvalid,

@@ -10,7 +10,7 @@ from leads import outbox
 from leads.emails import message_id_header
 from leads.models import EbookRequest, Lead, OutboundMessage, Subscriber
 from leads.newsletter import newsletter_confirm
-from leads.services import FOLLOWUPS, lead_status_set, lead_submit
+from leads.services import lead_status_set, lead_submit
 
 from .conftest import specialist_at
 
@@ -296,6 +296,3 @@ def test_idempotency_keys_name_the_subject_kind_and_recipient(
         f"ebook_request:{ebook_request.pk}:ebook_link",
     }
 
-
-def test_every_scheduled_followup_is_a_kind_the_sender_drops_once_the_lead_is_contacted():
-    assert {kind for kind, _ in FOLLOWUPS} == set(OutboundMessage.FOLLOWUP_KINDS)
