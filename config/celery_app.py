@@ -2,14 +2,46 @@
 
 With no CELERY_BROKER_URL the settings switch Celery to eager mode, so every task runs
 in-process right after the transaction that queued it commits.
+
+A worker or beat refuses to start on a configuration error, as `manage.py` and gunicorn
+do (config.startup). With METRICS_PORT set a worker serves its Prometheus metrics (the
+emails it sent and failed, summed over its pool processes) on METRICS_ADDR:METRICS_PORT,
+an internal address (default 127.0.0.1).
 """
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from .startup import metrics_directory, refuse_to_start_on_errors
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("spine_match")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.celeryd_init.connect
+def _before_worker(sender, **kwargs):
+    # The earliest hook, before Django is set up and the tasks import prometheus_client.
+    if os.environ.get("METRICS_PORT"):
+        metrics_directory(f"worker-{sender}")
+
+
+@signals.worker_init.connect
+def _worker_starting(sender, **kwargs):
+    refuse_to_start_on_errors("celery worker")
+    port = os.environ.get("METRICS_PORT")
+    if port:
+        from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        address = os.environ.get("METRICS_ADDR", "127.0.0.1")
+        start_http_server(int(port), addr=address, registry=registry)
+
+
+@signals.beat_init.connect
+def _beat_starting(sender, **kwargs):
+    refuse_to_start_on_errors("celery beat")

@@ -2,21 +2,36 @@
 
 Local defaults are safe for a laptop: SQLite file, tasks in-process, email written to
 files under var/. Production switches are environment variables, never another module.
+With DEBUG off (the default) the site is in production: it refuses to start without its
+own SECRET_KEY and ALLOWED_HOSTS, and a variable that does not parse stops it here with
+an error naming the variable (config.environment).
 """
 
 from pathlib import Path
 
-import environ
+from core.logs import logging_config
+
+from .environment import (
+    cache_from_env,
+    database_from_env,
+    env,
+    required_in_production,
+    secret_key_from_env,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 
-env = environ.Env()
-
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-development-key-change-me")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+SECRET_KEY = secret_key_from_env(debug=DEBUG)
+ALLOWED_HOSTS = required_in_production(
+    "ALLOWED_HOSTS",
+    env.list("ALLOWED_HOSTS", default=[]),
+    debug=DEBUG,
+    development=["127.0.0.1", "localhost", "testserver"],
+    how="the site's host names, comma-separated (e.g. spinematch.example,www.spinematch.example)",
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Reverse proxies in front of the site (HAProxy, a CDN) whose X-Forwarded-For we believe;
 # 0 means clients reach the site directly and the header is ignored (core.http).
@@ -46,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -55,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -77,7 +94,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": database_from_env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -107,7 +124,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# `manage.py collectstatic` (the release step) writes hashed, compressed copies here.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -115,14 +133,19 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "core.staticfiles.ForgivingManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Without a collected manifest WhiteNoise serves the source files, so a deploy that
+# skipped collectstatic still has styles (unhashed, short-cached) instead of 404s.
+STATIC_MANIFEST_PATH = STATIC_ROOT / "staticfiles.json"
+WHITENOISE_USE_FINDERS = DEBUG or not STATIC_MANIFEST_PATH.exists()
 MEDIA_ROOT = VAR_DIR / "media"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Throttle counters and anything else every process must agree on. The default is per
+# process: in production set CACHE_URL to Redis (`check --deploy` warns otherwise).
+CACHES = {"default": cache_from_env("CACHE_URL", default="locmemcache://")}
 
 # Email: EMAIL_URL (smtp://user:pass@host:port) or EMAIL_BACKEND. The default keeps
 # patient mail off the console, where it would end up in logs.
@@ -149,6 +172,9 @@ GEOCODER = env.str("GEOCODER", default="")
 GEOCODER_USER_AGENT = env.str("GEOCODER_USER_AGENT", default="spine-match-provider-import")
 GEOCODER_MIN_DELAY_SECONDS = env.float("GEOCODER_MIN_DELAY_SECONDS", default=1.0)
 
+# Requests per client over all public POST endpoints, e.g. 20/minute; "off" for none.
+_public_post_rate = env.str("PUBLIC_POST_RATE", default="20/minute")
+_public_post_rate = None if _public_post_rate == "off" else _public_post_rate
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -158,7 +184,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"public_post": env.str("PUBLIC_POST_RATE", default="20/minute")},
+    "DEFAULT_THROTTLE_RATES": {"public_post": _public_post_rate},
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -196,13 +222,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
+# The tasks are short and idempotent: one cut off by a lost broker connection runs again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Logging stays Django's (LOGGING below, JSON when LOG_FORMAT=json) in workers too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "outbox-dispatch-due": {
         "task": "leads.tasks.outbox_dispatch_due",
-        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=10.0),
     },
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
 
 # The email outbox (leads.outbox). A sender's lease must outlast one SMTP exchange
 # (EMAIL_TIMEOUT), or a slow send could be taken over and sent twice.
@@ -210,7 +243,10 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
-OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=300)
+OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=120)
+# After a failed publish a process stops trying the broker for this long (a circuit
+# breaker) and leaves its rows to the sweep, so an outage costs one request, not each.
+OUTBOX_PUBLISH_PAUSE_SECONDS = env.float("OUTBOX_PUBLISH_PAUSE_SECONDS", default=5.0)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Institutes have no email address: requests for a specialist without one, and leads
 # with no match, go to the network team here.
@@ -218,19 +254,35 @@ NETWORK_INBOX_EMAIL = env.str("NETWORK_INBOX_EMAIL", default="network@spinematch
 NEWSLETTER_CONFIRM_MAX_AGE_DAYS = env.int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", default=7)
 EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# LOG_FORMAT=json: one JSON object per line. Either way every record passes the redaction
+# filter (core.logs), and requests are logged by core.middleware.AccessLogMiddleware with
+# link tokens and lead ids masked in the path.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING = logging_config(format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+ACCESS_LOG = env.bool("ACCESS_LOG", default=not DEBUG)
 
+# Prometheus metrics at /metrics for `Authorization: Bearer <METRICS_TOKEN>`; unset, the
+# endpoint answers 404. gunicorn.conf.py and the Celery worker set PROMETHEUS_MULTIPROC_DIR
+# so the numbers of every worker process are summed (core.metrics).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# HTTPS. TLS ends at HAProxy (or a load balancer in front of it), which tells the site the
+# original scheme in X-Forwarded-Proto; production defaults are the safe ones.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Probes and the metrics scraper talk to an instance directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+# Only a trusted proxy may say the request came over HTTPS: the header is believed only
+# when TRUSTED_PROXY_COUNT says there is one (HAProxy overwrites whatever a client sent).
+_proto_header = env.str(
+    "SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto" if TRUSTED_PROXY_COUNT else ""
+)
+if _proto_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proto_header.upper().replace("-", "_"), "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)

@@ -1,12 +1,19 @@
 """Test settings: the base module with mail kept in memory and fast password hashing.
 
 DATABASE_URL and CELERY_BROKER_URL still come from the environment, so the integration
-run points the same code at PostgreSQL and Redis.
+run points the same code at PostgreSQL and Redis. Tests run with DEBUG off, as
+production does, on a key and host list of their own and over plain HTTP.
 """
 
 import os
 
 os.environ.setdefault("PUBLIC_POST_RATE", "1000/minute")
+os.environ.setdefault("SECRET_KEY", "tests-only-key-that-signs-nothing-outside-the-test-suite")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("ACCESS_LOG", "0")
 
 from .settings import *  # noqa: F403
 from .settings import DATABASES, STATIC_ROOT, VAR_DIR

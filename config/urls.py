@@ -1,25 +1,13 @@
 from django.contrib import admin
-from django.db import connection
-from django.http import JsonResponse
 from django.urls import include, path
-from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView
 
-
-@never_cache
-def healthz(request):
-    """200 when the database answers; 503 otherwise, so a load balancer drops the node."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as error:  # any driver failure means "not healthy", whatever its class
-        return JsonResponse({"status": "error", "database": type(error).__name__}, status=503)
-    return JsonResponse({"status": "ok", "database": connection.vendor})
-
+from core import views as operations
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    path("healthz", operations.healthz, name="healthz"),
+    path("readyz", operations.readyz, name="readyz"),
+    path("metrics", operations.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("matcher.api_urls")),

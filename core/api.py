@@ -1,10 +1,19 @@
 """API plumbing shared by every app: the error shape and the public POST throttle."""
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, throttling
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .breaker import CircuitBreaker
 from .http import client_ip
+
+logger = logging.getLogger(__name__)
+
+# How long the throttle stops asking a cache that failed before it tries again.
+CACHE_PAUSE_SECONDS = 5.0
+cache_breaker = CircuitBreaker(pause_seconds=lambda: CACHE_PAUSE_SECONDS)
 
 
 def exception_handler(exc, context):
@@ -20,10 +29,17 @@ def exception_handler(exc, context):
 class PublicPostThrottle(throttling.AnonRateThrottle):
     """One budget per client shared by every public POST endpoint (leads, newsletter, e-book).
 
-    The rate comes from PUBLIC_POST_RATE; GETs are never throttled.
+    The rate comes from PUBLIC_POST_RATE ("off" turns it off); GETs are never throttled.
+    The counts live in the shared cache (CACHE_URL), so the rate holds across every
+    process, and each request is counted with one atomic increment, so concurrent requests
+    cannot slip past it. The window slides: the previous window's count weighs in for the
+    part of it that is still less than the period ago. If the cache does not answer,
+    requests are let through (and the cache left alone for a few seconds): a patient's
+    request matters more than the limit during a cache outage.
     """
 
     scope = "public_post"
+    _wait = 0.0
 
     def get_ident(self, request):
         # DRF's own reading trusts any X-Forwarded-For; ours only the configured proxies.
@@ -33,6 +49,36 @@ class PublicPostThrottle(throttling.AnonRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
     def allow_request(self, request, view):
-        if request.method != "POST":
+        if request.method != "POST" or self.rate is None or not cache_breaker.allows:
             return True
-        return super().allow_request(request, view)
+        try:
+            allowed = self._count(self.get_cache_key(request, view))
+        except Exception as error:  # any cache client failure: count nothing, let it through
+            if cache_breaker.failed():
+                logger.warning("throttle: the cache does not answer (%s)", type(error).__name__)
+            return True
+        if cache_breaker.succeeded():
+            logger.info("throttle: the cache answers again")
+        return allowed
+
+    def _count(self, key: str) -> bool:
+        period, limit = self.duration, self.num_requests
+        window, into = divmod(self.timer(), period)
+        current = f"{key}:{int(window)}"
+        self.cache.add(current, 0, timeout=2 * period)
+        count = self.cache.incr(current)
+        earlier = self.cache.get(f"{key}:{int(window) - 1}", 0)
+        if earlier * (1 - into / period) + count <= limit:
+            return True
+        self.cache.decr(current)  # a refused request does not use up the budget
+        count -= 1
+        # When one more request fits: later in this window as the previous one's share
+        # fades, or else in the next window, where this window's count is the previous.
+        if count < limit:
+            self._wait = period * (1 - (limit - count - 1) / earlier) - into
+        else:
+            self._wait = (period - into) + period * (1 - (limit - 1) / count)
+        return False
+
+    def wait(self):
+        return max(1.0, self._wait)

@@ -8,4 +8,9 @@ class LeadsConfig(AppConfig):
     def ready(self):
         # Registers the tasks with Celery in every process, not only in workers (which
         # autodiscover them): the outbox finds ``message_send`` by name in the registry.
-        from . import tasks  # noqa: F401
+        from core.metrics import on_scrape
+
+        from . import checks, tasks  # noqa: F401
+        from .metrics import outbox_figures
+
+        on_scrape(outbox_figures)

@@ -3,9 +3,11 @@
 Every email the system owes is an OutboundMessage row written in the same transaction as
 the lead or subscription that owes it; after the commit each row due now is handed to the
 broker. If the broker is down the rows stay pending and the periodic sweep
-(``outbox_dispatch_due``) hands them over later, so nothing is lost. Sending claims the row
-atomically, so a message is sent at most once per idempotency key however many tasks for it
-the broker delivers.
+(``outbox_dispatch_due``) hands them over later, so nothing is lost; a circuit breaker
+keeps each process from trying a dead broker on every request. Sending claims the row
+atomically, so however many tasks for it the broker delivers, a message is sent twice
+only if its sender dies in the moment between the SMTP server accepting it and the row
+being marked sent (``message_deliver`` keeps that moment as short as it can).
 
 The engine knows the send task only by name (``MESSAGE_SEND_TASK``, looked up in Celery's
 registry): ``tasks`` builds on this module, never the reverse.
@@ -14,15 +16,20 @@ registry): ``tasks`` builds on this module, never the reverse.
 import datetime
 import logging
 import random
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.core.mail import get_connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from core.breaker import CircuitBreaker
+from core.metrics import EMAILS_FAILED, EMAILS_SENT
 
 from .emails import MessageNotDeliverable, message_email
 from .models import EbookRequest, Lead, OutboundMessage, Subscriber
@@ -30,6 +37,11 @@ from .models import EbookRequest, Lead, OutboundMessage, Subscriber
 logger = logging.getLogger(__name__)
 
 MESSAGE_SEND_TASK = "leads.tasks.message_send"
+
+# Per process: after a failed publish, publishing pauses for OUTBOX_PUBLISH_PAUSE_SECONDS
+# and new rows are left to the sweep, so a broker outage costs one request in each pause
+# the broker's timeout rather than every request.
+broker_breaker = CircuitBreaker(pause_seconds=lambda: settings.OUTBOX_PUBLISH_PAUSE_SECONDS)
 
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
@@ -74,12 +86,14 @@ def outbox_add(messages: list[OutboundMessage]) -> None:
 
     Rows due now are written as already handed over, which saves an UPDATE per lead;
     ``outbox_publish`` clears the mark on any it fails to hand over, and should the process
-    die between commit and publish, the sweep takes them once the mark is old.
+    die between commit and publish, the sweep takes them once the mark is old. While the
+    broker breaker is open they are written unmarked, for the sweep, and not published.
     """
     now = timezone.now()
+    publishing = broker_breaker.allows
     for message in messages:
         message.max_attempts = settings.OUTBOX_MAX_ATTEMPTS
-        if message.due_at <= now:
+        if message.due_at <= now and publishing:
             message.enqueued_at = now
     created = OutboundMessage.objects.bulk_create(messages)
     due_ids = [message.pk for message in created if message.enqueued_at is not None]
@@ -94,29 +108,37 @@ def outbox_add_once(message: OutboundMessage) -> None:
         outbox_add([message])
 
 
-def outbox_publish(*, message_ids: list[int]) -> int:
+def outbox_publish(*, message_ids: list[int], sweep: bool = False) -> int:
     """Hand messages already marked ``enqueued_at`` to the broker; returns how many went.
 
     Stops at the first publish failure (the broker is down: every further attempt would
-    wait for the same timeout), logs it without any personal data, and clears the mark on
-    the rest so the next sweep retries them. With ``CELERY_TASK_ALWAYS_EAGER`` the task
-    runs here, in-process.
+    wait for the same timeout), logs it without any personal data, opens the broker
+    breaker, and clears the mark on the rest so the next sweep retries them. While the
+    breaker is open nothing is tried, except by the sweep (``sweep=True``): it runs in a
+    worker, which has just heard from the broker. With ``CELERY_TASK_ALWAYS_EAGER`` the
+    task runs here, in-process.
     """
     # Outside the try: a task missing from the registry is a wiring fault (LeadsConfig.ready
     # imports the tasks), not a broker outage to be retried.
     message_send = current_app.tasks[MESSAGE_SEND_TASK]
     published = 0
-    for message_id in message_ids:
-        try:
-            message_send.apply_async(args=[message_id])
-        except Exception as error:  # any broker/transport failure; the sweep retries
-            logger.warning(
-                "outbox: publish failed for message %s (%s); the sweep will retry",
-                message_id,
-                type(error).__name__,
-            )
-            break
-        published += 1
+    if sweep or broker_breaker.allows:
+        for message_id in message_ids:
+            try:
+                message_send.apply_async(args=[message_id])
+            except Exception as error:  # any broker/transport failure; the sweep retries
+                broker_breaker.failed()
+                logger.warning(
+                    "outbox: publish failed for message %s (%s); not publishing for %.0f s,"
+                    " the sweep will retry",
+                    message_id,
+                    type(error).__name__,
+                    settings.OUTBOX_PUBLISH_PAUSE_SECONDS,
+                )
+                break
+            published += 1
+        if published and broker_breaker.succeeded():
+            logger.info("outbox: the broker answers again; publishing resumed")
     if published < len(message_ids):
         OutboundMessage.objects.filter(
             pk__in=message_ids[published:], status=Status.PENDING
@@ -124,28 +146,35 @@ def outbox_publish(*, message_ids: list[int]) -> int:
     return published
 
 
-def outbox_dispatch_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+def outbox_dispatch_due(*, now: datetime.datetime | None = None, batch: int = 500) -> int:
     """The periodic sweep: hand the broker every message that is due and either was never
     handed over (a broker outage), was handed over long ago without being sent (the task
     was lost), or whose sending worker's lease expired (it died mid-send).
 
-    Safe to run anywhere, any number of times: the claim in ``message_deliver`` makes
-    duplicate tasks harmless. Returns how many were handed over.
+    Works through everything due in batches of ``batch``, oldest first, so the backlog of
+    an outage goes out in one sweep, and stops at a publish failure. Safe to run anywhere,
+    any number of times: the claim in ``message_deliver`` makes duplicate tasks harmless.
+    Returns how many were handed over.
     """
     now = now or timezone.now()
     requeue_before = now - datetime.timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
     never_or_long_ago = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before)
-    ids = list(
-        OutboundMessage.objects.claimable(now=now)
-        .filter(never_or_long_ago)
-        .order_by("due_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if not ids:
-        return 0
-    # Stale rows are marked too, so the next sweep does not hand them over again at once.
-    OutboundMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
-    return outbox_publish(message_ids=ids)
+    handed_over = 0
+    while True:
+        ids = list(
+            OutboundMessage.objects.claimable(now=now)
+            .filter(never_or_long_ago)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return handed_over
+        # Stale rows are marked too, so the next sweep does not hand them over again at once.
+        OutboundMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
+        published = outbox_publish(message_ids=ids, sweep=True)
+        handed_over += published
+        if published < len(ids) or len(ids) < batch:
+            return handed_over
 
 
 def outbox_retry(*, message_ids: Iterable[int]) -> int:
@@ -214,18 +243,52 @@ def message_deliver(*, message_id: int) -> Delivery:
         return Delivery(status=Status.CANCELLED)
     try:
         email = message_email(message)
-        email.send()
+        smtp = get_connection()
+        smtp.open()
     except MessageNotDeliverable as error:
         _finish(message, status=Status.DEAD, error=str(error))
+        EMAILS_FAILED.labels(kind=message.kind).inc()
         logger.error(
             "outbox: message %s (%s) is undeliverable: %s", message.pk, message.kind, error
         )
         return Delivery(status=Status.DEAD)
     except Exception as error:  # SMTP, network or template failure: counted, retried, capped
         return _failed(message, error)
-    _finish(message, status=Status.SENT, sent_at=timezone.now())
+    try:
+        try:
+            smtp.send_messages([email])
+        except Exception as error:  # refused or cut off: nothing was accepted, retry later
+            return _failed(message, error)
+        # Accepted: record it before anything else (even the SMTP goodbye), since a sender
+        # dying from here until the row says sent is the one way a message goes out twice.
+        _record_sent(message)
+    finally:
+        _close_quietly(smtp)
+    EMAILS_SENT.labels(kind=message.kind).inc()
     logger.info("outbox: sent message %s (%s)", message.pk, message.kind)
     return Delivery(status=Status.SENT)
+
+
+def _record_sent(message: OutboundMessage) -> None:
+    """Mark the row sent, riding out a database restart for as long as half the lease
+    leaves, since the row's lease expiring with the mark unwritten would send it again."""
+    patience = time.monotonic() + settings.OUTBOX_LEASE_SECONDS / 2
+    while True:
+        try:
+            _finish(message, status=Status.SENT, sent_at=timezone.now())
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > patience or not connection.get_autocommit():
+                raise
+            connection.close()
+            time.sleep(0.5)
+
+
+def _close_quietly(smtp) -> None:
+    try:
+        smtp.close()
+    except Exception:  # the message is recorded already; a failed goodbye changes nothing
+        logger.info("outbox: closing the SMTP connection failed")
 
 
 def _no_longer_wanted(message: OutboundMessage) -> bool:
@@ -254,6 +317,7 @@ def _finish(message: OutboundMessage, *, status: str, error: str = "", sent_at=N
 
 
 def _failed(message: OutboundMessage, error: Exception) -> Delivery:
+    EMAILS_FAILED.labels(kind=message.kind).inc()
     # The exception's class only: SMTP replies and messages can echo addresses back.
     reason = type(error).__name__
     if message.attempts >= message.max_attempts:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.metrics import LEADS_ACCEPTED
 from geo.gazetteer import zip_place
 from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
@@ -130,6 +131,7 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
             )
         )
         outbox_add(_lead_messages(lead=lead, matches=matches, now=now))
+    LEADS_ACCEPTED.inc()
     return LeadSubmission(lead=lead, created=True, matches=matches)
 
 

@@ -35,6 +35,7 @@ from django.db import connection
 from django.utils import timezone
 from scipy.spatial import cKDTree
 
+from core.metrics import MATCH_INDEX_BUILD_SECONDS, MATCH_INDEX_BUILT
 from geo.distance import (
     angle_to_chord,
     distance_to_angle,
@@ -373,7 +374,9 @@ def directory_index() -> DirectoryIndex:
         version, today = _directory_version(), timezone.localdate()
         index = _current
         if index is None or index.version != version or index.on != today:
-            index = _load(version=version, on=today)
+            with MATCH_INDEX_BUILD_SECONDS.time():
+                index = _load(version=version, on=today)
+            MATCH_INDEX_BUILT.set_to_current_time()
             _current = index
         _checked_at = checked_at
     return index

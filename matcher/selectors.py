@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.metrics import MATCH_SEARCH_SECONDS
 from geo.distance import rounded
 from specialists.models import BoardCertification, Institute, Specialist, Treatment
 
@@ -61,7 +62,8 @@ def _index_arguments(query: MatchQuery) -> dict:
 
 
 def _search(index: DirectoryIndex, query: MatchQuery) -> list[tuple[int, float]]:
-    found = index.specialists_nearest(**_index_arguments(query))
+    with MATCH_SEARCH_SECONDS.time():
+        found = index.specialists_nearest(**_index_arguments(query))
     return [(specialist_id, rounded(distance)) for specialist_id, distance in found]
 
 

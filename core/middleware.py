@@ -1,0 +1,97 @@
+"""Request middleware every page and API shares: timing and access log, and a database
+outage answered as "try again" rather than as a crash."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from .logs import redact
+from .metrics import REQUEST_SECONDS
+
+access_logger = logging.getLogger("spine_match.access")
+logger = logging.getLogger(__name__)
+
+METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+# How long a client should wait before retrying while the database is unreachable.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def _route(request) -> str:
+    """The URL pattern that answered (``thanks/<uuid:lead_id>/``), never the path itself."""
+    match = request.resolver_match
+    if match is not None:
+        return "/" + match.route
+    if request.path_info.startswith(settings.STATIC_URL):
+        return settings.STATIC_URL
+    return "unmatched"
+
+
+class RequestLogMiddleware:
+    """Observes each request's latency by route pattern and, with ACCESS_LOG on, writes one
+    access-log line: method, path (link tokens and lead ids masked, no query string),
+    status and milliseconds. No client address, no user agent."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        method = request.method if request.method in METHODS else "other"
+        route = _route(request)
+        REQUEST_SECONDS.labels(route=route, method=method, status=response.status_code).observe(
+            seconds
+        )
+        if settings.ACCESS_LOG:
+            path = redact(request.path)
+            access_logger.info(
+                "%s %s %s %.1fms",
+                method,
+                path,
+                response.status_code,
+                seconds * 1000,
+                extra={
+                    "method": method,
+                    "path": path,
+                    "route": route,
+                    "status": response.status_code,
+                    "duration_ms": round(seconds * 1000, 1),
+                },
+            )
+        return response
+
+
+class DatabaseOutageMiddleware:
+    """A database that cannot be reached (restarting, failing over) answers 503 with
+    Retry-After instead of 500: nothing was stored, and the client may send it again
+    (a repeated lead is recognised as the same lead)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning(
+            "database unavailable (%s) on %s %s",
+            type(exception).__name__,
+            request.method,
+            _route(request),
+        )
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+        if request.path_info.startswith("/api/"):
+            return JsonResponse(
+                {"detail": "Temporarily unavailable, please try again in a few seconds."},
+                status=503,
+                headers=headers,
+            )
+        # Rendered without the request: context processors would query the database.
+        return HttpResponse(render_to_string("503.html"), status=503, headers=headers)
