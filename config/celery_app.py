@@ -16,17 +16,15 @@ from celery import Celery, signals
 from .startup import metrics_directory, refuse_to_start_on_errors
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+if os.environ.get("METRICS_PORT"):
+    # Set only for a worker (deploy/spine-match-worker@.service): its pool processes keep
+    # their numbers in this directory. Here, because Celery sets Django up (and so imports
+    # prometheus_client) before any of its start-up signals.
+    metrics_directory(f"worker-{os.environ['METRICS_PORT']}")
 
 app = Celery("spine_match")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-@signals.celeryd_init.connect
-def _before_worker(sender, **kwargs):
-    # The earliest hook, before Django is set up and the tasks import prometheus_client.
-    if os.environ.get("METRICS_PORT"):
-        metrics_directory(f"worker-{sender}")
 
 
 @signals.worker_init.connect

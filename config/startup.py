@@ -8,7 +8,6 @@ that does not parse or a cache that does not answer stops them too, with the sam
 
 import io
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -35,19 +34,20 @@ def refuse_to_start_on_errors(process: str) -> None:
 
 
 def metrics_directory(instance: str) -> Path:
-    """An empty directory for this instance's per-process metric files, named in
-    PROMETHEUS_MULTIPROC_DIR for the processes it starts.
+    """The directory where this instance's processes keep their metric files, named in
+    PROMETHEUS_MULTIPROC_DIR for the processes it starts (default var/metrics/<instance>).
 
-    Must run before anything imports prometheus_client: the library picks its storage
-    when first imported. Defaults to var/metrics/<instance>.
+    Must run before anything imports prometheus_client, which picks its storage when first
+    imported. Files left by processes that are gone (an earlier run) are removed: their
+    counts would be added to this run's.
     """
     if "prometheus_client" in sys.modules:
         raise RuntimeError("prometheus_client was imported before its directory was set")
-    directory = Path(
-        os.environ.get("PROMETHEUS_MULTIPROC_DIR") or VAR_DIR / "metrics" / instance
-    )
-    # Files of an earlier run would add its dead processes' counts to this one's.
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
+    directory = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or VAR_DIR / "metrics" / instance)
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.glob("*.db"):
+        pid = path.stem.rpartition("_")[2]
+        if not (pid.isdigit() and Path(f"/proc/{pid}").exists()):
+            path.unlink(missing_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
     return directory

@@ -50,23 +50,35 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+def _redacted(value):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(str(value))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, the record's ``extra``
-    fields, and the exception when there is one; every string redacted."""
+    fields, and the exception when there is one; every string in it redacted."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
             "logger": record.name,
-            "message": redact(record.getMessage()),
+            "message": record.getMessage(),
         }
         for name, value in vars(record).items():
             if name not in _STANDARD_ATTRIBUTES and not name.startswith("_"):
-                entry[name] = redact(value) if isinstance(value, str) else value
+                entry[name] = value
         if record.exc_info:
-            entry["exception"] = redact(self.formatException(record.exc_info))
-        return json.dumps(entry, default=lambda value: redact(str(value)))
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(_redacted(entry))
 
 
 FORMATTERS = {

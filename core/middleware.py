@@ -16,6 +16,9 @@ access_logger = logging.getLogger("spine_match.access")
 logger = logging.getLogger(__name__)
 
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+# Probes and scrapes arrive every few seconds from the balancer and Prometheus: counted in
+# the metrics, left out of the access log.
+UNLOGGED_ROUTES = {"/healthz", "/readyz", "/metrics"}
 # How long a client should wait before retrying while the database is unreachable.
 DATABASE_RETRY_AFTER_SECONDS = 5
 
@@ -33,7 +36,7 @@ def _route(request) -> str:
 class RequestLogMiddleware:
     """Observes each request's latency by route pattern and, with ACCESS_LOG on, writes one
     access-log line: method, path (link tokens and lead ids masked, no query string),
-    status and milliseconds. No client address, no user agent."""
+    status and milliseconds. No client address, no user agent, no probes."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -47,7 +50,7 @@ class RequestLogMiddleware:
         REQUEST_SECONDS.labels(route=route, method=method, status=response.status_code).observe(
             seconds
         )
-        if settings.ACCESS_LOG:
+        if settings.ACCESS_LOG and route not in UNLOGGED_ROUTES:
             path = redact(request.path)
             access_logger.info(
                 "%s %s %s %.1fms",

@@ -11,12 +11,8 @@ Status = OutboundMessage.Status
 
 
 def outbox_figures():
-    rows = GaugeMetricFamily(
-        "spine_outbox_messages", "Outbox rows by status.", labels=["status"]
-    )
-    counts = dict(
-        OutboundMessage.objects.values_list("status").annotate(n=Count("id")).order_by()
-    )
+    rows = GaugeMetricFamily("spine_outbox_messages", "Outbox rows by status.", labels=["status"])
+    counts = dict(OutboundMessage.objects.values_list("status").annotate(n=Count("id")).order_by())
     for status in Status.values:
         rows.add_metric([status], counts.get(status, 0))
     yield rows
