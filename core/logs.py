@@ -17,7 +17,7 @@ import re
 from django.core.exceptions import ImproperlyConfigured
 
 _REDACTIONS = [
-    (re.compile(r"[^\s@<>\"'(),;:/]+@[^\s@<>\"'(),;:/]+\.[A-Za-z]{2,}"), "<email>"),
+    (re.compile(r"[^\s@<>\"(),;:/]+@[^\s@<>\"'(),;:/]+\.[A-Za-z]{2,}"), "<email>"),
     (re.compile(r"\b[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}\b"), "<uuid>"),
     # django.core.signing output: value:timestamp:signature, base64 parts joined by ':'
     # (a path may carry the ':' percent-encoded).

@@ -129,7 +129,7 @@ def outbox_publish(*, message_ids: list[int], sweep: bool = False) -> int:
             except Exception as error:  # any broker/transport failure; the sweep retries
                 broker_breaker.failed()
                 logger.warning(
-                    "outbox: publish failed for message %s (%s); not publishing for %.0f s,"
+                    "outbox: publish failed for message %s (%s); not publishing for %g s,"
                     " the sweep will retry",
                     message_id,
                     type(error).__name__,
