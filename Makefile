@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/spine_match
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint unit integration browser install services
+.PHONY: run test lint unit integration cluster-test browser install services
 
 install: $(VENV)/.installed
 
@@ -31,10 +31,16 @@ services:
 	bash scripts/services-up
 
 integration: install services
-	DATABASE_URL=$(PG_TEST_URL) CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest -m integration
+	DATABASE_URL=$(PG_TEST_URL) CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest -m "integration and not cluster"
+
+# HAProxy in front of two gunicorn instances, two Celery workers and a beat, on a Redis and
+# a PostgreSQL of their own (ports 18050-18055, 6391, 5441); every process is stopped after.
+cluster-test: install
+	bash scripts/cluster-up --install-only
+	$(PY) -m pytest -m cluster -s
 
 browser: install
 	bash scripts/browser-up
 	$(PY) -m pytest -m browser
 
-test: lint unit integration browser
+test: lint unit integration cluster-test browser

@@ -76,7 +76,7 @@ class ClusterSettings:
 @dataclass
 class Response:
     status: int
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case (HAProxy sends them so)
     body: bytes
 
     def json(self):
@@ -97,13 +97,17 @@ class Client:
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = 30,
         forwarded_for: str | None = None,
+        source_address: str | None = None,
     ):
+        """``source_address``: the loopback address to connect from (127.0.0.2, ...), so
+        the balancer sees another client."""
         parts = urlsplit(base_url)
         self.https = parts.scheme == "https"
         self.host, self.port = parts.hostname, parts.port
         self.ssl_context = ssl_context
         self.timeout = timeout
         self.forwarded_for = forwarded_for
+        self.source_address = (source_address, 0) if source_address else None
         self.cookies: dict[str, str] = {}
         self._connection: http.client.HTTPConnection | None = None
 
@@ -111,11 +115,15 @@ class Client:
         if self._connection is None:
             if self.https:
                 self._connection = http.client.HTTPSConnection(
-                    self.host, self.port, timeout=self.timeout, context=self.ssl_context
+                    self.host,
+                    self.port,
+                    timeout=self.timeout,
+                    context=self.ssl_context,
+                    source_address=self.source_address,
                 )
             else:
                 self._connection = http.client.HTTPConnection(
-                    self.host, self.port, timeout=self.timeout
+                    self.host, self.port, timeout=self.timeout, source_address=self.source_address
                 )
         return self._connection
 
@@ -153,7 +161,7 @@ class Client:
             self.cookies[name.strip()] = rest.split(";", 1)[0]
         if reply.headers.get("Connection", "").lower() == "close":
             self.close()
-        return Response(reply.status, dict(reply.headers), payload)
+        return Response(reply.status, {k.lower(): v for k, v in reply.headers.items()}, payload)
 
 
 class Cluster:
@@ -187,9 +195,14 @@ class Cluster:
         context.check_hostname = False  # the balancer is reached by IP; the chain is checked
         return context
 
-    def client(self, *, timeout: float = 30) -> Client:
+    def client(self, *, timeout: float = 30, source_address: str | None = None) -> Client:
         """A client of the balancer, over HTTPS."""
-        return Client(self.url, ssl_context=self.ssl_context(), timeout=timeout)
+        return Client(
+            self.url,
+            ssl_context=self.ssl_context(),
+            timeout=timeout,
+            source_address=source_address,
+        )
 
     def instance_client(self, index: int, **kwargs) -> Client:
         """A client of one web instance, bypassing the balancer."""
