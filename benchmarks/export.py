@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import benchmarks.environment  # noqa: E402, F401
+
 SPECIALISTS = 60
 BATCH = 5000
 

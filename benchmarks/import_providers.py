@@ -30,6 +30,7 @@ TARGET_ROWS_PER_SECOND = 10_000
 
 def _setup_django(database: Path) -> None:
     sys.path.insert(0, str(ROOT))
+    import benchmarks.environment  # noqa: F401
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

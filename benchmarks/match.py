@@ -42,6 +42,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import benchmarks.environment  # noqa: E402, F401  (the children inherit it)
+
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 POSTGRES_DATABASE = "spine_match_bench"
 REMOTE_STATES = {"AK", "HI", "PR", "GU", "AS", "VI", "MP"}

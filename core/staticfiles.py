@@ -3,6 +3,7 @@ the plain names when not, so a missed `collectstatic` costs cache headers, never
 
 import logging
 
+from django.contrib.staticfiles import finders
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,9 @@ class ForgivingManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
         try:
             return super().stored_name(name)
         except ValueError:
-            if not ForgivingManifestStaticFilesStorage._warned:
+            # WhiteNoise also asks about names that exist nowhere (it probes for hashed
+            # twins of the collected files); only a real source file is worth a warning.
+            if not ForgivingManifestStaticFilesStorage._warned and finders.find(name):
                 ForgivingManifestStaticFilesStorage._warned = True
                 logger.warning(
                     "static files: %s is not collected; serving unhashed names. "

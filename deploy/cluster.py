@@ -56,7 +56,8 @@ class ClusterSettings:
     # A PostgreSQL cluster of our own on this port (its database named as in database_url).
     postgres_port: int | None = None
     web_concurrency: int = 2
-    worker_concurrency: int = 2
+    # Sending waits on database commits and SMTP more than it computes.
+    worker_concurrency: int = 4
     email_url: str = ""
     log_level: str = "INFO"
     env: dict[str, str] = field(default_factory=dict)

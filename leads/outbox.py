@@ -25,7 +25,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from core.breaker import CircuitBreaker
@@ -45,6 +45,10 @@ broker_breaker = CircuitBreaker(pause_seconds=lambda: settings.OUTBOX_PUBLISH_PA
 
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
+
+# Someone is at their inbox waiting for these; after an outage the sweep hands them over
+# ahead of the rest of the backlog (the broker's queue is first in, first out).
+AWAITED_KINDS = (Kind.PATIENT_CONFIRMATION, Kind.NEWSLETTER_CONFIRMATION, Kind.EBOOK_LINK)
 
 
 def outbox_message(
@@ -151,8 +155,10 @@ def outbox_dispatch_due(*, now: datetime.datetime | None = None, batch: int = 50
     handed over (a broker outage), was handed over long ago without being sent (the task
     was lost), or whose sending worker's lease expired (it died mid-send).
 
-    Works through everything due in batches of ``batch``, oldest first, so the backlog of
-    an outage goes out in one sweep, and stops at a publish failure. Safe to run anywhere,
+    Works through everything due in batches of ``batch``, the messages someone is waiting
+    for (``AWAITED_KINDS``) first and then oldest first, so the backlog of an outage goes
+    out in one sweep with the patients' confirmations at its head; stops at a publish
+    failure. Safe to run anywhere,
     any number of times: the claim in ``message_deliver`` makes duplicate tasks harmless.
     Returns how many were handed over.
     """
@@ -164,7 +170,8 @@ def outbox_dispatch_due(*, now: datetime.datetime | None = None, batch: int = 50
         ids = list(
             OutboundMessage.objects.claimable(now=now)
             .filter(never_or_long_ago)
-            .order_by("due_at")
+            .annotate(awaited=Case(When(kind__in=AWAITED_KINDS, then=0), default=1))
+            .order_by("awaited", "due_at")
             .values_list("pk", flat=True)[:batch]
         )
         if not ids:

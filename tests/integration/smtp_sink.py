@@ -5,12 +5,17 @@ QUIT). ``stall_data`` makes it hang on the DATA command, the moment a sender has
 everything but the message itself, so a test can kill the sender mid-send.
 """
 
+import argparse
 import email
+import json
+import signal
 import socketserver
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 
 
 @dataclass
@@ -86,16 +91,24 @@ class _Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
+    def handle_error(self, request, client_address):
+        # A sender killed mid-session (the point of several tests) resets its connection.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class SmtpSink:
-    def __init__(self):
+    def __init__(self, *, port: int = 0, journal: Path | None = None):
+        """``journal``: also append each message's Message-ID, recipients and arrival
+        (time.monotonic(), the same clock in every process) to this file as a JSON line."""
         self.received: list[Received] = []
+        self._journal = journal.open("a", buffering=1) if journal else None
         self.stall_data = threading.Event()
         self.stalled = threading.Event()
         self.release = threading.Event()
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
-        self._server = _Server(("127.0.0.1", 0), _Session)
+        self._server = _Server(("127.0.0.1", port), _Session)
         self._server.sink = self
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -108,6 +121,8 @@ class SmtpSink:
         self.release.set()
         self._server.shutdown()
         self._server.server_close()
+        if self._journal:
+            self._journal.close()
 
     @property
     def url(self) -> str:
@@ -116,6 +131,9 @@ class SmtpSink:
     def add(self, received: Received) -> None:
         with self._arrived:
             self.received.append(received)
+            if self._journal:
+                entry = [received.message_id, received.rcpt_to, received.at]
+                self._journal.write(json.dumps(entry) + "\n")
             self._arrived.notify_all()
 
     def wait_for(self, count: int, timeout: float) -> list[Received]:
@@ -128,3 +146,19 @@ class SmtpSink:
                     break
                 self._arrived.wait(left)
             return list(self.received)
+
+
+def main() -> None:
+    """A sink in a process of its own (benchmarks/chaos.py), so the load of the process
+    that drives a benchmark does not slow the senders down; it runs until terminated."""
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--journal", type=Path, required=True)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with SmtpSink(port=args.port, journal=args.journal):
+        signal.pause()
+
+
+if __name__ == "__main__":
+    main()

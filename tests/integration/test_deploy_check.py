@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def documented_environment() -> dict[str, str]:
     lines = (ROOT / "deploy" / "systemd" / "env.example").read_text().splitlines()
     pairs = [line.split("=", 1) for line in lines if line and not line.startswith("#")]
-    return dict(pairs)
+    # systemd, like a shell, takes the quotes off a quoted value.
+    return {name: value.strip('"') for name, value in pairs}
 
 
 def deploy_check(**overrides) -> subprocess.CompletedProcess:

@@ -102,6 +102,9 @@ def test_the_sweep_hands_over_the_whole_backlog_even_while_the_breaker_is_open(
     assert outbox.outbox_dispatch_due(batch=3) == 10
 
     assert set(broker.published) == backlog
+    kinds = dict(OutboundMessage.objects.values_list("pk", "kind"))
+    # The patients' confirmations go first: the broker's queue is first in, first out.
+    assert [kinds[pk] for pk in broker.published[:5]] == ["patient_confirmation"] * 5
     assert outbox.broker_breaker.allows
     assert not due.filter(enqueued_at__isnull=True).exists()
 
