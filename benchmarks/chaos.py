@@ -269,16 +269,17 @@ def report(cluster: Cluster, sink: SinkProcess, run: Run, drain_timeout: float) 
         f"p95 {pct(outage_waits, 0.95):.1f} s"
     )
     if run.redis_down:
-        after = [
+        after = sorted(
             confirmed[n] - run.redis_down[1]
             for n in confirmed
             if run.during_outage(run.posted_at[n])
-        ]
-        if after:
-            print(
-                "  last confirmation owed during the outage: "
-                f"{max(after):.1f} s after Redis returned"
-            )
+        )
+        within = sum(1 for seconds in after if seconds <= 60)
+        print(
+            f"  confirmations owed during the outage, after Redis returned: p50 "
+            f"{pct(after, 0.5):.1f} s, p95 {pct(after, 0.95):.1f} s, max {after[-1]:.1f} s; "
+            f"{within} of {len(after)} within a minute"
+        )
     print(f"drained {drained - run.started:.0f} s after the start")
     print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
