@@ -262,9 +262,9 @@ NETWORK_INBOX_EMAIL = env.str("NETWORK_INBOX_EMAIL", default="network@spinematch
 NEWSLETTER_CONFIRM_MAX_AGE_DAYS = env.int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", default=7)
 EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
 
-# LOG_FORMAT=json: one JSON object per line. Either way every record passes the redaction
-# filter (core.logs), and requests are logged by core.middleware.AccessLogMiddleware with
-# link tokens and lead ids masked in the path.
+# LOG_FORMAT=json: one JSON object per line. Either way every line is redacted as it is
+# written (core.logs), and requests are logged by core.middleware.RequestLogMiddleware
+# with link tokens and lead ids masked in the path.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = logging_config(format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
 ACCESS_LOG = env.bool("ACCESS_LOG", default=not DEBUG)

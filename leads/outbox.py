@@ -46,9 +46,11 @@ broker_breaker = CircuitBreaker(pause_seconds=lambda: settings.OUTBOX_PUBLISH_PA
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
-# Someone is at their inbox waiting for these; after an outage the sweep hands them over
-# ahead of the rest of the backlog (the broker's queue is first in, first out).
+# Someone is at their inbox waiting for these. They are published with the broker's top
+# priority, so a worker takes them ahead of any backlog of the rest (on Redis, 0 is the
+# highest of the priority steps 0, 3, 6, 9), and the sweep hands them over first.
 AWAITED_KINDS = (Kind.PATIENT_CONFIRMATION, Kind.NEWSLETTER_CONFIRMATION, Kind.EBOOK_LINK)
+AWAITED_PRIORITY, OTHER_PRIORITY = 0, 6
 
 
 def outbox_message(
@@ -100,9 +102,9 @@ def outbox_add(messages: list[OutboundMessage]) -> None:
         if message.due_at <= now and publishing:
             message.enqueued_at = now
     created = OutboundMessage.objects.bulk_create(messages)
-    due_ids = [message.pk for message in created if message.enqueued_at is not None]
-    if due_ids:
-        transaction.on_commit(partial(outbox_publish, message_ids=due_ids))
+    due = [(message.pk, message.kind) for message in created if message.enqueued_at is not None]
+    if due:
+        transaction.on_commit(partial(outbox_publish, messages=due))
 
 
 def outbox_add_once(message: OutboundMessage) -> None:
@@ -112,8 +114,9 @@ def outbox_add_once(message: OutboundMessage) -> None:
         outbox_add([message])
 
 
-def outbox_publish(*, message_ids: list[int], sweep: bool = False) -> int:
-    """Hand messages already marked ``enqueued_at`` to the broker; returns how many went.
+def outbox_publish(*, messages: list[tuple[int, str]], sweep: bool = False) -> int:
+    """Hand messages, ``(id, kind)`` already marked ``enqueued_at``, to the broker (the
+    awaited kinds at top priority); returns how many went.
 
     Stops at the first publish failure (the broker is down: every further attempt would
     wait for the same timeout), logs it without any personal data, opens the broker
@@ -127,9 +130,10 @@ def outbox_publish(*, message_ids: list[int], sweep: bool = False) -> int:
     message_send = current_app.tasks[MESSAGE_SEND_TASK]
     published = 0
     if sweep or broker_breaker.allows:
-        for message_id in message_ids:
+        for message_id, kind in messages:
+            priority = AWAITED_PRIORITY if kind in AWAITED_KINDS else OTHER_PRIORITY
             try:
-                message_send.apply_async(args=[message_id])
+                message_send.apply_async(args=[message_id], priority=priority)
             except Exception as error:  # any broker/transport failure; the sweep retries
                 broker_breaker.failed()
                 logger.warning(
@@ -143,9 +147,9 @@ def outbox_publish(*, message_ids: list[int], sweep: bool = False) -> int:
             published += 1
         if published and broker_breaker.succeeded():
             logger.info("outbox: the broker answers again; publishing resumed")
-    if published < len(message_ids):
+    if published < len(messages):
         OutboundMessage.objects.filter(
-            pk__in=message_ids[published:], status=Status.PENDING
+            pk__in=[message_id for message_id, _ in messages[published:]], status=Status.PENDING
         ).update(enqueued_at=None)
     return published
 
@@ -167,31 +171,32 @@ def outbox_dispatch_due(*, now: datetime.datetime | None = None, batch: int = 50
     never_or_long_ago = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before)
     handed_over = 0
     while True:
-        ids = list(
+        due = list(
             OutboundMessage.objects.claimable(now=now)
             .filter(never_or_long_ago)
             .annotate(awaited=Case(When(kind__in=AWAITED_KINDS, then=0), default=1))
             .order_by("awaited", "due_at")
-            .values_list("pk", flat=True)[:batch]
+            .values_list("pk", "kind")[:batch]
         )
-        if not ids:
+        if not due:
             return handed_over
         # Stale rows are marked too, so the next sweep does not hand them over again at once.
-        OutboundMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
-        published = outbox_publish(message_ids=ids, sweep=True)
+        OutboundMessage.objects.filter(pk__in=[pk for pk, _ in due]).update(enqueued_at=now)
+        published = outbox_publish(messages=due, sweep=True)
         handed_over += published
-        if published < len(ids) or len(ids) < batch:
+        if published < len(due) or len(due) < batch:
             return handed_over
 
 
 def outbox_retry(*, message_ids: Iterable[int]) -> int:
     """Give dead (or cancelled) messages a fresh set of attempts, due now."""
     with transaction.atomic():
-        ids = list(
+        retried = list(
             OutboundMessage.objects.filter(
                 pk__in=list(message_ids), status__in=[Status.DEAD, Status.CANCELLED]
-            ).values_list("pk", flat=True)
+            ).values_list("pk", "kind")
         )
+        ids = [pk for pk, _ in retried]
         OutboundMessage.objects.filter(pk__in=ids).update(
             status=Status.PENDING,
             attempts=0,
@@ -202,7 +207,7 @@ def outbox_retry(*, message_ids: Iterable[int]) -> int:
             updated_at=timezone.now(),
         )
         if ids:
-            transaction.on_commit(partial(outbox_publish, message_ids=ids))
+            transaction.on_commit(partial(outbox_publish, messages=retried))
     return len(ids)
 
 

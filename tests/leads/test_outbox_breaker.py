@@ -23,23 +23,25 @@ Status = OutboundMessage.Status
 @pytest.fixture
 def broker(monkeypatch):
     """The broker as the outbox sees it: ``down`` makes every publish fail the way a
-    refused connection does; ``published`` lists the message ids handed over."""
+    refused connection does; ``published`` lists the message ids handed over, in order,
+    and ``priorities`` the priority each went with."""
 
     class Broker:
         down = False
         published: list[int] = []
         attempts = 0
 
-        def apply_async(self, args):
+        def apply_async(self, args, priority):
             self.attempts += 1
             if self.down:
                 raise OperationalError(
                     "Error 111 connecting to 127.0.0.1:6379. Connection refused."
                 )
             self.published.append(args[0])
+            self.priorities[args[0]] = priority
 
     fake = Broker()
-    fake.published = []
+    fake.published, fake.priorities = [], {}
     monkeypatch.setattr(
         current_app.tasks[outbox.MESSAGE_SEND_TASK], "apply_async", fake.apply_async
     )
@@ -85,6 +87,11 @@ def test_after_a_failed_publish_the_process_leaves_new_rows_to_the_sweep_for_a_w
     assert sorted(broker.published) == sorted(
         third.messages.filter(due_at__lte=third.created_at).values_list("pk", flat=True)
     )
+    # The patient's confirmation goes ahead of any backlog of notifications.
+    assert {
+        kind: broker.priorities[pk]
+        for pk, kind in third.messages.filter(pk__in=broker.published).values_list("pk", "kind")
+    } == {"patient_confirmation": 0, "provider_notification": 6}
     assert "outbox: the broker answers again; publishing resumed" in caplog.messages
 
 
