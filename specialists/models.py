@@ -11,7 +11,23 @@ from core.phones import validate_us_phone
 from .validators import validate_npi
 
 
-class ContentPage(models.Model):
+class LoadedFromFile(models.Model):
+    """A built-in catalog row that ``specialists.catalog.catalog_load`` keeps in step with
+    its content file until someone edits it here."""
+
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Fingerprint of what the content loader last wrote; once the row differs "
+        "from it, an admin owns the row and the loader leaves it alone.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ContentPage(LoadedFromFile):
     """Patient-facing copy shared by treatments and conditions, edited in the admin."""
 
     slug = models.SlugField(max_length=80, unique=True)
@@ -59,7 +75,7 @@ class Condition(ContentPage):
         return reverse("condition-detail", args=[self.slug])
 
 
-class Board(models.Model):
+class Board(LoadedFromFile):
     code = models.CharField(max_length=12, unique=True)
     name = models.CharField(max_length=120)
 
