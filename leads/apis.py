@@ -8,6 +8,7 @@ number, ``"true"`` is not ``true``); a form's consent checkbox sends "on".
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -87,7 +88,7 @@ class ConsentField(serializers.Field):
         "required": CONSENT_REQUIRED_MESSAGE,
         "null": CONSENT_REQUIRED_MESSAGE,
         "refused": CONSENT_REQUIRED_MESSAGE,
-        "invalid": "Must be the JSON boolean true.",
+        "invalid": gettext_lazy("Must be the JSON boolean true."),
     }
 
     def get_value(self, dictionary):
@@ -118,7 +119,9 @@ class LeadInputSerializer(serializers.Serializer):
     """Step 2 of the funnel. ``validated_data`` is what ``services.lead_submit`` takes:
     ``zip`` as 5 digits, ``treatment`` a Treatment or None, ``phone`` in E.164."""
 
-    zip = StrictCharField(max_length=20, error_messages={"invalid": "Enter a 5-digit US ZIP code."})
+    zip = StrictCharField(
+        max_length=20, error_messages={"invalid": gettext_lazy("Enter a 5-digit US ZIP code.")}
+    )
     treatment = StrictCharField(required=False, allow_blank=True, max_length=80)
     first_name = StrictCharField(max_length=80)
     last_name = StrictCharField(max_length=80)
@@ -167,7 +170,7 @@ def json_body(request):
         return request.data
     except (exceptions.ParseError, RecursionError):  # RecursionError: absurdly nested JSON
         raise exceptions.ValidationError(
-            {"non_field_errors": ["The request body must be a JSON object."]}
+            {"non_field_errors": [gettext("The request body must be a JSON object.")]}
         ) from None
 
 

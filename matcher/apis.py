@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -128,7 +129,7 @@ class MatchQuerySerializer(serializers.Serializer):
         choices=UNITS,
         required=False,
         default=DEFAULT_UNIT,
-        error_messages={"invalid_choice": "Enter mi or km."},
+        error_messages={"invalid_choice": gettext_lazy("Enter mi or km.")},
     )
 
     def validate_zip(self, value):

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 
 from core.api import PublicPostThrottle
 from leads.apis import EbookInputSerializer, NewsletterInputSerializer
@@ -111,13 +112,15 @@ SIGNUPS = {
     "newsletter": (
         _newsletter,
         ("email",),
-        "Thank you. Please check your inbox and click the link in our email "
-        "to confirm your subscription.",
+        gettext_lazy(
+            "Thank you. Please check your inbox and click the link in our email "
+            "to confirm your subscription."
+        ),
     ),
     "ebook": (
         _ebook,
         ("first_name", "email"),
-        "Thank you. We have emailed you a link to download the e-book.",
+        gettext_lazy("Thank you. We have emailed you a link to download the e-book."),
     ),
 }
 
@@ -156,7 +159,7 @@ def render_page(
         if kind not in SIGNUPS:
             status = 400
             signup["newsletter"].errors = {
-                "non_field_errors": ["That form could not be read. Please try again."]
+                "non_field_errors": [gettext("That form could not be read. Please try again.")]
             }
         else:
             handler, field_names, confirmation = SIGNUPS[kind]

@@ -130,6 +130,7 @@ def test_header_is_the_contract_columns_in_order_then_extras(marketing_client):
         "utm_content",
         "referrer",
         "city",
+        "language",
     ]
     assert tuple(header) == COLUMNS
 
@@ -178,6 +179,7 @@ def test_one_row_per_lead_with_every_value(marketing_client):
         "utm_content": "ad-7",
         "referrer": "https://www.google.com/",
         "city": "New York",
+        "language": "en",
     }
 
 
