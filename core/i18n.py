@@ -55,6 +55,13 @@ def language_current() -> str:
         return Language.ENGLISH
 
 
+def in_default_language():
+    """A context in the default language (English): for what must read the same whatever
+    the request's language, such as the addresses in API answers (the English pages') and
+    values cached across requests."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 class LocaleMiddleware(locale.LocaleMiddleware):
     """Django's, except that the API negotiates.
 

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from core.api import PublicPostThrottle
 from core.http import client_ip
+from core.i18n import in_default_language
 from core.phones import us_phone_to_e164
 from geo.gazetteer import ZipCodeError, zip_place
 from specialists.models import Treatment, unknown_treatment_message
@@ -213,13 +214,14 @@ class LeadCreateApi(APIView):
         submission = lead_submit(
             data=serializer.validated_data, client_ip=client_ip(request)
         )
-        body = self.OutputSerializer(
-            {
-                "id": submission.lead.id,
-                "status": submission.lead.status,
-                "matches": submission.matches,
-            }
-        ).data
+        with in_default_language():  # the English pages' addresses, in every language
+            body = self.OutputSerializer(
+                {
+                    "id": submission.lead.id,
+                    "status": submission.lead.status,
+                    "matches": submission.matches,
+                }
+            ).data
         return Response(
             body, status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
         )

@@ -183,6 +183,14 @@ def test_one_row_per_lead_with_every_value(marketing_client):
     }
 
 
+def test_the_language_column_is_last_and_says_what_the_patient_used(marketing_client):
+    make_lead(created_at=local_datetime(2025, 1, 1))
+    make_lead(created_at=local_datetime(2025, 1, 2), language="es")
+    rows = export_rows(marketing_client)
+    assert [row["language"] for row in rows] == ["en", "es"]
+    assert COLUMNS[-1] == "language"
+
+
 def test_created_at_is_iso_8601_to_the_second_with_the_site_time_zone_offset(marketing_client):
     make_lead(created_at=datetime.datetime(2025, 7, 1, 3, 0, 0, 654321, tzinfo=datetime.UTC))
     (row,) = export_rows(marketing_client)
