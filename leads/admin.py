@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
-from .models import EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
+from .models import TRACKING_FIELDS, EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
 from .newsletter import newsletter_unsubscribe
 from .outbox import outbox_retry
 from .services import lead_status_set
@@ -71,14 +71,7 @@ class LeadAdmin(admin.ModelAdmin):
         (
             "Campaign",
             {
-                "fields": [
-                    "utm_source",
-                    "utm_medium",
-                    "utm_campaign",
-                    "utm_term",
-                    "utm_content",
-                    "referrer",
-                ]
+                "fields": list(TRACKING_FIELDS)
             },
         ),
         (None, {"fields": ["created_at", "updated_at"]}),

@@ -19,9 +19,11 @@ from leads.apis import EbookInputSerializer, NewsletterInputSerializer
 from leads.ebook import ebook_request
 from leads.models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
 from leads.newsletter import newsletter_subscribe
+from matcher.query import DEFAULT_RADIUS, MAX_RADIUS
 
 SHOWN_VALUE_MAX_LENGTH = 300
-RADIUS_CHOICES = (10, 25, 50, 100, 250, 500)
+# The radii the search form offers: the API's default and maximum among them.
+RADIUS_CHOICES = (10, 25, DEFAULT_RADIUS, 100, 250, MAX_RADIUS)
 
 
 def clean_text(value: object, *, max_length: int = SHOWN_VALUE_MAX_LENGTH) -> str:
