@@ -44,17 +44,28 @@ class LeadAdmin(admin.ModelAdmin):
         "state",
         "treatment",
         "needs_network_attention",
+        "language",
         "utm_source",
     ]
     list_editable = ["status"]
-    list_filter = ["status", "needs_network_attention", "treatment", "state", "created_at"]
+    list_filter = [
+        "status",
+        "needs_network_attention",
+        "language",
+        "treatment",
+        "state",
+        "created_at",
+    ]
     search_fields = ["=id", "=zip", "=email", "=phone", "last_name"]
     date_hierarchy = "created_at"
     list_select_related = ["treatment"]
     inlines = [LeadMatchInline, OutboundMessageInline]
     fieldsets = [
         (None, {"fields": ["id", "status", "status_changed_at", "needs_network_attention"]}),
-        ("Patient", {"fields": ["first_name", "last_name", "email", "phone", "message"]}),
+        (
+            "Patient",
+            {"fields": ["first_name", "last_name", "email", "phone", "language", "message"]},
+        ),
         ("Where and what", {"fields": ["zip", "city", "state", "treatment"]}),
         (
             "Consent",
@@ -97,8 +108,15 @@ class LeadAdmin(admin.ModelAdmin):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "status", "created_at", "confirmed_at", "unsubscribed_at"]
-    list_filter = ["status", "created_at"]
+    list_display = [
+        "email",
+        "status",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+    list_filter = ["status", "language", "created_at"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "requested_at", "confirmed_at", "unsubscribed_at"]
     actions = ["unsubscribe"]
@@ -112,8 +130,15 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 @admin.register(EbookRequest)
 class EbookRequestAdmin(admin.ModelAdmin):
-    list_display = ["email", "first_name", "requested_on", "downloads", "last_downloaded_at"]
-    list_filter = ["requested_on"]
+    list_display = [
+        "email",
+        "first_name",
+        "language",
+        "requested_on",
+        "downloads",
+        "last_downloaded_at",
+    ]
+    list_filter = ["requested_on", "language"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "downloads", "last_downloaded_at"]
 
