@@ -6,6 +6,8 @@ The API has no prefix and follows the client's ``Accept-Language``. A language t
 does not serve falls back to English everywhere.
 """
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core import checks
 from django.db import models
@@ -91,3 +93,30 @@ def languages_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register()
+def catalogues_check(app_configs, **kwargs):
+    """Each translated language's catalogue is compiled, and not older than its source:
+    without it, its pages would be served in English."""
+    problems = []
+    for folder in settings.LOCALE_PATHS:
+        for source in sorted(Path(folder).glob("*/LC_MESSAGES/django.po")):
+            compiled = source.with_suffix(".mo")
+            if not compiled.exists():
+                problems.append(
+                    checks.Error(
+                        f"{compiled} is missing.",
+                        hint="Run `make install` (manage.py compilemessages).",
+                        id="core.E002",
+                    )
+                )
+            elif compiled.stat().st_mtime < source.stat().st_mtime:
+                problems.append(
+                    checks.Warning(
+                        f"{compiled} is older than {source.name}.",
+                        hint="Run `make install` (manage.py compilemessages).",
+                        id="core.W001",
+                    )
+                )
+    return problems

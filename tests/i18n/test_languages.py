@@ -1,13 +1,14 @@
 """Which language a request gets: English at the addresses the site always had, Spanish
 under /es/, the language switch and the hreflang alternates, in pages and the sitemap."""
 
+import os
 import re
 
 import pytest
 from django.core.checks import Error
 from django.utils import translation
 
-from core.i18n import language_current, languages_check
+from core.i18n import catalogues_check, language_current, languages_check
 from pages.sitemaps import PagesInEveryLanguage, SpecialistSitemap
 from tests.factories import make_specialist
 from tests.pages.html import read
@@ -142,3 +143,16 @@ def test_the_languages_check_holds_settings_to_what_leads_can_store(settings):
     settings.LANGUAGES = [("en", "English"), ("es", "Español")]
     settings.LANGUAGE_CODE = "es"
     assert len(languages_check(None)) == 1
+
+
+def test_the_catalogues_check_wants_each_catalogue_compiled_and_current(settings, tmp_path):
+    folder = tmp_path / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    settings.LOCALE_PATHS = [tmp_path]
+    (folder / "django.po").write_text("")
+    assert [problem.id for problem in catalogues_check(None)] == ["core.E002"]
+    (folder / "django.mo").write_bytes(b"")
+    os.utime(folder / "django.mo", (0, 0))
+    assert [problem.id for problem in catalogues_check(None)] == ["core.W001"]
+    os.utime(folder / "django.po", (0, 0))
+    assert catalogues_check(None) == []
