@@ -61,8 +61,8 @@ def message_language(message: OutboundMessage) -> str:
     """The language ``message`` is written in: its reader's."""
     if message.kind in STAFF_KINDS:
         return Language.ENGLISH
-    subject = message.lead or message.subscriber or message.ebook_request
-    return subject.language
+    reader = message.lead or message.subscriber or message.ebook_request
+    return reader.language
 
 
 def message_email(message: OutboundMessage) -> EmailMultiAlternatives:

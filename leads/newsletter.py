@@ -18,8 +18,8 @@ def newsletter_subscribe(*, email: str, language: str | None = None) -> None:
     the address's state, so nobody can learn who subscribed.
 
     A confirmation is owed at most once per address per day; a confirmed address is left
-    alone. The newsletter's emails go out in ``language`` (the active language by default),
-    that of the latest sign-up.
+    alone. The newsletter's emails go out in ``language`` (the active language by
+    default) of the latest sign-up before the address was confirmed.
     """
     email = email.strip().lower()
     language = language or language_current()
