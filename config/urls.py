@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
@@ -13,5 +14,7 @@ urlpatterns = [
     path("api/v1/", include("matcher.api_urls")),
     path("api/v1/", include("marketing.api_urls")),
     path("api/v1/", include("leads.api_urls")),
-    path("", include("pages.urls")),
+    path("", include("pages.site_file_urls")),
+    # The patient pages: English at the addresses they always had, Spanish under /es/.
+    *i18n_patterns(path("", include("pages.urls")), prefix_default_language=False),
 ]
