@@ -18,9 +18,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# A build step: DEBUG=1, the development settings, not a production environment.
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(VENV)/.installed
 	bash scripts/gettext-up
-	# A build step: the development settings, not the production environment.
 	DEBUG=1 $(PY) manage.py compilemessages --locale $* --ignore '.venv' --ignore 'node_modules' --ignore 'var'
 
 run: install

@@ -6,5 +6,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Shared plumbing"
 
     def ready(self):
-        from . import checks  # noqa: F401  (the cache checks)
-        from . import i18n  # noqa: F401  (registers the languages check)
+        # Registers the system checks: the cache's, and the languages'.
+        from . import checks, i18n  # noqa: F401
