@@ -514,6 +514,7 @@ class Cluster:
                 "celery",
                 "-A",
                 "config",
+                "--quiet",  # no banner: the log is JSON lines only
                 "worker",
                 "-n",
                 f"{name}@%h",
@@ -544,6 +545,7 @@ class Cluster:
                 "celery",
                 "-A",
                 "config",
+                "--quiet",
                 "beat",
                 "-s",
                 str(self.directory / "beat-schedule"),
