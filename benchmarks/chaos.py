@@ -292,20 +292,12 @@ def main() -> None:
     args = parser.parse_args()
 
     database = PG_URL.rsplit("/", 1)[0] + "/spine_match_prod_chaos"
-    directory = ROOT / "var" / "chaos"
-    sink = SinkProcess(directory)
-    cluster = Cluster(
-        ClusterSettings(
-            directory=directory,
-            http_port=18060,
-            https_port=18061,
-            web_ports=(18062, 18063),
-            worker_metrics_ports=(18064, 18065),
-            redis_port=6392,
-            database_url=database,
-            email_url=sink.url,
-        )
+    settings = ClusterSettings.side_by_side(
+        "chaos", first_port=18060, redis_port=6392, database_url=database
     )
+    sink = SinkProcess(settings.directory)
+    settings.email_url = sink.url
+    cluster = Cluster(settings)
     stop = threading.Event()
     try:
         print(f"starting the cluster (logs in {cluster.logs}) ...", flush=True)

@@ -250,12 +250,9 @@ def throughput_cluster(database_server: str, leads: int) -> dict:
     from deploy.cluster import Cluster, ClusterSettings
 
     cluster = Cluster(
-        ClusterSettings(
-            directory=ROOT / "var" / "bench-leads",
-            http_port=18070,
-            https_port=18071,
-            web_ports=(18072, 18073),
-            worker_metrics_ports=(18074, 18075),
+        ClusterSettings.side_by_side(
+            "bench-leads",
+            first_port=18070,
             redis_port=6393,
             database_url=f"{database_server}/spine_match_prod_bench",
             web_concurrency=WEB_CONCURRENCY,

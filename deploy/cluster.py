@@ -62,6 +62,21 @@ class ClusterSettings:
     log_level: str = "INFO"
     env: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def side_by_side(cls, name: str, *, first_port: int, redis_port: int, **settings):
+        """A cluster that can run next to others (tests, benchmarks): six consecutive
+        ports from ``first_port`` (HTTP, HTTPS, two web instances, two workers' metrics),
+        its own Redis port and its own directory, var/<name>."""
+        return cls(
+            directory=ROOT / "var" / name,
+            http_port=first_port,
+            https_port=first_port + 1,
+            web_ports=(first_port + 2, first_port + 3),
+            worker_metrics_ports=(first_port + 4, first_port + 5),
+            redis_port=redis_port,
+            **settings,
+        )
+
     def to_json(self) -> dict:
         return {**asdict(self), "directory": str(self.directory)}
 

@@ -30,12 +30,9 @@ def sink():
 def cluster(sink):
     if not shutil.which("haproxy"):
         pytest.fail("HAProxy is not installed: run `make cluster-test` (scripts/cluster-up)")
-    settings = ClusterSettings(
-        directory=ROOT / "var" / "cluster-tests",
-        http_port=18050,
-        https_port=18051,
-        web_ports=(18052, 18053),
-        worker_metrics_ports=(18054, 18055),
+    settings = ClusterSettings.side_by_side(
+        "cluster-tests",
+        first_port=18050,
         redis_port=6391,
         postgres_port=5441,
         database_url="postgres://postgres@127.0.0.1:5441/spine_match_prod_cluster",
