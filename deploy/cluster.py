@@ -649,6 +649,8 @@ class Cluster:
 
     def up(self, *, fresh: bool = False, seed: int = 0) -> None:
         """Start everything; on any failure stop what was started and re-raise."""
+        # A run killed before it could stop its cluster left processes on these ports.
+        Cluster.stop_recorded(self.directory, quiet=True)
         if fresh:
             for leftover in ("redis", "static", "metrics", "beat-schedule", "sent-mail"):
                 path = self.directory / leftover
@@ -688,28 +690,36 @@ class Cluster:
                 {
                     "settings": self.settings.to_json(),
                     "pids": {name: p.pid for name, p in self.processes.items()},
+                    # With the pid, the start time names one process for good: a pid
+                    # reused by someone else's process since is never signalled.
+                    "started": {name: _start_time(p.pid) for name, p in self.processes.items()},
                 }
             )
         )
 
     @classmethod
-    def stop_recorded(cls, directory: Path) -> None:
+    def stop_recorded(cls, directory: Path, *, quiet: bool = False) -> None:
         """`cluster-down` from another shell: stop the process groups the state file names,
         if they are still the cluster's (same command line as recorded), then PostgreSQL."""
         state_file = directory / "state.json"
         if not state_file.exists():
-            print(f"no cluster state in {directory}; nothing to stop")
+            if not quiet:
+                print(f"no cluster state in {directory}; nothing to stop")
             return
         state = json.loads(state_file.read_text())
-        for name, pid in state["pids"].items():
-            if _is_ours(pid):
-                print(f"stopping {name} (process group {pid})")
-                _signal_group(pid, signal.SIGTERM)
+        ours = {
+            name: pid
+            for name, pid in state["pids"].items()
+            if _start_time(pid) is not None and _start_time(pid) == state["started"].get(name)
+        }
+        for name, pid in ours.items():
+            print(f"stopping {name} (process group {pid})")
+            _signal_group(pid, signal.SIGTERM)
         deadline = time.monotonic() + 20
-        for pid in state["pids"].values():
-            while _is_ours(pid) and time.monotonic() < deadline:
+        for name, pid in ours.items():
+            while _start_time(pid) == state["started"][name] and time.monotonic() < deadline:
                 time.sleep(0.1)
-            if _is_ours(pid):
+            if _start_time(pid) == state["started"][name]:
                 _signal_group(pid, signal.SIGKILL)
         cls(ClusterSettings.from_json(state["settings"])).stop_postgres()
         state_file.unlink()
@@ -720,16 +730,13 @@ def _signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
 
 
-def _is_ours(pid: int) -> bool:
-    """The pid is alive and is one of this cluster's processes (not a recycled pid)."""
+def _start_time(pid: int) -> str | None:
+    """When the live process ``pid`` started (clock ticks since boot), None if it is gone."""
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return False
-    return state != "Z" and any(
-        word in command for word in ("gunicorn", "celery", "haproxy", "redis-server")
-    )
+        return None
+    return None if fields[0] == "Z" else fields[19]
 
 
 def main() -> None:
@@ -757,7 +764,8 @@ def main() -> None:
             return
         state = json.loads(state_file.read_text())
         for name, pid in state["pids"].items():
-            print(f"{name:8} pid {pid:>7} {'running' if _is_ours(pid) else 'STOPPED'}")
+            alive = _start_time(pid) is not None and _start_time(pid) == state["started"][name]
+            print(f"{name:8} pid {pid:>7} {'running' if alive else 'STOPPED'}")
         return
     if (args.directory / "state.json").exists():
         raise SystemExit("a cluster is running already (scripts/cluster-down stops it)")
