@@ -186,6 +186,8 @@ class Cluster:
         self.directory = self.settings.directory
         self.logs = self.directory / "logs"
         self.processes: dict[str, subprocess.Popen] = {}
+        # Where each member's current run starts in its log (logs are appended to).
+        self._log_offsets: dict[str, int] = {}
         self._state = self.directory / "state.json"
         self._secrets = self.directory / "secrets.json"
 
@@ -300,7 +302,9 @@ class Cluster:
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
         self.logs.mkdir(parents=True, exist_ok=True)
-        with (self.logs / f"{name}.log").open("ab") as log:
+        path = self.logs / f"{name}.log"
+        self._log_offsets[name] = path.stat().st_size if path.exists() else 0
+        with path.open("ab") as log:
             process = subprocess.Popen(
                 argv,
                 cwd=ROOT,
@@ -315,8 +319,13 @@ class Cluster:
         return process
 
     def log(self, name: str) -> str:
+        """What ``name`` has logged since it was last started."""
         path = self.logs / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
+        if not path.exists():
+            return ""
+        with path.open("rb") as log:
+            log.seek(self._log_offsets.get(name, 0))
+            return log.read().decode(errors="replace")
 
     def alive(self, name: str) -> bool:
         process = self.processes.get(name)
