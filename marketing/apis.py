@@ -66,10 +66,11 @@ class LeadExportApi(APIView):
     )
     def get(self, request):
         filters = export_filters_validate(data=request.query_params)
+        leads = lead_export_list(filters=filters)
         record = export_record_start(
             user=request.user,
             actor=request.user.get_username(),
             channel=ExportRecord.Channel.API,
             filters=filters.as_json(),
         )
-        return lead_csv_download(leads=lead_export_list(filters=filters), record=record)
+        return lead_csv_download(leads=leads, record=record)

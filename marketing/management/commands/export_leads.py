@@ -111,7 +111,10 @@ class Command(BaseCommand):
 
     def write_funnel(self, output, filters) -> None:
         end = filters.created_before or timezone.localdate()
-        start = filters.created_after or end - datetime.timedelta(days=FUNNEL_DEFAULT_DAYS - 1)
+        # Counted in ordinals so an --created-before near 0001-01-01 cannot overflow.
+        start = filters.created_after or datetime.date.fromordinal(
+            max(1, end.toordinal() - (FUNNEL_DEFAULT_DAYS - 1))
+        )
         search_tally_flush()
         rows = funnel_report(start=start, end=end, treatment=filters.treatment)
         for text in csv_lines(FUNNEL_COLUMNS, funnel_csv_rows(rows)):
