@@ -215,6 +215,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Institutes have no email address: requests for a specialist without one, and leads
 # with no match, go to the network team here.
 NETWORK_INBOX_EMAIL = env.str("NETWORK_INBOX_EMAIL", default="network@spinematch.example")
+# The patient's free-text message can hold health details: off, the provider email says a
+# note exists and the provider reads it through the network team instead.
+PROVIDER_EMAIL_INCLUDES_MESSAGE = env.bool("PROVIDER_EMAIL_INCLUDES_MESSAGE", default=False)
 NEWSLETTER_CONFIRM_MAX_AGE_DAYS = env.int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", default=7)
 EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
 

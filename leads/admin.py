@@ -6,6 +6,8 @@ from .newsletter import newsletter_unsubscribe
 from .outbox import outbox_retry
 from .services import lead_status_set
 
+MESSAGE_PERMISSION = "leads.view_lead_message"
+
 
 class RecordInline(admin.TabularInline):
     """Rows the lead's processing wrote: shown as they are, never added or removed by hand."""
@@ -83,6 +85,14 @@ class LeadAdmin(admin.ModelAdmin):
         ),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        if request.user.has_perm(MESSAGE_PERMISSION):
+            return self.fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "message"]})
+            for name, options in self.fieldsets
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         # The status and the network team's flag are edited by hand; the rest is what the

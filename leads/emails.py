@@ -95,6 +95,7 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
                 raise MessageNotDeliverable("the matched specialist no longer exists")
             context["specialist"] = specialist
             context["via_network_inbox"] = not specialist.email
+            context["include_message"] = settings.PROVIDER_EMAIL_INCLUDES_MESSAGE
             return specialist.email or settings.NETWORK_INBOX_EMAIL, context
         if message.kind == Kind.NETWORK_ALERT:
             context["admin_url"] = absolute_url(reverse("admin:leads_lead_change", args=[lead.pk]))

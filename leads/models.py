@@ -82,7 +82,12 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("export_lead", "Can export leads as CSV")]
+        permissions = [
+            ("export_lead", "Can export leads as CSV"),
+            # The message can hold health details: a permission of its own, which the
+            # Marketing group does not hold.
+            ("view_lead_message", "Can read a lead's free-text message"),
+        ]
         indexes = [
             models.Index(fields=["dedupe_key", "-created_at"], name="lead_dedupe_idx"),
             models.Index(fields=["status", "-created_at"], name="lead_status_idx"),
