@@ -143,6 +143,8 @@ class Subscriber(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
     email = models.EmailField(max_length=254, unique=True, help_text="Stored lower-cased.")
+    # Links in email name the row by this random id, not the sequential primary key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -164,6 +166,8 @@ class EbookRequest(models.Model):
     """A request for the free e-book; one per address per day, so repeats send one email."""
 
     email = models.EmailField(max_length=254, help_text="Stored lower-cased.")
+    # Links in email name the row by this random id, not the sequential primary key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     first_name = models.CharField(max_length=80)
     requested_on = models.DateField(default=timezone.localdate)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
