@@ -215,6 +215,12 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Institutes have no email address: requests for a specialist without one, and leads
 # with no match, go to the network team here.
 NETWORK_INBOX_EMAIL = env.str("NETWORK_INBOX_EMAIL", default="network@spinematch.example")
+# Abuse limits on leads per rolling 24 hours (leads.services). Beyond any of them a lead
+# is stored, held for review and emails nobody; the client is answered as usual. Only the
+# first lead from an address in 24 hours emails the patient.
+LEADS_PER_EMAIL_PER_DAY = env.int("LEADS_PER_EMAIL_PER_DAY", default=3)
+LEADS_PER_PHONE_PER_DAY = env.int("LEADS_PER_PHONE_PER_DAY", default=3)
+LEADS_PER_IP_PER_DAY = env.int("LEADS_PER_IP_PER_DAY", default=10)
 # The patient's free-text message can hold health details: off, the provider email says a
 # note exists and the provider reads it through the network team instead.
 PROVIDER_EMAIL_INCLUDES_MESSAGE = env.bool("PROVIDER_EMAIL_INCLUDES_MESSAGE", default=False)

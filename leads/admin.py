@@ -4,7 +4,7 @@ from django.db import transaction
 from .models import EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
 from .newsletter import newsletter_unsubscribe
 from .outbox import outbox_retry
-from .services import lead_status_set
+from .services import lead_release, lead_status_set
 
 MESSAGE_PERMISSION = "leads.view_lead_message"
 
@@ -46,16 +46,36 @@ class LeadAdmin(admin.ModelAdmin):
         "state",
         "treatment",
         "needs_network_attention",
+        "held_for_review",
         "utm_source",
     ]
     list_editable = ["status"]
-    list_filter = ["status", "needs_network_attention", "treatment", "state", "created_at"]
+    list_filter = [
+        "status",
+        "needs_network_attention",
+        "held_for_review",
+        "treatment",
+        "state",
+        "created_at",
+    ]
     search_fields = ["=id", "=zip", "=email", "=phone", "last_name"]
     date_hierarchy = "created_at"
     list_select_related = ["treatment"]
+    actions = ["release"]
     inlines = [LeadMatchInline, OutboundMessageInline]
     fieldsets = [
-        (None, {"fields": ["id", "status", "status_changed_at", "needs_network_attention"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "id",
+                    "status",
+                    "status_changed_at",
+                    "needs_network_attention",
+                    "held_for_review",
+                ]
+            },
+        ),
         ("Patient", {"fields": ["first_name", "last_name", "email", "phone", "message"]}),
         ("Where and what", {"fields": ["zip", "city", "state", "treatment"]}),
         (
@@ -102,6 +122,18 @@ class LeadAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_release_permission(self, request):
+        return request.user.has_perm("leads.change_lead")
+
+    @admin.action(
+        description="Release the selected held leads: notify their specialists",
+        permissions=["release"],
+    )
+    def release(self, request, queryset):
+        released = sum(lead_release(lead=lead) for lead in queryset.exclude(held_for_review=""))
+        level = messages.SUCCESS if released else messages.WARNING
+        self.message_user(request, f"{released} held lead(s) released.", level)
 
     def save_model(self, request, obj, form, change):
         if "status" in form.changed_data:

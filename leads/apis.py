@@ -31,6 +31,7 @@ from .consent import CONSENT_REQUIRED_MESSAGE
 from .ebook import ebook_request
 from .models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
 from .newsletter import newsletter_subscribe
+from .receipts import lead_receipt_add, lead_receipt_ids
 from .services import honeypot_filled, lead_submit
 
 CHECKBOX_ON = {"on", "true", "1", "yes"}
@@ -193,7 +194,11 @@ class LeadCreateApi(APIView):
         request=LeadInputSerializer,
         responses={
             201: OutputSerializer,
-            200: OpenApiResponse(OutputSerializer, description="Duplicate within 24 hours."),
+            200: OpenApiResponse(
+                OutputSerializer,
+                description="The same request again within 24 hours from the client that "
+                "sent it (its lead_receipt cookie): the first lead, nothing new owed.",
+            ),
             400: OpenApiResponse(description="{field: [messages]}"),
             429: OpenApiResponse(description="Too many posts; see Retry-After."),
         },
@@ -208,7 +213,9 @@ class LeadCreateApi(APIView):
         serializer = self.InputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         submission = lead_submit(
-            data=serializer.validated_data, client_ip=client_ip(request)
+            data=serializer.validated_data,
+            client_ip=client_ip(request),
+            submitted_ids=lead_receipt_ids(request),
         )
         body = self.OutputSerializer(
             {
@@ -217,9 +224,11 @@ class LeadCreateApi(APIView):
                 "matches": submission.matches,
             }
         ).data
-        return Response(
-            body, status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
-        )
+        if not submission.created:
+            return Response(body, status=status.HTTP_200_OK)
+        response = Response(body, status=status.HTTP_201_CREATED)
+        lead_receipt_add(response, request=request, lead_id=submission.lead.id)
+        return response
 
 
 PendingSerializer = inline_serializer(name="Pending", fields={"status": serializers.CharField()})

@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +32,14 @@ class Lead(models.Model):
         CONTACTED = "contacted", "Contacted"
         SCHEDULED = "scheduled", "Appointment scheduled"
         CLOSED = "closed", "Closed"
+
+    class Hold(models.TextChoices):
+        """Why a lead was stored without notifying anyone (``leads.services``)."""
+
+        DUPLICATE = "duplicate", "Same request as another browser's within 24 hours"
+        EMAIL_LIMIT = "email_limit", "Over the daily limit for its email address"
+        PHONE_LIMIT = "phone_limit", "Over the daily limit for its phone number"
+        IP_LIMIT = "ip_limit", "Over the daily limit for its IP address"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
@@ -71,6 +80,15 @@ class Lead(models.Model):
             "the network team must find one."
         ),
     )
+    held_for_review = models.CharField(
+        max_length=16,
+        choices=Hold.choices,
+        blank=True,
+        help_text=(
+            "Stored but nobody was emailed, for this reason. After checking, the admin "
+            "action 'Release' notifies its specialists."
+        ),
+    )
     dedupe_key = models.CharField(
         max_length=64,
         editable=False,
@@ -92,6 +110,10 @@ class Lead(models.Model):
             models.Index(fields=["dedupe_key", "-created_at"], name="lead_dedupe_idx"),
             models.Index(fields=["status", "-created_at"], name="lead_status_idx"),
             models.Index(fields=["state", "-created_at"], name="lead_state_idx"),
+            # The daily limits count recent leads per address, phone and IP.
+            models.Index(Lower("email"), "created_at", name="lead_email_idx"),
+            models.Index(fields=["phone", "created_at"], name="lead_phone_idx"),
+            models.Index(fields=["consent_ip", "created_at"], name="lead_ip_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(consent=True), name="lead_has_consent"),

@@ -38,9 +38,11 @@ def test_a_marketing_user_with_view_lead_does_not_see_the_message(client, lead):
     html = page.content.decode()
     assert lead.last_name in html  # the lead is there, minus its message
     assert MESSAGE not in html
-    assert not Group.objects.get(name="Marketing").permissions.filter(
-        codename="view_lead_message"
-    ).exists()
+    assert (
+        not Group.objects.get(name="Marketing")
+        .permissions.filter(codename="view_lead_message")
+        .exists()
+    )
 
 
 def test_the_message_permission_shows_it(client, lead):
