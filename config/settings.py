@@ -4,6 +4,7 @@ Local defaults are safe for a laptop: SQLite file, tasks in-process, email writt
 files under var/. Production switches are environment variables, never another module.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -23,7 +24,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on core's AdminSite: the sign-in asks for an authenticator code.
+    "core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,6 +37,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # The project's apps, in layer order: each imports only from those above it.
     "core",
     "geo",
@@ -54,8 +59,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,6 +103,34 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out username and address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# The admin (core.admin_site). Its path can move off the well-known /admin/.
+ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+# Superusers must sign in with an authenticator code (TOTP); staff who set one up always do.
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Spine Match admin")
+# Only staff sign in. The session ends after this long without a request (each request
+# renews it), so an unattended admin browser does not stay signed in for days.
+STAFF_SESSION_SECONDS = env.int("STAFF_SESSION_SECONDS", default=3600)
+SESSION_COOKIE_AGE = STAFF_SESSION_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
+# Failed admin sign-ins: counted per username and client address (core.http.client_ip, so
+# only trusted proxies' X-Forwarded-For counts), stored and logged; too many lock that
+# pair out for a while, answered 429 with Retry-After (core.admin_site.lockout_response).
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.admin_site.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # no banner on every start (it would land in piped command output)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Shared plumbing"
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with ``core.admin_site.AdminSite`` as ``admin.site`` (named in
+    INSTALLED_APPS; ``core`` itself stays CoreConfig)."""
+
+    default = False
+    default_site = "core.admin_site.AdminSite"
