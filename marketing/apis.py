@@ -4,6 +4,7 @@ from rest_framework import authentication, permissions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
+from core.api_tokens import TokenAuthentication
 from leads.models import Lead
 from marketing.exporting import lead_csv_download, user_may_export
 from marketing.filters import US_STATE_CODES, export_filters_validate
@@ -32,10 +33,7 @@ class JSONErrorsCSVBody(BaseContentNegotiation):
 
 class LeadExportApi(APIView):
     # Token first: an anonymous caller then gets 401 with WWW-Authenticate, not 403.
-    authentication_classes = [
-        authentication.TokenAuthentication,
-        authentication.SessionAuthentication,
-    ]
+    authentication_classes = [TokenAuthentication, authentication.SessionAuthentication]
     permission_classes = [CanExportLeads]
     content_negotiation_class = JSONErrorsCSVBody
 
