@@ -239,7 +239,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.outbox_dispatch_due",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
+    "lead-retention": {"task": "leads.tasks.lead_retention_apply", "schedule": 24 * 3600.0},
+    "sent-mail-prune": {"task": "leads.tasks.sent_mail_prune", "schedule": 24 * 3600.0},
 }
+# Retention (leads.privacy): leads are anonymised this long after they arrive (the funnel
+# keeps its counts), and the file email backend's copies are deleted after this many days.
+LEAD_RETENTION_DAYS = env.int("LEAD_RETENTION_DAYS", default=365)
+SENT_MAIL_RETENTION_DAYS = env.int("SENT_MAIL_RETENTION_DAYS", default=7)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # The email outbox (leads.outbox). A sender's lease must outlast one SMTP exchange

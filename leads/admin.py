@@ -1,12 +1,55 @@
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
+from django.template.response import TemplateResponse
 
-from .models import EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
+from .models import EbookRequest, ErasureRecord, Lead, LeadMatch, OutboundMessage, Subscriber
 from .newsletter import newsletter_unsubscribe
 from .outbox import outbox_retry
+from .privacy import person_forget
 from .services import lead_release, lead_status_set
 
 MESSAGE_PERMISSION = "leads.view_lead_message"
+
+
+class ForgetPeopleMixin:
+    """The erasure action for rows that name a person (leads, subscribers, e-book
+    requests): after a confirmation page, ``person_forget`` for each person selected."""
+
+    def has_forget_permission(self, request):
+        return request.user.has_perm("leads.delete_lead")
+
+    @admin.action(
+        description="Erase these people's data everywhere (cannot be undone)",
+        permissions=["forget"],
+    )
+    def forget_people(self, request, queryset):
+        people = {
+            (row.email.strip().lower(), getattr(row, "phone", ""))
+            for row in queryset
+            if row.email
+        }
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/leads/forget_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Erase these people's data?",
+                    "opts": self.opts,
+                    "people": len(people),
+                    "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                },
+            )
+        for email, phone in sorted(people):
+            person_forget(
+                email=email,
+                phone=phone,
+                actor=request.user.get_username(),
+                channel=ErasureRecord.Channel.ADMIN,
+            )
+        self.message_user(request, f"Erased the data of {len(people)} person(s).")
 
 
 class RecordInline(admin.TabularInline):
@@ -38,7 +81,7 @@ class OutboundMessageInline(RecordInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "status",
@@ -61,7 +104,7 @@ class LeadAdmin(admin.ModelAdmin):
     search_fields = ["=id", "=zip", "=email", "=phone", "last_name"]
     date_hierarchy = "created_at"
     list_select_related = ["treatment"]
-    actions = ["release"]
+    actions = ["release", "forget_people"]
     inlines = [LeadMatchInline, OutboundMessageInline]
     fieldsets = [
         (
@@ -145,12 +188,12 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(ForgetPeopleMixin, admin.ModelAdmin):
     list_display = ["email", "status", "created_at", "confirmed_at", "unsubscribed_at"]
     list_filter = ["status", "created_at"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "requested_at", "confirmed_at", "unsubscribed_at"]
-    actions = ["unsubscribe"]
+    actions = ["unsubscribe", "forget_people"]
 
     @admin.action(description="Unsubscribe the selected addresses")
     def unsubscribe(self, request, queryset):
@@ -160,8 +203,9 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 
 @admin.register(EbookRequest)
-class EbookRequestAdmin(admin.ModelAdmin):
+class EbookRequestAdmin(ForgetPeopleMixin, admin.ModelAdmin):
     list_display = ["email", "first_name", "requested_on", "downloads", "last_downloaded_at"]
+    actions = ["forget_people"]
     list_filter = ["requested_on"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "downloads", "last_downloaded_at"]
@@ -203,3 +247,22 @@ class OutboundMessageAdmin(admin.ModelAdmin):
             count = outbox_retry(message_ids=queryset.values_list("pk", flat=True))
         level = messages.SUCCESS if count else messages.WARNING
         self.message_user(request, f"{count} message(s) queued again.", level)
+
+
+@admin.register(ErasureRecord)
+class ErasureRecordAdmin(admin.ModelAdmin):
+    """The erasure audit trail: written by code only, never changed or removed here."""
+
+    list_display = ["erased_at", "actor", "channel", "counts"]
+    list_filter = ["channel", "erased_at"]
+    search_fields = ["actor", "=email_digest", "=phone_digest"]
+    readonly_fields = [f.name for f in ErasureRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

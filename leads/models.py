@@ -97,6 +97,13 @@ class Lead(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the patient's details were erased (on request or past retention); "
+        "what the funnel counts is kept.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -206,6 +213,34 @@ class EbookRequest(models.Model):
 
     def __str__(self):
         return f"E-book request {self.pk}"
+
+
+class ErasureRecord(models.Model):
+    """One erasure of a person's data (``leads.privacy.person_forget``): when, who asked
+    for it, how many rows and files went. The address and phone are never stored, only
+    their keyed hashes (HMAC with SECRET_KEY), so a later request can be checked against
+    it without the record itself identifying anyone."""
+
+    class Channel(models.TextChoices):
+        COMMAND = "command", "Management command"
+        ADMIN = "admin", "Admin action"
+
+    erased_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.CharField(
+        max_length=150, help_text="Username, or the operating-system login for the command."
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    email_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    counts = models.JSONField(
+        default=dict, help_text="Leads, subscriptions, e-book requests, messages, mail files."
+    )
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self):
+        return f"Erasure #{self.pk} by {self.actor}"
 
 
 class OutboundMessageQuerySet(models.QuerySet):
