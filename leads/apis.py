@@ -119,12 +119,15 @@ class LeadInputSerializer(serializers.Serializer):
     """Step 2 of the funnel. ``validated_data`` is what ``services.lead_submit`` takes:
     ``zip`` as 5 digits, ``treatment`` a Treatment or None, ``phone`` in E.164."""
 
-    zip = StrictCharField(max_length=20, error_messages={"invalid": "Enter a 5-digit US ZIP code."})
+    # min_length=1 says in the schema what allow_blank=False already enforces.
+    zip = StrictCharField(
+        min_length=1, max_length=20, error_messages={"invalid": "Enter a 5-digit US ZIP code."}
+    )
     treatment = StrictCharField(required=False, allow_blank=True, max_length=80)
-    first_name = StrictCharField(max_length=80)
-    last_name = StrictCharField(max_length=80)
+    first_name = StrictCharField(min_length=1, max_length=80)
+    last_name = StrictCharField(min_length=1, max_length=80)
     email = StrictEmailField()
-    phone = StrictCharField(max_length=40)
+    phone = StrictCharField(min_length=1, max_length=40)
     consent = ConsentField()
     message = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
 
@@ -159,7 +162,7 @@ class NewsletterInputSerializer(serializers.Serializer):
 
 class EbookInputSerializer(serializers.Serializer):
     email = StrictEmailField()
-    first_name = StrictCharField(max_length=80)
+    first_name = StrictCharField(min_length=1, max_length=80)
 
 
 def json_body(request):
@@ -232,6 +235,11 @@ class LeadCreateApi(APIView):
 
 
 PendingSerializer = inline_serializer(name="Pending", fields={"status": serializers.CharField()})
+SIGNUP_RESPONSES = {
+    202: PendingSerializer,
+    400: OpenApiResponse(description="{field: [messages]}"),
+    429: OpenApiResponse(description="Too many posts; see Retry-After."),
+}
 
 
 class NewsletterSubscribeApi(APIView):
@@ -240,7 +248,7 @@ class NewsletterSubscribeApi(APIView):
     throttle_classes = [PublicPostThrottle]
     InputSerializer = NewsletterInputSerializer
 
-    @extend_schema(request=NewsletterInputSerializer, responses={202: PendingSerializer})
+    @extend_schema(request=NewsletterInputSerializer, responses=SIGNUP_RESPONSES)
     def post(self, request):
         serializer = self.InputSerializer(data=json_body(request))
         serializer.is_valid(raise_exception=True)
@@ -254,7 +262,7 @@ class EbookRequestApi(APIView):
     throttle_classes = [PublicPostThrottle]
     InputSerializer = EbookInputSerializer
 
-    @extend_schema(request=EbookInputSerializer, responses={202: PendingSerializer})
+    @extend_schema(request=EbookInputSerializer, responses=SIGNUP_RESPONSES)
     def post(self, request):
         serializer = self.InputSerializer(data=json_body(request))
         serializer.is_valid(raise_exception=True)

@@ -12,6 +12,10 @@ from marketing.models import ExportRecord
 from marketing.selectors import lead_export_list
 from marketing.services import export_record_start
 
+BLANK_OR_DATE = {
+    "oneOf": [{"type": "string", "format": "date"}, {"type": "string", "enum": [""]}]
+}
+
 
 class CanExportLeads(permissions.BasePermission):
     message = "You need the permission to export leads (the Marketing group has it)."
@@ -46,14 +50,18 @@ class LeadExportApi(APIView):
             "Dates are inclusive days in the site time zone. Cells that a spreadsheet "
             "would evaluate get a leading apostrophe."
         ),
+        # Every filter may be sent blank (``?state=``), which counts as absent.
         parameters=[
-            OpenApiParameter("created_after", OpenApiTypes.DATE, description="YYYY-MM-DD"),
-            OpenApiParameter("created_before", OpenApiTypes.DATE, description="YYYY-MM-DD"),
+            OpenApiParameter("created_after", BLANK_OR_DATE, description="YYYY-MM-DD"),
+            OpenApiParameter("created_before", BLANK_OR_DATE, description="YYYY-MM-DD"),
             OpenApiParameter("treatment", OpenApiTypes.STR, description="treatment slug"),
             OpenApiParameter(
-                "state", OpenApiTypes.STR, description="USPS code", enum=sorted(US_STATE_CODES)
+                "state",
+                OpenApiTypes.STR,
+                description="USPS code, any case",
+                enum=["", *sorted(US_STATE_CODES)],
             ),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=Lead.Status.values),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=["", *Lead.Status.values]),
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="the CSV"),
