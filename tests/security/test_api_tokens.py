@@ -74,7 +74,7 @@ def test_keys_stored_in_clear_by_the_old_token_table_are_carried_over_hashed(mar
         cursor.execute(
             # A database that ran the old token app has it already (rolled back after).
             'CREATE TABLE IF NOT EXISTS authtoken_token ("key" varchar(40) PRIMARY KEY, '
-            '"created" datetime NOT NULL, "user_id" integer NOT NULL)'
+            '"created" timestamp NOT NULL, "user_id" integer NOT NULL)'
         )
         cursor.execute(
             'INSERT INTO authtoken_token ("key", "created", "user_id") VALUES (%s, %s, %s)',
