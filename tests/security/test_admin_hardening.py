@@ -15,6 +15,8 @@ from django.urls import clear_url_caches
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .test_headers import inline_code
+
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/admin/login/?next=/admin/"
@@ -133,6 +135,17 @@ def test_add_totp_device_prints_the_authenticator_address(boss):
     assert device.confirmed
     assert out.getvalue().startswith("otpauth://totp/")
     assert "secret=" in out.getvalue()
+
+
+def test_the_admin_shows_a_new_authenticator_as_a_qr_code(boss, admin_client):
+    device = TOTPDevice.objects.create(user=boss, name="phone", confirmed=False)
+
+    page = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/")
+    image = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/")
+
+    assert page.status_code == 200
+    assert inline_code(page.content.decode()) == []
+    assert (image.status_code, image["Content-Type"]) == (200, "image/svg+xml")
 
 
 def test_staff_sessions_end_after_staff_session_seconds_idle(boss, client, settings):
