@@ -3,7 +3,15 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
 from django.template.response import TemplateResponse
 
-from .models import EbookRequest, ErasureRecord, Lead, LeadMatch, OutboundMessage, Subscriber
+from .models import (
+    TRACKING_FIELDS,
+    EbookRequest,
+    ErasureRecord,
+    Lead,
+    LeadMatch,
+    OutboundMessage,
+    Subscriber,
+)
 from .newsletter import newsletter_unsubscribe
 from .outbox import outbox_retry
 from .privacy import person_forget
@@ -90,6 +98,7 @@ class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
         "treatment",
         "needs_network_attention",
         "held_for_review",
+        "language",
         "utm_source",
     ]
     list_editable = ["status"]
@@ -97,6 +106,7 @@ class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
         "status",
         "needs_network_attention",
         "held_for_review",
+        "language",
         "treatment",
         "state",
         "created_at",
@@ -119,7 +129,10 @@ class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Patient", {"fields": ["first_name", "last_name", "email", "phone", "message"]}),
+        (
+            "Patient",
+            {"fields": ["first_name", "last_name", "email", "phone", "language", "message"]},
+        ),
         ("Where and what", {"fields": ["zip", "city", "state", "treatment"]}),
         (
             "Consent",
@@ -136,14 +149,7 @@ class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
         (
             "Campaign",
             {
-                "fields": [
-                    "utm_source",
-                    "utm_medium",
-                    "utm_campaign",
-                    "utm_term",
-                    "utm_content",
-                    "referrer",
-                ]
+                "fields": list(TRACKING_FIELDS)
             },
         ),
         (None, {"fields": ["created_at", "updated_at"]}),
@@ -189,8 +195,15 @@ class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(ForgetPeopleMixin, admin.ModelAdmin):
-    list_display = ["email", "status", "created_at", "confirmed_at", "unsubscribed_at"]
-    list_filter = ["status", "created_at"]
+    list_display = [
+        "email",
+        "status",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+    list_filter = ["status", "language", "created_at"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "requested_at", "confirmed_at", "unsubscribed_at"]
     actions = ["unsubscribe", "forget_people"]
@@ -204,9 +217,16 @@ class SubscriberAdmin(ForgetPeopleMixin, admin.ModelAdmin):
 
 @admin.register(EbookRequest)
 class EbookRequestAdmin(ForgetPeopleMixin, admin.ModelAdmin):
-    list_display = ["email", "first_name", "requested_on", "downloads", "last_downloaded_at"]
+    list_display = [
+        "email",
+        "first_name",
+        "language",
+        "requested_on",
+        "downloads",
+        "last_downloaded_at",
+    ]
+    list_filter = ["requested_on", "language"]
     actions = ["forget_people"]
-    list_filter = ["requested_on"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "downloads", "last_downloaded_at"]
 

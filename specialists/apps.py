@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class SpecialistsConfig(AppConfig):
@@ -7,3 +8,6 @@ class SpecialistsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .management import load_catalog
+
+        post_migrate.connect(load_catalog, sender=self)

@@ -14,3 +14,12 @@ CATALOG_TREATMENT_SLUGS = [
     "laminectomy",
     "minimally-invasive-spine-surgery",
 ]
+
+CATALOG_BOARDS = {
+    "ABOS": "American Board of Orthopaedic Surgery",
+    "AOBOS": "American Osteopathic Board of Orthopedic Surgery",
+    "ABNS": "American Board of Neurological Surgery",
+    "ABPMR": "American Board of Physical Medicine and Rehabilitation",
+    "ABA": "American Board of Anesthesiology",
+    "ABPN": "American Board of Psychiatry and Neurology",
+}

@@ -1,28 +1,10 @@
-"""The "Marketing" group, holding leads.export_lead, so an admin only adds people to it."""
+"""Formerly created the "Marketing" group.
 
-from django.contrib.auth.management import create_permissions
+Kept, empty, because existing databases recorded it: the group now comes from the
+post_migrate handler in leads/management/__init__.py.
+"""
+
 from django.db import migrations
-
-GROUP_NAME = "Marketing"
-
-
-def create_marketing_group(apps, schema_editor):
-    # Permissions are normally created after the whole migrate run; create this app's now
-    # so the group can hold the export permission on a fresh database.
-    app_config = apps.get_app_config("leads")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    export = Permission.objects.get(content_type__app_label="leads", codename="export_lead")
-    group, _ = Group.objects.get_or_create(name=GROUP_NAME)
-    group.permissions.add(export)
-
-
-def remove_marketing_group(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name=GROUP_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -32,4 +14,4 @@ class Migration(migrations.Migration):
         ("leads", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_marketing_group, remove_marketing_group)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

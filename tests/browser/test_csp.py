@@ -62,6 +62,8 @@ def test_patient_pages_trip_no_csp_and_keep_their_json_ld(live_server, watched_p
         specialist.get_absolute_url(),
         institute.get_absolute_url(),
         "/thanks/",
+        "/es/",
+        "/es/find/?zip=10001&treatment=spinal-cord-stimulation",
     ]
     problems = {path: visit(watched_page, f"{live_server.url}{path}") for path in paths}
 

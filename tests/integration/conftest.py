@@ -15,44 +15,20 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.operations import RunPython
 
 from .smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
-# Migrations that write rows (idempotently): the catalog, the content, the Marketing group.
-DATA_MIGRATIONS = [
-    ("specialists", "0002_catalog"),
-    ("specialists", "0003_content"),
-    ("leads", "0002_marketing_group"),
-]
-
-
-def _rerun_data_migrations() -> None:
-    executor = MigrationExecutor(connection)
-    for key in DATA_MIGRATIONS:
-        migration = executor.loader.graph.nodes[key]
-        apps = executor.loader.project_state(key, at_end=True).apps
-        with connection.schema_editor() as editor:
-            for operation in migration.operations:
-                if isinstance(operation, RunPython):
-                    operation.code(apps, editor)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _reusable_test_database(django_db_setup, django_db_blocker):
     """These tests commit for real, so each ends by emptying every table, and --reuse-db
-    keeps the test database for the next run. A database an earlier run left empty gets
-    the migrations' rows back (and serialized_rollback a fresh snapshot) before the tests;
-    after them, the snapshot is restored, as tests/browser/conftest.py does, so no later
-    run finds an empty catalog."""
-    from specialists.models import Treatment
-
-    with django_db_blocker.unblock():
-        if not Treatment.objects.exists():
-            _rerun_data_migrations()
-            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+    keeps the test database for the next run. That run still starts with the catalog,
+    the content pages and the Marketing group: pytest-django's setup runs `migrate`, whose
+    post_migrate handlers write them back before serialized_rollback takes its snapshot.
+    After the tests the snapshot is restored, as tests/browser/conftest.py does, so the
+    database is left as migrated."""
     yield
     contents = getattr(connection, "_test_serialized_contents", None)
     if contents:

@@ -89,6 +89,8 @@ def test_patient_pages_hold_no_inline_code_but_keep_their_json_ld(client):
         institute.get_absolute_url(),
         "/thanks/",
         "/newsletter/confirm/bad/",
+        "/es/",
+        "/es/conditions/failed-back-surgery-syndrome/",
     ]
     for path in paths:
         html = client.get(path).content.decode()

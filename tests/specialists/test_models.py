@@ -6,18 +6,10 @@ from django.utils import timezone
 
 from specialists.models import Board, Specialist, Treatment
 from specialists.validators import npi_check_digit_is_valid, validate_npi
-from tests.contract import CATALOG_TREATMENT_SLUGS
+from tests.contract import CATALOG_BOARDS, CATALOG_TREATMENT_SLUGS
 from tests.factories import make_specialist, valid_npi
 
 CATALOG_TREATMENTS = set(CATALOG_TREATMENT_SLUGS)
-CATALOG_BOARDS = {
-    "ABOS": "American Board of Orthopaedic Surgery",
-    "AOBOS": "American Osteopathic Board of Orthopedic Surgery",
-    "ABNS": "American Board of Neurological Surgery",
-    "ABPMR": "American Board of Physical Medicine and Rehabilitation",
-    "ABA": "American Board of Anesthesiology",
-    "ABPN": "American Board of Psychiatry and Neurology",
-}
 
 pytestmark = pytest.mark.django_db
 

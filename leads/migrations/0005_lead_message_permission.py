@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0003_outbox_enqueued_at'),
+        ('leads', '0004_language'),
     ]
 
     operations = [

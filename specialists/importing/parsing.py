@@ -1,0 +1,282 @@
+"""Parsing one CSV row into a typed provider row, or a rejection naming every problem."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from core.phones import us_phone_to_e164
+from geo.gazetteer import ZipCodeError, ZipPlace, zip_place
+
+from ..models import Board, Institute, Specialist, Treatment
+from ..services import practice_location_resolve
+from ..validators import COORDINATE_LIMITS, npi_check_digit_is_valid
+from .reading import REQUIRED_COLUMNS, Header
+from .report import RowRejection
+
+# Columns whose value may be empty: no treatments, no certificate on file.
+_MAY_BE_EMPTY = frozenset({"treatments", "boards"})
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_TRUE = frozenset({"true", "yes", "y", "1", "t"})
+_FALSE = frozenset({"false", "no", "n", "0", "f"})
+_MAX_LENGTH = {
+    name: Specialist._meta.get_field(name).max_length
+    for name in (
+        "first_name",
+        "last_name",
+        "credentials",
+        "specialty",
+        "address_line1",
+        "address_line2",
+        "city",
+    )
+}
+_MAX_LENGTH["institute"] = Institute._meta.get_field("name").max_length
+_MAX_LENGTH["email"] = Specialist._meta.get_field("email").max_length
+
+# Practices share phone numbers across many rows, and parsing one costs more than the rest
+# of a row's checks together.
+_phone_e164 = functools.lru_cache(maxsize=20_000)(us_phone_to_e164)
+
+
+@dataclass(slots=True)
+class ProviderRow:
+    """One validated CSV row, ready to compare with what is stored."""
+
+    line: int
+    npi: str
+    # The listing's fields by model field name; planning adds institute_id and source.
+    values: dict
+    institute_key: str | None
+    institute_name: str
+    certifications: dict[int, datetime.date | None]
+    treatment_ids: frozenset[int]
+    email: str | None
+
+
+@dataclass
+class Catalog:
+    """Lookups loaded once per import, so validating a row costs no query."""
+
+    treatments: dict[str, int]
+    boards: dict[str, int]
+    institutes: dict[str, int]
+    # Institutes named by rows already planned but not yet written, by key.
+    pending_institutes: dict[str, ProviderRow] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> Catalog:
+        return cls(
+            treatments=dict(Treatment.objects.values_list("slug", "id")),
+            boards=dict(Board.objects.values_list("code", "id")),
+            institutes={
+                institute_key(name): pk for name, pk in Institute.objects.values_list("name", "id")
+            },
+        )
+
+
+def institute_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def row_parse(
+    values: list[str], line: int, header: Header, catalog: Catalog, *, use_geocoder: bool
+) -> ProviderRow | RowRejection:
+    """The typed row, or its rejection listing every problem the row has."""
+    if len(values) != len(header.names):
+        return RowRejection(
+            line, f"has {len(values)} values but the header has {len(header.names)}"
+        )
+    cells = header.cells(values)
+    errors = [
+        f"{name}: required"
+        for name in REQUIRED_COLUMNS
+        if not cells[name] and name not in _MAY_BE_EMPTY
+    ]
+    errors += [
+        f"{name}: longer than {limit} characters"
+        for name, limit in _MAX_LENGTH.items()
+        if len(cells.get(name, "")) > limit
+    ]
+    _npi_check(cells["npi"], errors)
+    place = _place(cells, errors)
+    row = _typed_row(line, cells, catalog, errors)
+    if errors:
+        return RowRejection(line, "; ".join(errors))
+    fields = row.values
+    fields["state"], fields["zip"] = place.state, place.zip
+    fields["latitude"], fields["longitude"], fields["location_source"] = practice_location_resolve(
+        line1=cells["address_line1"],
+        city=cells["city"],
+        place=place,
+        latitude=fields["latitude"],
+        longitude=fields["longitude"],
+        use_geocoder=use_geocoder,
+    )
+    return row
+
+
+def _typed_row(
+    line: int, cells: dict[str, str], catalog: Catalog, errors: list[str]
+) -> ProviderRow:
+    """The cells past the NPI and the place, typed; each problem is appended to ``errors``
+    in the order of the rejection message. The row is only of use when there are none."""
+    phone = _phone(cells["phone"], errors)
+    latitude, longitude = _coordinates(cells["latitude"], cells["longitude"], errors)
+    treatment_ids = _treatments(cells["treatments"], catalog, errors)
+    certifications = _certifications(cells["boards"], catalog, errors)
+    accepting = _boolean(cells, "accepting_new_patients", errors)
+    active = _boolean(cells, "active", errors)
+    email = _email(cells, errors)
+    institute_name = " ".join(cells["institute"].split())
+    return ProviderRow(
+        line=line,
+        npi=cells["npi"],
+        values={
+            "first_name": cells["first_name"],
+            "last_name": cells["last_name"],
+            "credentials": cells["credentials"],
+            "specialty": cells["specialty"],
+            "address_line1": cells["address_line1"],
+            "address_line2": cells["address_line2"],
+            "city": cells["city"],
+            "phone": phone,
+            "latitude": latitude,
+            "longitude": longitude,
+            "accepting_new_patients": accepting,
+            "active": active,
+        },
+        institute_key=institute_key(institute_name) if institute_name else None,
+        institute_name=institute_name,
+        certifications=certifications,
+        treatment_ids=treatment_ids,
+        email=email,
+    )
+
+
+def _npi_check(npi: str, errors: list[str]) -> None:
+    if npi and not npi_check_digit_is_valid(npi):
+        if len(npi) == 10 and npi.isascii() and npi.isdigit():
+            errors.append(f"npi: the check digit of {npi} is wrong")
+        else:
+            errors.append("npi: must be exactly 10 digits")
+
+
+def _place(cells: dict[str, str], errors: list[str]) -> ZipPlace | None:
+    place = None
+    if cells["zip"]:
+        try:
+            place = zip_place(cells["zip"])
+        except ZipCodeError as error:
+            errors.append(f"zip: {error}")
+    state = cells["state"].upper()
+    if place is not None and state and state != place.state:
+        errors.append(f"state: {state} does not match ZIP {place.zip}, which is in {place.state}")
+    return place
+
+
+def _phone(raw: str, errors: list[str]) -> str:
+    if not raw:
+        return ""
+    try:
+        return _phone_e164(raw)
+    except ValidationError:
+        errors.append("phone: not a valid US phone number")
+        return ""
+
+
+def _email(cells: dict[str, str], errors: list[str]) -> str | None:
+    """None when the file has no email column, so the stored address is kept."""
+    email = cells.get("email")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.append("email: not a valid email address")
+    return email
+
+
+def _boolean(cells: dict, name: str, errors: list[str]) -> bool:
+    value = cells[name].lower()
+    if not value or value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    errors.append(f"{name}: use true/false, yes/no or 1/0")
+    return True
+
+
+def _coordinates(raw_latitude: str, raw_longitude: str, errors: list[str]):
+    if not raw_latitude and not raw_longitude:
+        return None, None
+    if not raw_latitude or not raw_longitude:
+        errors.append("latitude/longitude: give both or neither")
+        return None, None
+    parsed = []
+    for name, raw in (("latitude", raw_latitude), ("longitude", raw_longitude)):
+        limit = COORDINATE_LIMITS[name]
+        try:
+            value = float(raw)
+        except ValueError:
+            errors.append(f"{name}: not a number")
+            continue
+        if not math.isfinite(value) or not -limit <= value <= limit:
+            errors.append(f"{name}: must be between -{limit} and {limit}")
+            continue
+        parsed.append(value)
+    if len(parsed) != 2:
+        return None, None
+    return parsed[0], parsed[1]
+
+
+def _treatments(raw: str, catalog: Catalog, errors: list[str]) -> frozenset[int]:
+    ids = set()
+    for item in raw.split(";"):
+        slug = item.strip().lower()
+        if not slug:
+            continue
+        treatment_id = catalog.treatments.get(slug)
+        if treatment_id is None:
+            errors.append(f"treatments: unknown treatment {slug!r}")
+        else:
+            ids.add(treatment_id)
+    return frozenset(ids)
+
+
+def _certifications(
+    raw: str, catalog: Catalog, errors: list[str]
+) -> dict[int, datetime.date | None]:
+    certifications: dict[int, datetime.date | None] = {}
+    for item in raw.split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        code, _, raw_date = item.partition(":")
+        code, raw_date = code.strip().upper(), raw_date.strip()
+        board_id = catalog.boards.get(code)
+        if board_id is None:
+            errors.append(f"boards: unknown board code {code!r}")
+            continue
+        expires_on = None
+        if raw_date:
+            try:
+                if not _DATE.fullmatch(raw_date):
+                    raise ValueError
+                expires_on = datetime.date.fromisoformat(raw_date)
+            except ValueError:
+                errors.append(f"boards: {code} has a malformed date {raw_date!r} (use YYYY-MM-DD)")
+                continue
+        elif item.endswith(":"):
+            errors.append(f"boards: {code} has an empty date (use {code} or {code}:YYYY-MM-DD)")
+            continue
+        if board_id in certifications:
+            errors.append(f"boards: {code} is listed twice")
+            continue
+        certifications[board_id] = expires_on
+    return certifications

@@ -1,0 +1,175 @@
+"""Writing a planned batch: new institutes, the specialists' upsert, their certifications
+and treatments, all in one transaction."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ..models import BoardCertification, Institute, Specialist
+from ..services import directory_changed, directory_changes_batched
+from .parsing import Catalog, ProviderRow
+from .planning import COMPARED_FIELDS, BatchPlan
+from .sql import chunks, column, rows_insert, specialists_where, table
+
+# Written on every insert or update, in this order; the compared fields as model field names.
+_UPDATED_FIELDS = (
+    "email",
+    "updated_at",
+    "updated_by",
+    *(name.removesuffix("_id") for name in COMPARED_FIELDS),
+)
+
+
+def batch_write(plan: BatchPlan, *, catalog: Catalog, user, source: str) -> None:
+    """Write the plan's rows and bump the directory version once, in one transaction.
+
+    The institutes created move from ``catalog.pending_institutes`` to its institutes.
+    """
+    with transaction.atomic(), directory_changes_batched():
+        _institutes_resolve(plan, catalog=catalog, user=user, source=source)
+        ids = _specialists_upsert(plan, user=user)
+        _certifications_sync(plan, ids)
+        _treatments_sync(plan, ids)
+        directory_changed()
+
+
+def _institutes_resolve(plan: BatchPlan, *, catalog: Catalog, user, source: str) -> None:
+    """Create the plan's new institutes and point every row at its institute's id."""
+    if plan.new_institutes:
+        created = _institutes_create(list(plan.new_institutes.values()), user=user, source=source)
+        for key, institute in zip(plan.new_institutes, created, strict=True):
+            catalog.institutes[key] = institute.pk
+            del catalog.pending_institutes[key]
+    for row in plan.to_write:
+        if row.institute_key:
+            row.values["institute_id"] = catalog.institutes[row.institute_key]
+
+
+def _specialists_upsert(plan: BatchPlan, *, user) -> dict[str, int]:
+    """Insert or update every row's specialist; their ids by NPI."""
+    rows, existing = plan.to_write, plan.stored.specialists
+    created_slugs = {row.npi: _specialist_slug(row) for row in rows if row.npi not in existing}
+    taken = {slug for (slug,) in specialists_where("slug", list(created_slugs.values()), ("slug",))}
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    user_id = user.pk if user is not None else None
+    specialists = []
+    for row in rows:
+        stored = existing.get(row.npi)
+        slug = stored["slug"] if stored else created_slugs[row.npi]
+        if slug in taken:
+            slug = f"{slug[:150]}-{row.line}"
+        email = row.email if row.email is not None else (stored["email"] if stored else "")
+        values = row.values
+        specialists.append(
+            (row.npi, slug, stamp, email, stamp, user_id, *[values[f] for f in COMPARED_FIELDS])
+        )
+    rows_insert(
+        Specialist,
+        ("npi", "slug", "created_at", *_UPDATED_FIELDS),
+        specialists,
+        upsert_on="npi",
+        update=_UPDATED_FIELDS,
+    )
+    ids = {stored["npi"]: stored["id"] for stored in existing.values()}
+    created_npis = [row.npi for row in rows if row.npi not in existing]
+    ids.update(specialists_where("npi", created_npis, ("npi", "id")))
+    return ids
+
+
+def _certifications_sync(plan: BatchPlan, ids: dict[str, int]) -> None:
+    """Make each row's stored certifications exactly the row's, touching only what differs."""
+    adapt_date = connection.ops.adapt_datefield_value
+    create, update, delete = [], [], []
+    for row in plan.to_write:
+        specialist_id = ids[row.npi]
+        stored = plan.stored.certifications.get(specialist_id, {})
+        for board_id, expires_on in row.certifications.items():
+            current = stored.get(board_id)
+            if current is None:
+                create.append((specialist_id, board_id, adapt_date(expires_on)))
+            elif current["expires_on"] != expires_on:
+                update.append((adapt_date(expires_on), current["id"]))
+        delete += [
+            current["id"]
+            for board_id, current in stored.items()
+            if board_id not in row.certifications
+        ]
+    for chunk in chunks(delete):
+        BoardCertification.objects.filter(id__in=chunk).delete()
+    if update:
+        expires_on, pk = column(BoardCertification, "expires_on"), column(BoardCertification, "id")
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table(BoardCertification)} SET {expires_on} = %s WHERE {pk} = %s",
+                update,
+            )
+    rows_insert(BoardCertification, ("specialist", "board", "expires_on"), create)
+
+
+def _treatments_sync(plan: BatchPlan, ids: dict[str, int]) -> None:
+    """Replace the treatments of the rows whose set differs from the stored one."""
+    replace: list[int] = []
+    links = []
+    for row in plan.to_write:
+        specialist_id = ids[row.npi]
+        if plan.stored.treatments.get(specialist_id, set()) != row.treatment_ids:
+            replace.append(specialist_id)
+            links += [(specialist_id, treatment_id) for treatment_id in row.treatment_ids]
+    through = Specialist.treatments.through
+    for chunk in chunks(replace):
+        through.objects.filter(specialist_id__in=chunk).delete()
+    rows_insert(through, ("specialist", "treatment"), links)
+
+
+def _institutes_create(rows: list[ProviderRow], *, user, source: str) -> list[Institute]:
+    """New institutes, each placed at the address of the first row that names it."""
+    institutes = []
+    for row, slug in zip(rows, _institute_slugs(rows), strict=True):
+        values = row.values
+        institutes.append(
+            Institute(
+                name=row.institute_name,
+                slug=slug,
+                phone=values["phone"],
+                address_line1=values["address_line1"],
+                address_line2=values["address_line2"],
+                city=values["city"],
+                state=values["state"],
+                zip=values["zip"],
+                latitude=values["latitude"],
+                longitude=values["longitude"],
+                location_source=values["location_source"],
+                source=source,
+                updated_by=user,
+            )
+        )
+    return Institute.objects.bulk_create(institutes)
+
+
+def _institute_slugs(rows: list[ProviderRow]) -> list[str]:
+    """A free slug per row's institute name: the name's, else the first free ``-2``, ``-3``…"""
+    bases = [slugify(row.institute_name)[:130] or "institute" for row in rows]
+    taken = set()
+    for chunk in chunks(sorted(set(bases))):
+        taken.update(Institute.objects.filter(slug__in=chunk).values_list("slug", flat=True))
+    for base in taken.copy():
+        taken.update(
+            Institute.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
+        )
+    slugs = []
+    for base in bases:
+        slug, suffix = base, 2
+        while slug in taken:
+            slug, suffix = f"{base}-{suffix}", suffix + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+def _specialist_slug(row: ProviderRow) -> str:
+    """Stable per specialist: the name part is cut so the NPI always fits."""
+    values = row.values
+    name = slugify(f"{values['first_name']} {values['last_name']} {values['credentials']}")
+    return f"{name[:148].strip('-')}-{row.npi}" if name else row.npi
