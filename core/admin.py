@@ -1,4 +1,5 @@
-"""API tokens in the admin: made here for a user, the key shown once, never again."""
+"""Admin plumbing: a base for read-only records, and API tokens (made here for a user, the
+key shown once, never again)."""
 
 from django import forms
 from django.conf import settings
@@ -8,6 +9,19 @@ from django.utils import timezone
 
 from .api_tokens import api_token_issue
 from .models import ApiToken
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows only code writes: nobody adds, changes or deletes them here, superusers included."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ApiTokenAddForm(forms.ModelForm):

@@ -3,6 +3,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
 from django.template.response import TemplateResponse
 
+from core.admin import ViewOnlyAdmin
+
 from .models import (
     TRACKING_FIELDS,
     EbookRequest,
@@ -11,6 +13,7 @@ from .models import (
     LeadMatch,
     OutboundMessage,
     Subscriber,
+    email_normalize,
 )
 from .newsletter import newsletter_unsubscribe
 from .outbox import outbox_retry
@@ -33,7 +36,7 @@ class ForgetPeopleMixin:
     )
     def forget_people(self, request, queryset):
         people = {
-            (row.email.strip().lower(), getattr(row, "phone", ""))
+            (email_normalize(row.email), getattr(row, "phone", ""))
             for row in queryset
             if row.email
         }
@@ -270,19 +273,10 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(ErasureRecord)
-class ErasureRecordAdmin(admin.ModelAdmin):
+class ErasureRecordAdmin(ViewOnlyAdmin):
     """The erasure audit trail: written by code only, never changed or removed here."""
 
     list_display = ["erased_at", "actor", "channel", "counts"]
     list_filter = ["channel", "erased_at"]
     search_fields = ["actor", "=email_digest", "=phone_digest"]
     readonly_fields = [f.name for f in ErasureRecord._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

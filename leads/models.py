@@ -22,6 +22,12 @@ from core.i18n import Language
 ROUTING_RADIUS_MILES = 50
 ROUTING_LIMIT = 3
 
+def email_normalize(email: str) -> str:
+    """An address as every comparison sees it (duplicates, daily limits, subscriptions,
+    e-book requests, erasure): trimmed and lower-cased."""
+    return email.strip().lower()
+
+
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 TRACKING_FIELDS = (*UTM_FIELDS, "referrer")
 

@@ -25,7 +25,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from .models import EbookRequest, ErasureRecord, Lead, OutboundMessage, Subscriber
+from .models import (
+    EbookRequest,
+    ErasureRecord,
+    Lead,
+    OutboundMessage,
+    Subscriber,
+    email_normalize,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +83,7 @@ def person_forget(
     the E.164 ``phone``: leads with either are anonymised, the subscription and e-book
     requests of the address deleted, with every outbox row about them, and mail files
     mentioning either removed. Returns the audit record."""
-    address = email.strip().lower()
+    address = email_normalize(email)
     with transaction.atomic():
         matching = Q(email_lower=address) | (Q(phone=phone) if phone else Q(pk__in=[]))
         leads = Lead.objects.annotate(email_lower=Lower("email")).filter(matching)

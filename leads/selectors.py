@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Lower
 
-from .models import Lead, LeadMatch
+from .models import Lead, LeadMatch, email_normalize
 
 
 def _matches_prefetch() -> Prefetch:
@@ -53,7 +53,7 @@ def lead_recent_counts(
 ) -> RecentLeads:
     """Leads created at or after ``since`` with this address (any case), this E.164 phone
     and this client IP (0 when ``ip`` is None), counted in one query on their indexes."""
-    same = {"email": Q(email_lower=email.strip().lower()), "phone": Q(phone=phone)}
+    same = {"email": Q(email_lower=email_normalize(email)), "phone": Q(phone=phone)}
     if ip:
         same["ip"] = Q(consent_ip=ip)
     counts = (

@@ -20,7 +20,14 @@ from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
 from .consent import consent_wording
-from .models import ROUTING_LIMIT, ROUTING_RADIUS_MILES, Lead, LeadMatch, OutboundMessage
+from .models import (
+    ROUTING_LIMIT,
+    ROUTING_RADIUS_MILES,
+    Lead,
+    LeadMatch,
+    OutboundMessage,
+    email_normalize,
+)
 from .outbox import outbox_add, outbox_message
 from .selectors import RecentLeads, lead_recent_counts, lead_recent_duplicate
 
@@ -57,7 +64,7 @@ def honeypot_filled(data: object) -> bool:
 
 
 def lead_dedupe_key(*, email: str, phone: str, zip: str, treatment: Treatment | None) -> str:
-    raw = "|".join((email.strip().lower(), phone, zip, treatment.slug if treatment else ""))
+    raw = "|".join((email_normalize(email), phone, zip, treatment.slug if treatment else ""))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -183,7 +190,7 @@ def _lock_person(email: str) -> None:
     are already serialized (the settings open them IMMEDIATE).
     """
     if connection.vendor == "postgresql":
-        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        digest = hashlib.sha256(email_normalize(email).encode()).hexdigest()
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(digest[:15], 16)])
 

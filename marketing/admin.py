@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from core.admin import ViewOnlyAdmin
 from leads.admin import LeadAdmin
 from leads.models import Lead
 from marketing.exporting import (
@@ -68,19 +69,6 @@ class MarketingLeadAdmin(LeadAdmin):
             filters=filters,
         )
         return lead_csv_download(leads=lead_export_list(queryset=queryset), record=record)
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Rows only code writes: nobody adds, changes or deletes them here, superusers included."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExportRecord)
