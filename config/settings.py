@@ -7,6 +7,7 @@ files under var/. Production switches are environment variables, never another m
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -201,8 +202,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.outbox_dispatch_due",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
+    # Stale listing facts and expiring certificates, to the network team, Monday morning.
+    "directory-digest-weekly": {
+        "task": "leads.tasks.directory_digest_owe",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Crontab entries are read in the site's time zone, not UTC.
+CELERY_TIMEZONE = TIME_ZONE
 
 # The email outbox (leads.outbox). A sender's lease must outlast one SMTP exchange
 # (EMAIL_TIMEOUT), or a slow send could be taken over and sent twice.
@@ -215,6 +223,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Institutes have no email address: requests for a specialist without one, and leads
 # with no match, go to the network team here.
 NETWORK_INBOX_EMAIL = env.str("NETWORK_INBOX_EMAIL", default="network@spinematch.example")
+# A listing fact (certificate, accepting new patients, treatments, address) not confirmed
+# for this many days is stale: the admin filters on it and the weekly digest lists it.
+LISTING_STALE_DAYS = env.int("LISTING_STALE_DAYS", default=365)
+# How long an admin's dry-run upload (and a run's rejected rows) stay on the server.
+IMPORT_STAGING_MAX_AGE_SECONDS = env.int("IMPORT_STAGING_MAX_AGE_SECONDS", default=3600)
 NEWSLETTER_CONFIRM_MAX_AGE_DAYS = env.int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", default=7)
 EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
 
