@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.db import connection
 from django.http import JsonResponse
@@ -17,6 +18,11 @@ def healthz(request):
         return JsonResponse({"status": "error", "database": type(error).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
 
+
+# The admin is the site's own, not "Django administration".
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Directory, leads and marketing"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -217,15 +217,6 @@ class DatedListingFacts(models.Model):
     class Meta:
         abstract = True
 
-    def facts_stale(self, on: datetime.date | None = None) -> list[str]:
-        """The listing facts (keys of LISTING_FACTS) not confirmed since ``stale_before``."""
-        cutoff = stale_before(on)
-        return [
-            fact
-            for fact in LISTING_FACTS
-            if (verified := getattr(self, f"{fact}_verified_on")) is None or verified < cutoff
-        ]
-
 
 class RegistryRecord(models.Model):
     """What the NPPES registry says about a listing beyond its name and address."""
@@ -377,6 +368,21 @@ class Specialist(PracticeLocation, Audited, DatedListingFacts, RegistryRecord):
                 else "no board certification on file"
             )
         return reasons
+
+    def stale_facts(self, on: datetime.date | None = None) -> list[str]:
+        """The facts (FACT_LABELS keys) not confirmed since ``stale_before(on)``; mirrors
+        ``SpecialistQuerySet.facts_stale``."""
+        cutoff = stale_before(on)
+        stale = [
+            fact
+            for fact in LISTING_FACTS
+            if (verified := getattr(self, f"{fact}_verified_on")) is None or verified < cutoff
+        ]
+        if any(
+            c.verified_on is None or c.verified_on < cutoff for c in self.current_certifications(on)
+        ):
+            stale.insert(0, "certifications")
+        return stale
 
     @property
     def certifications_verified_on(self) -> datetime.date | None:

@@ -121,8 +121,8 @@ def nppes_row(
     """One provider's values in ``header``'s order (default: the current layout).
 
     ``taxonomies`` fill Taxonomy Code_1, _2, …; ``primary`` (default the first) gets the
-    primary switch ``Y``. Other columns by their header name go in ``columns``, with
-    spaces and brackets as underscores is not needed: pass a dict with ``**{"Name": v}``.
+    primary switch ``Y``. Any other column is set by its exact header name, passed as
+    ``**{"Last Update Date": "01/02/2025"}``.
     """
     header = header or nppes_header()
     values = dict.fromkeys(header, "")
