@@ -5,16 +5,22 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/spine_match
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+# The compiled Spanish catalogue is built here, never committed; editing the .po rebuilds it.
+CATALOGUES := locale/es/LC_MESSAGES/django.mo
 
 .PHONY: run test lint unit integration browser install services
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(CATALOGUES)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(VENV)/.installed
+	bash scripts/gettext-up
+	$(PY) manage.py compilemessages --locale $* --ignore '.venv' --ignore 'node_modules' --ignore 'var'
 
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput

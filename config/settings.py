@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.i18n.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -102,10 +103,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")
-USE_I18N = True
 USE_TZ = True
+
+# Languages: English at the plain addresses, Spanish under /es/ (pages.urls through
+# i18n_patterns); the API follows Accept-Language (core.i18n.LocaleMiddleware). The codes
+# are core.i18n.Language's, which a system check holds equal. Translations are compiled
+# from locale/ by `make install` (manage.py compilemessages).
+USE_I18N = True
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Numbers with a decimal point in Spanish too, as US Spanish-language health sites write
+# them ("1.5 millas"); core/formats/ holds the overrides.
+FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.db import connection
 from django.http import JsonResponse
@@ -31,5 +32,7 @@ urlpatterns = [
     path("api/v1/", include("matcher.api_urls")),
     path("api/v1/", include("marketing.api_urls")),
     path("api/v1/", include("leads.api_urls")),
-    path("", include("pages.urls")),
+    path("", include("pages.site_file_urls")),
+    # The patient pages: English at the addresses they always had, Spanish under /es/.
+    *i18n_patterns(path("", include("pages.urls")), prefix_default_language=False),
 ]

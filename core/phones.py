@@ -2,6 +2,7 @@
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 MAX_PHONE_INPUT_LENGTH = 40
 
@@ -9,20 +10,24 @@ MAX_PHONE_INPUT_LENGTH = 40
 def us_phone_to_e164(raw: str) -> str:
     """Parse a US (or US territory) phone number and return it in E.164 (+12125550100).
 
-    Raises ValidationError with a patient-readable message for anything else.
+    Raises ValidationError with a patient-readable message (in the active language) for
+    anything else.
     """
     text = (raw or "").strip()
     if not text:
-        raise ValidationError("Enter a phone number.", code="required")
+        raise ValidationError(gettext("Enter a phone number."), code="required")
     if len(text) > MAX_PHONE_INPUT_LENGTH:
-        raise ValidationError("Enter a valid US phone number.", code="invalid_phone")
+        raise ValidationError(gettext("Enter a valid US phone number."), code="invalid_phone")
     try:
         number = phonenumbers.parse(text, "US")
     except phonenumbers.NumberParseException:
-        raise ValidationError("Enter a valid US phone number.", code="invalid_phone") from None
+        raise ValidationError(
+            gettext("Enter a valid US phone number."), code="invalid_phone"
+        ) from None
     if number.country_code != 1 or not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "Enter a valid US phone number, for example (212) 555-0100.", code="invalid_phone"
+            gettext("Enter a valid US phone number, for example (212) 555-0100."),
+            code="invalid_phone",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -10,12 +10,15 @@ import functools
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 ZIP_PATTERN = re.compile(r"(\d{5})(?:-?\d{4})?", re.ASCII)
 MAX_ZIP_INPUT_LENGTH = 20
 
 
 class ZipCodeError(ValueError):
-    """A ZIP code a patient typed that cannot be used; the message is fit to show them."""
+    """A ZIP code a patient typed that cannot be used; the message is fit to show them, in
+    the language active when it was raised."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +57,10 @@ def normalize_zip(raw: object) -> str:
     Raises ZipCodeError("Enter a 5-digit US ZIP code") for anything else.
     """
     if not isinstance(raw, str) or len(raw) > MAX_ZIP_INPUT_LENGTH:
-        raise ZipCodeError("Enter a 5-digit US ZIP code.")
+        raise ZipCodeError(gettext("Enter a 5-digit US ZIP code."))
     match = ZIP_PATTERN.fullmatch(raw.strip())
     if match is None:
-        raise ZipCodeError("Enter a 5-digit US ZIP code.")
+        raise ZipCodeError(gettext("Enter a 5-digit US ZIP code."))
     return match.group(1)
 
 
@@ -66,10 +69,10 @@ def zip_place(raw: object) -> ZipPlace:
     zip5 = normalize_zip(raw)
     places = _gazetteer()
     if zip5 not in places:
-        raise ZipCodeError(f"Unknown ZIP code {zip5}.")
+        raise ZipCodeError(gettext("Unknown ZIP code %(zip)s.") % {"zip": zip5})
     place = places[zip5]
     if place is None:
-        raise ZipCodeError(f"ZIP code {zip5} has no known location.")
+        raise ZipCodeError(gettext("ZIP code %(zip)s has no known location.") % {"zip": zip5})
     return place
 
 

@@ -8,6 +8,7 @@ number, ``"true"`` is not ``true``); a form's consent checkbox sends "on".
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 
 from core.api import PublicPostThrottle
 from core.http import client_ip
+from core.i18n import in_default_language
 from core.phones import us_phone_to_e164
 from geo.gazetteer import ZipCodeError, zip_place
 from specialists.models import Treatment, unknown_treatment_message
@@ -87,7 +89,7 @@ class ConsentField(serializers.Field):
         "required": CONSENT_REQUIRED_MESSAGE,
         "null": CONSENT_REQUIRED_MESSAGE,
         "refused": CONSENT_REQUIRED_MESSAGE,
-        "invalid": "Must be the JSON boolean true.",
+        "invalid": gettext_lazy("Must be the JSON boolean true."),
     }
 
     def get_value(self, dictionary):
@@ -118,7 +120,9 @@ class LeadInputSerializer(serializers.Serializer):
     """Step 2 of the funnel. ``validated_data`` is what ``services.lead_submit`` takes:
     ``zip`` as 5 digits, ``treatment`` a Treatment or None, ``phone`` in E.164."""
 
-    zip = StrictCharField(max_length=20, error_messages={"invalid": "Enter a 5-digit US ZIP code."})
+    zip = StrictCharField(
+        max_length=20, error_messages={"invalid": gettext_lazy("Enter a 5-digit US ZIP code.")}
+    )
     treatment = StrictCharField(required=False, allow_blank=True, max_length=80)
     first_name = StrictCharField(max_length=80)
     last_name = StrictCharField(max_length=80)
@@ -167,7 +171,7 @@ def json_body(request):
         return request.data
     except (exceptions.ParseError, RecursionError):  # RecursionError: absurdly nested JSON
         raise exceptions.ValidationError(
-            {"non_field_errors": ["The request body must be a JSON object."]}
+            {"non_field_errors": [gettext("The request body must be a JSON object.")]}
         ) from None
 
 
@@ -210,13 +214,14 @@ class LeadCreateApi(APIView):
         submission = lead_submit(
             data=serializer.validated_data, client_ip=client_ip(request)
         )
-        body = self.OutputSerializer(
-            {
-                "id": submission.lead.id,
-                "status": submission.lead.status,
-                "matches": submission.matches,
-            }
-        ).data
+        with in_default_language():  # the English pages' addresses, in every language
+            body = self.OutputSerializer(
+                {
+                    "id": submission.lead.id,
+                    "status": submission.lead.status,
+                    "matches": submission.matches,
+                }
+            ).data
         return Response(
             body, status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
         )

@@ -1,14 +1,58 @@
-"""The wording a patient agrees to when leaving contact details, and its version.
+"""The wording a patient agrees to when leaving contact details, in each language, and its
+version.
 
 Stored verbatim on every lead with the version and time, so the business can show what
-each patient agreed to. Change the version whenever the wording changes.
+each patient agreed to. Change the version whenever the wording changes; each language's
+wording has its own version. The wording lives here, not in the translation catalogue, so
+that nobody can change what patients agree to by editing a translation.
 """
 
-CONSENT_VERSION = "2026-11-01"
-CONSENT_TEXT = (
-    "I agree that Spine Match and the specialists it matches me with may contact me by "
-    "phone, text message and email about my request, including by automated means. "
-    "Consent is not a condition of any purchase or treatment. Message and data rates may "
-    "apply; reply STOP to stop texts."
+from dataclasses import dataclass
+
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
+
+from core.i18n import Language, language_current
+
+
+@dataclass(frozen=True)
+class ConsentWording:
+    version: str
+    text: str
+
+
+WORDINGS = {
+    Language.ENGLISH: ConsentWording(
+        version="2026-11-01",
+        text=(
+            "I agree that Spine Match and the specialists it matches me with may contact me "
+            "by phone, text message and email about my request, including by automated "
+            "means. Consent is not a condition of any purchase or treatment. Message and "
+            "data rates may apply; reply STOP to stop texts."
+        ),
+    ),
+    Language.SPANISH: ConsentWording(
+        version="2026-11-01-es",
+        text=(
+            "Acepto que Spine Match y los especialistas con quienes me conecte se "
+            "comuniquen conmigo por teléfono, mensaje de texto y correo electrónico sobre mi "
+            "solicitud, incluso por medios automatizados. Este consentimiento no es una "
+            "condición para ninguna compra ni tratamiento. Pueden aplicarse tarifas por "
+            "mensajes y datos; responda STOP para dejar de recibir mensajes de texto."
+        ),
+    ),
+}
+
+
+def consent_wording(language: str | None = None) -> ConsentWording:
+    """The wording shown, and stored, in ``language`` (the active language by default)."""
+    return WORDINGS[language or language_current()]
+
+
+# The active language's wording and version, read when used: the step 2 form shows the
+# text and a lead stores both in the language its form was in.
+CONSENT_TEXT = lazy(lambda: consent_wording().text, str)()
+CONSENT_VERSION = lazy(lambda: consent_wording().version, str)()
+CONSENT_REQUIRED_MESSAGE = gettext_lazy(
+    "Please agree to be contacted so a specialist can reach you."
 )
-CONSENT_REQUIRED_MESSAGE = "Please agree to be contacted so a specialist can reach you."

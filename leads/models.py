@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.i18n import Language
+
 # Campaign tags and the outside referrer a lead carries from the page it started on: the
 # one list the form, the API, the admin and the export share.
 # Where a lead is sent: the nearest qualifying specialists within this radius of its ZIP.
@@ -64,6 +66,12 @@ class Lead(models.Model):
     utm_term = models.CharField(max_length=200, blank=True)
     utm_content = models.CharField(max_length=200, blank=True)
     referrer = models.CharField(max_length=500, blank=True)
+    language = models.CharField(
+        max_length=5,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text="The language the patient used; their emails are in it.",
+    )
     needs_network_attention = models.BooleanField(
         default=False,
         help_text=(
@@ -146,6 +154,12 @@ class Subscriber(models.Model):
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        max_length=5,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text="The language of the last sign-up; the newsletter's emails are in it.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -162,6 +176,12 @@ class EbookRequest(models.Model):
     first_name = models.CharField(max_length=80)
     requested_on = models.DateField(default=timezone.localdate)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    language = models.CharField(
+        max_length=5,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text="The language asked in; the email and the e-book are in it.",
+    )
     downloads = models.PositiveIntegerField(default=0)
     last_downloaded_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.i18n import language_current
 from geo.gazetteer import zip_place
 from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
-from .consent import CONSENT_TEXT, CONSENT_VERSION
+from .consent import consent_wording
 from .models import ROUTING_LIMIT, ROUTING_RADIUS_MILES, Lead, LeadMatch, OutboundMessage
 from .outbox import outbox_add, outbox_message
 from .selectors import lead_recent_duplicate
@@ -57,7 +58,9 @@ def lead_dedupe_key(*, email: str, phone: str, zip: str, treatment: Treatment | 
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
+def lead_submit(
+    *, data: dict, client_ip: str | None = None, language: str | None = None
+) -> LeadSubmission:
     """Store a lead from ``LeadInputSerializer.validated_data``, route it and owe its emails.
 
     - Routes to the ROUTING_LIMIT nearest qualifying specialists within ROUTING_RADIUS_MILES
@@ -70,10 +73,15 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
       confirmation, and follow-ups due at +2 and +7 days. Messages due now are handed to
       Celery after the commit; a broker failure is logged and left to the sweep.
     - ``client_ip`` is kept with the consent as evidence of where it came from.
+    - ``language`` (the active language by default: the page's, or the API request's
+      Accept-Language) is stored; the lead keeps the consent wording and version of that
+      language, the one its form showed, and the patient's emails are in it.
     The honeypot is the caller's job (see ``honeypot_filled``).
     """
     place = zip_place(data["zip"])
     treatment = data.get("treatment")
+    language = language or language_current()
+    consent = consent_wording(language)
     key = lead_dedupe_key(
         email=data["email"], phone=data["phone"], zip=place.zip, treatment=treatment
     )
@@ -107,8 +115,8 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
             phone=data["phone"],
             message=data.get("message", ""),
             consent=True,
-            consent_text=CONSENT_TEXT,
-            consent_version=CONSENT_VERSION,
+            consent_text=consent.text,
+            consent_version=consent.version,
             consented_at=now,
             consent_ip=client_ip,
             utm_source=data.get("utm_source", ""),
@@ -117,6 +125,7 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
             utm_term=data.get("utm_term", ""),
             utm_content=data.get("utm_content", ""),
             referrer=data.get("referrer", ""),
+            language=language,
             needs_network_attention=not specialists,
             dedupe_key=key,
             created_at=now,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -22,6 +23,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.i18n import in_default_language
 from geo.distance import DEFAULT_UNIT, UNITS
 from geo.gazetteer import ZipCodeError, zip_place
 from specialists.models import Treatment, unknown_treatment_message
@@ -128,7 +130,7 @@ class MatchQuerySerializer(serializers.Serializer):
         choices=UNITS,
         required=False,
         default=DEFAULT_UNIT,
-        error_messages={"invalid_choice": "Enter mi or km."},
+        error_messages={"invalid_choice": gettext_lazy("Enter mi or km.")},
     )
 
     def validate_zip(self, value):
@@ -364,16 +366,17 @@ class InstituteNearestApi(APIView):
         matches = institute_nearest(query)
         body = _envelope(query, matches)
         body["nearest_beyond_radius"] = None
-        if not matches:
-            beyond = institute_nearest_beyond(query)
-            if beyond is not None:
-                body["nearest_beyond_radius"] = {
-                    "id": beyond.institute.id,
-                    "name": beyond.institute.name,
-                    "distance": beyond.distance,
-                    "url": beyond.institute.get_absolute_url(),
-                }
-        return Response(self.OutputSerializer(body).data)
+        with in_default_language():  # the English pages' addresses, in every language
+            if not matches:
+                beyond = institute_nearest_beyond(query)
+                if beyond is not None:
+                    body["nearest_beyond_radius"] = {
+                        "id": beyond.institute.id,
+                        "name": beyond.institute.name,
+                        "distance": beyond.distance,
+                        "url": beyond.institute.get_absolute_url(),
+                    }
+            return Response(self.OutputSerializer(body).data)
 
 
 class TreatmentListApi(APIView):
@@ -394,7 +397,8 @@ class TreatmentListApi(APIView):
     @extend_schema(operation_id="treatments_list", responses=OutputSerializer(many=True))
     def get(self, request):
         treatments = Treatment.objects.order_by("sort_order", "name")
-        return Response(self.OutputSerializer(treatments, many=True).data)
+        with in_default_language():
+            return Response(self.OutputSerializer(treatments, many=True).data)
 
 
 class PingApi(APIView):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.i18n import in_default_language
 from geo.distance import rounded
 from specialists.models import BoardCertification, Institute, Specialist, Treatment
 
@@ -207,9 +208,10 @@ def specialist_nearest_cards(query: MatchQuery) -> list[tuple[dict, float]]:
     """
     index = directory_index()
     found = _search(index, query)
-    cards = index.payloads(
-        "specialist-card", [pk for pk, _ in found], lambda ids: specialist_cards(ids=ids)
-    )
+    with in_default_language():  # shared by every request, whatever its language
+        cards = index.payloads(
+            "specialist-card", [pk for pk, _ in found], lambda ids: specialist_cards(ids=ids)
+        )
     return [(cards[pk], distance) for pk, distance in found if pk in cards]
 
 

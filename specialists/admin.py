@@ -507,11 +507,19 @@ class InstituteAdmin(ListingAdmin):
 
 
 class ContentPageAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "sort_order", "last_reviewed", "updated_at"]
+    list_display = ["name", "name_es", "slug", "sort_order", "last_reviewed", "updated_at"]
     list_editable = ["sort_order"]
-    search_fields = ["name", "slug", "summary"]
+    search_fields = ["name", "name_es", "slug", "summary"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["updated_at"]
+    fieldsets = [
+        (None, {"fields": ["slug", "sort_order", "last_reviewed", "updated_at"]}),
+        ("English", {"fields": ["name", "summary", "meta_description", "body"]}),
+        (
+            "Spanish (the /es/ page; an empty field shows the English one)",
+            {"fields": ["name_es", "summary_es", "meta_description_es", "body_es"]},
+        ),
+    ]
 
 
 @admin.register(Treatment)
@@ -522,6 +530,10 @@ class TreatmentAdmin(ContentPageAdmin):
 @admin.register(Condition)
 class ConditionAdmin(ContentPageAdmin):
     filter_horizontal = ["treatments"]
+    fieldsets = [
+        *ContentPageAdmin.fieldsets,
+        ("Treatments to read about", {"fields": ["treatments"]}),
+    ]
 
 
 @admin.register(Board)

@@ -1,11 +1,14 @@
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from core.i18n import Language, language_current
 from core.phones import validate_us_phone
 
 from .taxonomies import taxonomy_name
@@ -28,8 +31,22 @@ class LoadedFromFile(models.Model):
         abstract = True
 
 
+@dataclass(frozen=True)
+class PageText:
+    """A content page's words in one language. ``description`` is the meta description,
+    or the summary where there is none; ``body_language`` is the language the body is
+    actually in (English where the Spanish body is empty)."""
+
+    name: str
+    summary: str
+    description: str
+    body: str
+    body_language: str
+
+
 class ContentPage(LoadedFromFile):
-    """Patient-facing copy shared by treatments and conditions, edited in the admin."""
+    """Patient-facing copy shared by treatments and conditions, edited in the admin, in
+    English and Spanish. An empty Spanish field shows the English one."""
 
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120)
@@ -40,6 +57,20 @@ class ContentPage(LoadedFromFile):
     body = models.TextField(
         blank=True,
         help_text="Markdown. Use ## headings for sections; HTML is stripped on display.",
+    )
+    name_es = models.CharField("name (Spanish)", max_length=120, blank=True)
+    summary_es = models.CharField("summary (Spanish)", max_length=300, blank=True)
+    meta_description_es = models.CharField("meta description (Spanish)", max_length=170, blank=True)
+    body_es = models.TextField(
+        "body (Spanish)",
+        blank=True,
+        help_text="Markdown, as the English body. Link to other pages under /es/.",
+    )
+    content_hash_es = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="As content_hash, for the Spanish fields: an admin owns each language apart.",
     )
     last_reviewed = models.DateField(null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=100)
@@ -52,6 +83,31 @@ class ContentPage(LoadedFromFile):
     def __str__(self):
         return self.name
 
+    @property
+    def text(self) -> PageText:
+        """The page's words in the active language."""
+        return self.text_in(language_current())
+
+    def text_in(self, language: str) -> PageText:
+        if language != Language.SPANISH:
+            return PageText(
+                name=self.name,
+                summary=self.summary,
+                description=self.meta_description or self.summary,
+                body=self.body,
+                body_language=Language.ENGLISH,
+            )
+        return PageText(
+            name=self.name_es or self.name,
+            summary=self.summary_es or self.summary,
+            description=self.meta_description_es
+            or self.summary_es
+            or self.meta_description
+            or self.summary,
+            body=self.body_es or self.body,
+            body_language=Language.SPANISH if self.body_es else Language.ENGLISH,
+        )
+
 
 class Treatment(ContentPage):
     class Meta(ContentPage.Meta):
@@ -62,8 +118,9 @@ class Treatment(ContentPage):
 
 
 def unknown_treatment_message(slug: str) -> str:
-    """What every form, API and command says about a treatment slug not in the catalog."""
-    return f"Unknown treatment '{slug}'."
+    """What every form, API and command says about a treatment slug not in the catalog,
+    in the active language."""
+    return gettext("Unknown treatment '%(slug)s'.") % {"slug": slug}
 
 
 class Condition(ContentPage):
@@ -290,7 +347,8 @@ class SpecialistQuerySet(models.QuerySet):
                 queryset=BoardCertification.objects.select_related("board").order_by("board__code"),
             ),
             models.Prefetch(
-                "treatments", queryset=Treatment.objects.only("id", "slug", "name", "sort_order")
+                "treatments",
+                queryset=Treatment.objects.only("id", "slug", "name", "name_es", "sort_order"),
             ),
         )
 

@@ -1,8 +1,11 @@
 """Content and profile pages: treatments, conditions, specialists, institutes."""
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from specialists.models import Condition, Institute, Specialist, Treatment
@@ -21,12 +24,12 @@ from ..templatetags.content import render_markdown
 @require_http_methods(["GET", "HEAD", "POST"])
 def treatment_detail(request, slug):
     treatment = get_object_or_404(Treatment, slug=slug)
-    body = render_markdown(treatment.body)
+    text = treatment.text
     context = {
         "treatment": treatment,
         "page": treatment,
-        "section": "Treatments",
-        "body": body,
+        "section": gettext("Treatments"),
+        "body": render_markdown(text.body),
         "availability": treatment_availability(treatment=treatment),
         "conditions": list(treatment.conditions.all()),
         "json_ld": procedure_json_ld(treatment, request=request),
@@ -38,7 +41,8 @@ def treatment_detail(request, slug):
         widget=widget_context(
             request,
             treatment=treatment.slug,
-            heading=f"Find a specialist who offers {treatment.name.lower()}",
+            heading=gettext("Find a specialist who offers %(treatment)s")
+            % {"treatment": text.name.lower()},
         ),
     )
 
@@ -50,8 +54,8 @@ def condition_detail(request, slug):
     context = {
         "condition": condition,
         "page": condition,
-        "section": "Conditions",
-        "body": render_markdown(condition.body),
+        "section": gettext("Conditions"),
+        "body": render_markdown(condition.text.body),
         "treatments": treatments,
         "json_ld": condition_json_ld(condition, treatments=treatments, request=request),
     }
@@ -99,13 +103,16 @@ def institute_detail(request, slug):
 def robots_txt(request):
     """Crawl the content; keep search results, lead pages and machine endpoints out."""
     sitemap_url = request.build_absolute_uri(reverse("sitemap-index"))
+    private_pages = []
+    for language, _ in settings.LANGUAGES:
+        with translation.override(language):
+            private_pages += [reverse("find"), reverse("lead-received")]
     lines = [
         "User-agent: *",
         "Allow: /",
         "Disallow: /admin/",
         "Disallow: /api/",
-        "Disallow: /find/",
-        "Disallow: /thanks/",
+        *(f"Disallow: {path}" for path in private_pages),
         f"Sitemap: {sitemap_url}",
         "",
     ]

@@ -72,6 +72,9 @@ def header_read(binary: BinaryIO) -> NppesHeader:
             + ", ".join(f"'{column}'" for column in missing)
             + "."
         )
+    if index[COLUMNS["npi"]] != 0:
+        # The scan reads a record's NPI from its first bytes, before splitting it.
+        raise NppesFileError("Not an NPPES data dissemination file: NPI is not the first column.")
     return NppesHeader(
         positions={name: index[column] for name, column in COLUMNS.items()}, width=len(names)
     )

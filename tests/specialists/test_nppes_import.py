@@ -206,6 +206,14 @@ def test_a_header_that_is_not_nppes_is_refused_naming_the_missing_columns(tmp_pa
         "Not an NPPES data dissemination file: missing columns 'NPI Reactivation Date', "
         "'Provider Sex Code or Provider Gender Code'."
     )
+    moved = nppes_header()
+    moved.append(moved.pop(0))
+    with pytest.raises(CommandError, match="NPI is not the first column"):
+        call_command(
+            "import_nppes",
+            str(nppes_file(tmp_path / "moved.csv", [], header=moved)),
+            stdout=io.StringIO(),
+        )
     assert not Specialist.objects.exists()
 
 
