@@ -15,15 +15,14 @@ scanned per second.
 import argparse
 import csv
 import json
-import os
 import random
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+from fresh_process import child_arguments, child_run, django_setup, heap_ratio, rss_peak_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -101,19 +100,6 @@ def _write_file(path: Path, rows: int, places: list[tuple[str, str, str]]) -> No
             writer.writerow(row)
 
 
-def _setup_django(database: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
-def _max_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _import(path: Path) -> dict:
     from specialists.nppes import nppes_import
 
@@ -133,7 +119,7 @@ def _import(path: Path) -> dict:
 
 def _child(path: Path, database: Path, *, trace_memory: bool) -> None:
     """Import ``path`` into a freshly migrated database; print one JSON line."""
-    _setup_django(database)
+    django_setup(database)
     from django.core.management import call_command
 
     from geo.gazetteer import warm_gazetteer
@@ -145,16 +131,8 @@ def _child(path: Path, database: Path, *, trace_memory: bool) -> None:
         _import(path)
         result = {"heap_peak_mb": tracemalloc.get_traced_memory()[1] / 2**20}
     else:
-        result = {"first": _import(path), "again": _import(path), "rss_peak_mb": _max_rss_mb()}
+        result = {"first": _import(path), "again": _import(path), "rss_peak_mb": rss_peak_mb()}
     print(json.dumps(result))
-
-
-def _run_child(path: Path, database: Path, *, trace_memory: bool) -> dict:
-    command = [sys.executable, __file__, "--child", str(path), str(database)]
-    if trace_memory:
-        command.append("--trace-memory")
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
 
 
 def _describe(label: str, run: dict) -> str:
@@ -170,8 +148,7 @@ def _describe(label: str, run: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[200_000, 1_000_000])
-    parser.add_argument("--child", nargs=2, metavar=("CSV", "DATABASE"), help=argparse.SUPPRESS)
-    parser.add_argument("--trace-memory", action="store_true", help=argparse.SUPPRESS)
+    child_arguments(parser)
     args = parser.parse_args()
     if args.child:
         _child(Path(args.child[0]), Path(args.child[1]), trace_memory=args.trace_memory)
@@ -179,7 +156,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        _setup_django(scratch / "generator.sqlite3")
+        django_setup(scratch / "generator.sqlite3")
         from geo.gazetteer import located_zip_places
 
         places = [(p.zip, p.city, p.state) for p in located_zip_places()]
@@ -189,8 +166,8 @@ def main() -> None:
             started = time.perf_counter()
             _write_file(path, rows, places)
             written = time.perf_counter() - started
-            timed = _run_child(path, scratch / f"{rows}-timed.db", trace_memory=False)
-            traced = _run_child(path, scratch / f"{rows}-traced.db", trace_memory=True)
+            timed = child_run(__file__, path, scratch / f"{rows}-timed.db", trace_memory=False)
+            traced = child_run(__file__, path, scratch / f"{rows}-traced.db", trace_memory=True)
             heaps.append((rows, traced["heap_peak_mb"]))
             print(
                 f"{rows:,} rows ({path.stat().st_size / 2**20:,.0f} MB, written in "
@@ -201,11 +178,7 @@ def main() -> None:
             print(_describe("same file again", timed["again"]))
             path.unlink()
         if len(heaps) > 1:
-            (small_rows, small_heap), (large_rows, large_heap) = heaps[0], heaps[-1]
-            print(
-                f"peak Python heap, {large_rows:,} vs {small_rows:,} rows: "
-                f"{large_heap / small_heap:.2f}x for {large_rows / small_rows:.0f}x the rows"
-            )
+            print(heap_ratio(heaps))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
+from core.admin import ViewOnlyAdmin
+
 from .forms import InstituteAdminForm, ProviderUploadForm, SpecialistAdminForm
 from .importing import COLUMNS, ImportFileError, providers_import, utf8_lines
 from .models import (
@@ -560,18 +562,9 @@ class CertificateStaleFilter(admin.SimpleListFilter):
         return queryset.stale() if self.value() == "yes" else queryset
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(ViewOnlyAdmin):
     """A list to read and filter; the rows are changed elsewhere (on the specialist's
     page, or by an import)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Specialist", ordering="specialist__last_name")
     def specialist_link(self, obj):

@@ -27,6 +27,16 @@ _STORED = (
     "active",
 )
 _NAME_FIELDS = ("first_name", "last_name")
+# What a new listing takes from its row as it is.
+_DRAFT_FIELDS = (
+    *_NAME_FIELDS,
+    "credentials",
+    "taxonomy_code",
+    *LISTING_FACTS["address"],
+    "latitude",
+    "longitude",
+    "phone",
+)
 
 
 def batch_apply(rows: list[NppesRow], *, report: NppesReport) -> None:
@@ -125,20 +135,9 @@ def _draft(row: NppesRow, *, today: datetime.date) -> dict:
             credentials=row.credentials,
             npi=row.npi,
         ),
-        first_name=row.first_name,
-        last_name=row.last_name,
-        credentials=row.credentials,
         specialty=taxonomy_name(row.taxonomy_code),
-        taxonomy_code=row.taxonomy_code,
-        address_line1=row.address_line1,
-        address_line2=row.address_line2,
-        city=row.city,
-        state=row.state,
-        zip=row.zip,
-        latitude=row.latitude,
-        longitude=row.longitude,
+        **{name: getattr(row, name) for name in _DRAFT_FIELDS},
         location_source="zip",
-        phone=row.phone,
         active=False,
         source="nppes",
         **_address_stamp(row, today=today),
