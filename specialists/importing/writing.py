@@ -3,6 +3,8 @@ and treatments, all in one transaction."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -97,26 +99,43 @@ def _specialists_upsert(plan: BatchPlan, *, user) -> dict[str, int]:
 
 def _facts_stamp(plan: BatchPlan, ids: dict[str, int]) -> None:
     """Date the listing facts the batch writes: all of a new listing's, and those of a
-    stored one whose value the file changes."""
-    changed: dict[str, list[int]] = {fact: [] for fact in LISTING_FACTS}
+    stored one whose value the file changes. Rows that changed the same facts share one
+    UPDATE per chunk."""
+    by_facts: dict[tuple[str, ...], list[int]] = {}
     for row in plan.to_write:
         specialist_id = ids[row.npi]
         stored = plan.stored.specialists.get(row.npi)
-        for fact, fields in LISTING_FACTS.items():
-            if stored is None:
-                differs = True
-            elif fact == "treatments":
-                differs = plan.stored.treatments.get(specialist_id, set()) != row.treatment_ids
-            else:
-                differs = any(stored[name] != row.values[name] for name in fields)
-            if differs:
-                changed[fact].append(specialist_id)
-    today = timezone.localdate()
-    for fact, specialist_ids in changed.items():
-        for chunk in chunks(specialist_ids):
-            Specialist.objects.filter(pk__in=chunk).update(
-                **fact_stamp(fact, source=FactSource.IMPORT, on=today)
+        changed = tuple(
+            fact
+            for fact, fields in LISTING_FACTS.items()
+            if stored is None
+            or (
+                plan.stored.treatments.get(specialist_id, set()) != row.treatment_ids
+                if fact == "treatments"
+                else any(stored[name] != row.values[name] for name in fields)
             )
+        )
+        if changed:
+            by_facts.setdefault(changed, []).append(specialist_id)
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        for facts, specialist_ids in by_facts.items():
+            stamp = {}
+            for fact in facts:
+                stamp.update(fact_stamp(fact, source=FactSource.IMPORT, on=today))
+            assignments = ", ".join(f"{column(Specialist, name)} = %s" for name in stamp)
+            values = [
+                connection.ops.adapt_datefield_value(value)
+                if isinstance(value, datetime.date)
+                else value
+                for value in stamp.values()
+            ]
+            for chunk in chunks(specialist_ids):
+                cursor.execute(
+                    f"UPDATE {table(Specialist)} SET {assignments} "
+                    f"WHERE {column(Specialist, 'id')} IN ({', '.join(['%s'] * len(chunk))})",
+                    [*values, *chunk],
+                )
 
 
 def _certifications_sync(plan: BatchPlan, ids: dict[str, int]) -> None:
