@@ -280,6 +280,8 @@ class SpecialistAdmin(ListingAdmin):
 
     @admin.display(description="Confirmed")
     def facts_confirmed(self, obj):
+        if obj.pk is None:
+            return "never: each fact is dated when the listing is saved"
         dates = {
             "certifications": (obj.certifications_verified_on, ""),
             **{

@@ -11,7 +11,6 @@ from django.utils.translation import gettext
 from core.i18n import Language, language_current
 from core.phones import validate_us_phone
 
-from .taxonomies import taxonomy_name
 from .validators import validate_npi
 
 
@@ -258,6 +257,8 @@ def stale_before(on: datetime.date | None = None) -> datetime.date:
 
 
 class DatedListingFacts(models.Model):
+    """When each of a specialist's LISTING_FACTS was last confirmed, and by which source."""
+
     accepting_verified_on = models.DateField(null=True, blank=True, editable=False)
     accepting_verified_source = models.CharField(
         max_length=10, choices=FactSource.choices, blank=True, db_default="", editable=False
@@ -289,10 +290,6 @@ class RegistryRecord(models.Model):
 
     class Meta:
         abstract = True
-
-    @property
-    def taxonomy_name(self) -> str:
-        return taxonomy_name(self.taxonomy_code) if self.taxonomy_code else ""
 
 
 # --------------------------------------------------------------------------------------
