@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -250,14 +251,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.outbox_dispatch_due",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
-    "lead-retention": {"task": "leads.tasks.lead_retention_apply", "schedule": 24 * 3600.0},
-    "sent-mail-prune": {"task": "leads.tasks.sent_mail_prune", "schedule": 24 * 3600.0},
+    # Stale listing facts and expiring certificates, to the network team, Monday morning.
+    "directory-digest-weekly": {
+        "task": "leads.tasks.directory_digest_owe",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
+    "lead-retention": {
+        "task": "leads.tasks.lead_retention_apply",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "sent-mail-prune": {
+        "task": "leads.tasks.sent_mail_prune",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 # Retention (leads.privacy): leads are anonymised this long after they arrive (the funnel
 # keeps its counts), and the file email backend's copies are deleted after this many days.
 LEAD_RETENTION_DAYS = env.int("LEAD_RETENTION_DAYS", default=365)
 SENT_MAIL_RETENTION_DAYS = env.int("SENT_MAIL_RETENTION_DAYS", default=7)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Crontab entries are read in the site's time zone, not UTC.
+CELERY_TIMEZONE = TIME_ZONE
 
 # The email outbox (leads.outbox). A sender's lease must outlast one SMTP exchange
 # (EMAIL_TIMEOUT), or a slow send could be taken over and sent twice.
@@ -279,6 +293,11 @@ LEADS_PER_IP_PER_DAY = env.int("LEADS_PER_IP_PER_DAY", default=10)
 # The patient's free-text message can hold health details: off, the provider email says a
 # note exists and the provider reads it through the network team instead.
 PROVIDER_EMAIL_INCLUDES_MESSAGE = env.bool("PROVIDER_EMAIL_INCLUDES_MESSAGE", default=False)
+# A listing fact (certificate, accepting new patients, treatments, address) not confirmed
+# for this many days is stale: the admin filters on it and the weekly digest lists it.
+LISTING_STALE_DAYS = env.int("LISTING_STALE_DAYS", default=365)
+# How long an admin's dry-run upload (and a run's rejected rows) stay on the server.
+IMPORT_STAGING_MAX_AGE_SECONDS = env.int("IMPORT_STAGING_MAX_AGE_SECONDS", default=3600)
 NEWSLETTER_CONFIRM_MAX_AGE_DAYS = env.int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", default=7)
 EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
 

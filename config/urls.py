@@ -20,6 +20,11 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
+# The admin is the site's own, not "Django administration".
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Directory, leads and marketing"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),

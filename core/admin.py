@@ -1,5 +1,5 @@
-"""Admin plumbing: a base for read-only records, and API tokens (made here for a user, the
-key shown once, never again)."""
+"""Admin pieces every app's admin may use, and the API tokens' admin (a token is made here
+for a user, its key shown once, never again)."""
 
 from django import forms
 from django.conf import settings

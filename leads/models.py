@@ -1,8 +1,8 @@
 """Leads, their routing, newsletter subscribers, e-book requests and the email outbox.
 
 Personal data (names, emails, phones, messages) lives only in Lead, Subscriber and
-EbookRequest. The outbox refers to those rows by id and never copies their contents, so
-a task, a log line or an outbox error can never leak it.
+EbookRequest (a DirectoryDigest holds none). The outbox refers to those rows by id and
+never copies their contents, so a task, a log line or an outbox error can never leak it.
 """
 
 import datetime
@@ -269,6 +269,20 @@ class ErasureRecord(models.Model):
         return f"Erasure #{self.pk} by {self.actor}"
 
 
+class DirectoryDigest(models.Model):
+    """A week's digest of the directory for the network team: the subject its email is
+    owed about, once per week. The email reads the directory when it is sent."""
+
+    week = models.DateField(unique=True, help_text="The Monday the week starts on.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-week"]
+
+    def __str__(self):
+        return f"Directory digest, week of {self.week}"
+
+
 class OutboundMessageQuerySet(models.QuerySet):
     def claimable(self, *, now):
         """Rows a sender may take now: pending and due, or claimed by a sender whose lease
@@ -297,6 +311,7 @@ class OutboundMessage(models.Model):
         NEWSLETTER_CONFIRMATION = "newsletter_confirmation", "Newsletter: confirm address"
         NEWSLETTER_WELCOME = "newsletter_welcome", "Newsletter: welcome"
         EBOOK_LINK = "ebook_link", "E-book: download link"
+        DIRECTORY_DIGEST = "directory_digest", "Network team: weekly directory digest"
 
     # Reminders to the patient, each due this long after the lead: wanted only while nobody
     # has reached them (``Lead.awaits_contact``).
@@ -324,6 +339,9 @@ class OutboundMessage(models.Model):
     )
     ebook_request = models.ForeignKey(
         EbookRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    directory_digest = models.ForeignKey(
+        DirectoryDigest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
     )
     specialist = models.ForeignKey(
         "specialists.Specialist",
@@ -359,7 +377,8 @@ class OutboundMessage(models.Model):
             models.CheckConstraint(
                 condition=Q(lead__isnull=False)
                 | Q(subscriber__isnull=False)
-                | Q(ebook_request__isnull=False),
+                | Q(ebook_request__isnull=False)
+                | Q(directory_digest__isnull=False),
                 name="outbox_message_has_subject",
             ),
         ]

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import outbox, privacy
+from . import digest, outbox, privacy
 
 
 @shared_task(
@@ -52,3 +52,10 @@ def lead_retention_apply() -> int:
 def sent_mail_prune() -> int:
     """Celery beat runs this daily: stored mail files past SENT_MAIL_RETENTION_DAYS go."""
     return privacy.sent_mail_prune()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def directory_digest_owe() -> bool:
+    """Celery beat runs this weekly: the network team's digest of the directory's upkeep,
+    owed once per week, sent through the outbox."""
+    return digest.directory_digest_owe()

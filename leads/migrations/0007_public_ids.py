@@ -17,7 +17,7 @@ def give_public_ids(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0005_lead_message_permission")]
+    dependencies = [("leads", "0006_lead_message_permission")]
 
     operations = [
         migrations.AddField(

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0004_language'),
+        ('leads', '0005_directory_digest'),
     ]
 
     operations = [

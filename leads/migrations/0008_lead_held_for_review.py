@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0006_public_ids'),
+        ('leads', '0007_public_ids'),
         ('specialists', '0005_geocodedaddress_to_geo'),
     ]
 

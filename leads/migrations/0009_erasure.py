@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0007_lead_held_for_review'),
+        ('leads', '0008_lead_held_for_review'),
     ]
 
     operations = [
