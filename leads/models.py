@@ -44,7 +44,6 @@ class Lead(models.Model):
     class Hold(models.TextChoices):
         """Why a lead was stored without notifying anyone (``leads.services``)."""
 
-        DUPLICATE = "duplicate", "Same request as another browser's within 24 hours"
         EMAIL_LIMIT = "email_limit", "Over the daily limit for its email address"
         PHONE_LIMIT = "phone_limit", "Over the daily limit for its phone number"
         IP_LIMIT = "ip_limit", "Over the daily limit for its IP address"

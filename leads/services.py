@@ -17,7 +17,7 @@ from core.i18n import language_current
 from geo.gazetteer import zip_place
 from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
-from specialists.models import Specialist, Treatment
+from specialists.models import Specialist
 
 from .consent import consent_wording
 from .models import (
@@ -63,8 +63,11 @@ def honeypot_filled(data: object) -> bool:
     return bool(value.strip() if isinstance(value, str) else value)
 
 
-def lead_dedupe_key(*, email: str, phone: str, zip: str, treatment: Treatment | None) -> str:
-    raw = "|".join((email_normalize(email), phone, zip, treatment.slug if treatment else ""))
+def lead_dedupe_key(*, email: str, phone: str, zip: str) -> str:
+    """The same person asking again from the same place, whatever treatment they name: the
+    treatment is left out so that no answer can tell a stranger which one the first asked
+    about."""
+    raw = "|".join((email_normalize(email), phone, zip))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -81,11 +84,12 @@ def lead_submit(
       (the matcher's own search, ``specialist_nearest_ids``), stored as LeadMatch rows ranked
       from 1. No match:
       the lead is flagged ``needs_network_attention`` and the network inbox is told.
-    - The same email, phone, ZIP and treatment within 24 hours from the client that sent
-      the first (its id is in ``submitted_ids``, the client's signed cookie) returns that
-      lead with ``created=False`` and owes nothing new. From anyone else it is stored as a
-      new lead held for review: answering with the first lead would tell a stranger that
-      the person asked for that treatment.
+    - The same email, phone and ZIP within 24 hours, whatever the treatment (the contract's
+      duplicate, widened so every treatment guess gets the same answer), returns the first
+      lead with ``created=False`` and owes nothing new. Its matches come back only to the
+      client that sent it (its id is in ``submitted_ids``, the client's signed cookie); to
+      anyone else the answer is the id alone, which opens nothing (the thank-you page
+      is generic without the receipt).
     - Limits per rolling 24 hours (``LEADS_PER_EMAIL_PER_DAY``, ``_PHONE_``, ``_IP_``,
       counting the leads already stored): beyond any of them the lead is stored, held for
       review (``held_for_review`` says why) and owes no email at all. The caller answers a
@@ -104,9 +108,7 @@ def lead_submit(
     treatment = data.get("treatment")
     language = language or language_current()
     consent = consent_wording(language)
-    key = lead_dedupe_key(
-        email=data["email"], phone=data["phone"], zip=place.zip, treatment=treatment
-    )
+    key = lead_dedupe_key(email=data["email"], phone=data["phone"], zip=place.zip)
     found = specialist_nearest_ids(
         MatchQuery(
             origin=place,
@@ -124,12 +126,13 @@ def lead_submit(
     with transaction.atomic():
         _lock_person(data["email"])
         earlier = lead_recent_duplicate(dedupe_key=key, since=now - LEAD_WINDOW)
-        if earlier is not None and earlier.id in submitted_ids:
-            return LeadSubmission(lead=earlier, created=False, matches=list(earlier.matches.all()))
+        if earlier is not None:
+            shown = list(earlier.matches.all()) if earlier.id in submitted_ids else []
+            return LeadSubmission(lead=earlier, created=False, matches=shown)
         recent = lead_recent_counts(
             email=data["email"], phone=data["phone"], ip=client_ip, since=now - LEAD_WINDOW
         )
-        hold = Lead.Hold.DUPLICATE if earlier is not None else _over_limit(recent)
+        hold = _over_limit(recent)
         lead = Lead.objects.create(
             zip=place.zip,
             state=place.state,
