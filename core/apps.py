@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +9,11 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Registers the system checks: the cache's, and the languages'.
         from . import checks, i18n  # noqa: F401
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with ``core.admin_site.AdminSite`` as ``admin.site`` (named in
+    INSTALLED_APPS; ``core`` itself stays CoreConfig)."""
+
+    default = False
+    default_site = "core.admin_site.AdminSite"

@@ -21,8 +21,10 @@ from django.utils.translation import gettext_lazy
 
 from core.i18n import Language
 from core.phones import phone_display
+from specialists.models import CERTIFICATION_WARNING_DAYS, FACT_LABELS
+from specialists.selectors import certifications_expiring, listings_stale, listings_stale_counts
 
-from .models import ROUTING_RADIUS_MILES, OutboundMessage
+from .models import ROUTING_RADIUS_MILES, DirectoryDigest, OutboundMessage
 from .tokens import ebook_download_token, newsletter_confirm_token, newsletter_unsubscribe_token
 
 Kind = OutboundMessage.Kind
@@ -36,9 +38,12 @@ SUBJECTS = {
     Kind.NEWSLETTER_CONFIRMATION: gettext_lazy("Please confirm your subscription"),
     Kind.NEWSLETTER_WELCOME: gettext_lazy("Welcome to the {site_name} newsletter"),
     Kind.EBOOK_LINK: gettext_lazy("Your free e-book: Life after back surgery"),
+    Kind.DIRECTORY_DIGEST: "Directory digest: listings to confirm, certificates to renew",
 }
 # Written to our own people, who read English whatever the patient's language.
-STAFF_KINDS = (Kind.PROVIDER_NOTIFICATION, Kind.NETWORK_ALERT)
+STAFF_KINDS = (Kind.PROVIDER_NOTIFICATION, Kind.NETWORK_ALERT, Kind.DIRECTORY_DIGEST)
+# Listings and certificates named in the digest; the rest are counted and linked.
+DIGEST_ROWS_SHOWN = 25
 
 
 class MessageNotDeliverable(Exception):
@@ -124,6 +129,7 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
                 raise MessageNotDeliverable("the matched specialist no longer exists")
             context["specialist"] = specialist
             context["via_network_inbox"] = not specialist.email
+            context["include_message"] = settings.PROVIDER_EMAIL_INCLUDES_MESSAGE
             return specialist.email or settings.NETWORK_INBOX_EMAIL, context
         if message.kind == Kind.NETWORK_ALERT:
             context["admin_url"] = absolute_url(reverse("admin:leads_lead_change", args=[lead.pk]))
@@ -144,6 +150,8 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
             "confirm_days": settings.NEWSLETTER_CONFIRM_MAX_AGE_DAYS,
         }
         return subscriber.email, context
+    if message.directory_digest_id is not None:
+        return settings.NETWORK_INBOX_EMAIL, _digest_context(message.directory_digest)
     request = message.ebook_request
     context = {
         "first_name": request.first_name,
@@ -153,3 +161,35 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
         "link_days": settings.EBOOK_LINK_MAX_AGE_DAYS,
     }
     return request.email, context
+
+
+def _digest_context(digest: DirectoryDigest) -> dict:
+    """The directory as it is when the digest is sent: counts of stale facts, the first
+    listings and certificates to act on, and admin links to all of them."""
+    stale = list(listings_stale()[:DIGEST_ROWS_SHOWN])
+    expiring = certifications_expiring()
+    counts = listings_stale_counts()
+    changelist = reverse("admin:specialists_specialist_changelist")
+    certificates = reverse("admin:specialists_boardcertification_changelist")
+    return {
+        "digest": digest,
+        "stale_days": settings.LISTING_STALE_DAYS,
+        "warning_days": CERTIFICATION_WARNING_DAYS,
+        "stale_counts": [(FACT_LABELS[fact], count) for fact, count in counts.items()],
+        "stale_total": listings_stale().count(),
+        "stale_listings": [
+            {
+                "name": specialist.display_name,
+                "npi": specialist.npi,
+                "facts": ", ".join(FACT_LABELS[f].lower() for f in specialist.stale_facts()),
+                "admin_url": absolute_url(
+                    reverse("admin:specialists_specialist_change", args=[specialist.pk])
+                ),
+            }
+            for specialist in stale
+        ],
+        "expiring_total": expiring.count(),
+        "expiring": list(expiring[:DIGEST_ROWS_SHOWN]),
+        "stale_url": absolute_url(f"{changelist}?active__exact=1&stale=any"),
+        "expiring_url": absolute_url(f"{certificates}?expiring=soon&specialist__active__exact=1"),
+    }

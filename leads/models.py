@@ -1,8 +1,8 @@
 """Leads, their routing, newsletter subscribers, e-book requests and the email outbox.
 
 Personal data (names, emails, phones, messages) lives only in Lead, Subscriber and
-EbookRequest. The outbox refers to those rows by id and never copies their contents, so
-a task, a log line or an outbox error can never leak it.
+EbookRequest (a DirectoryDigest holds none). The outbox refers to those rows by id and
+never copies their contents, so a task, a log line or an outbox error can never leak it.
 """
 
 import datetime
@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,12 @@ from core.i18n import Language
 # Where a lead is sent: the nearest qualifying specialists within this radius of its ZIP.
 ROUTING_RADIUS_MILES = 50
 ROUTING_LIMIT = 3
+
+def email_normalize(email: str) -> str:
+    """An address as every comparison sees it (duplicates, daily limits, subscriptions,
+    e-book requests, erasure): trimmed and lower-cased."""
+    return email.strip().lower()
+
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 TRACKING_FIELDS = (*UTM_FIELDS, "referrer")
@@ -33,6 +40,13 @@ class Lead(models.Model):
         CONTACTED = "contacted", "Contacted"
         SCHEDULED = "scheduled", "Appointment scheduled"
         CLOSED = "closed", "Closed"
+
+    class Hold(models.TextChoices):
+        """Why a lead was stored without notifying anyone (``leads.services``)."""
+
+        EMAIL_LIMIT = "email_limit", "Over the daily limit for its email address"
+        PHONE_LIMIT = "phone_limit", "Over the daily limit for its phone number"
+        IP_LIMIT = "ip_limit", "Over the daily limit for its IP address"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
@@ -79,6 +93,15 @@ class Lead(models.Model):
             "the network team must find one."
         ),
     )
+    held_for_review = models.CharField(
+        max_length=16,
+        choices=Hold.choices,
+        blank=True,
+        help_text=(
+            "Stored but nobody was emailed, for this reason. After checking, the admin "
+            "action 'Release' notifies its specialists."
+        ),
+    )
     dedupe_key = models.CharField(
         max_length=64,
         editable=False,
@@ -87,14 +110,30 @@ class Lead(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the patient's details were erased (on request or past retention); "
+        "what the funnel counts is kept.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("export_lead", "Can export leads as CSV")]
+        permissions = [
+            ("export_lead", "Can export leads as CSV"),
+            # The message can hold health details: a permission of its own, which the
+            # Marketing group does not hold.
+            ("view_lead_message", "Can read a lead's free-text message"),
+        ]
         indexes = [
             models.Index(fields=["dedupe_key", "-created_at"], name="lead_dedupe_idx"),
             models.Index(fields=["status", "-created_at"], name="lead_status_idx"),
             models.Index(fields=["state", "-created_at"], name="lead_state_idx"),
+            # The daily limits count recent leads per address, phone and IP.
+            models.Index(Lower("email"), "created_at", name="lead_email_idx"),
+            models.Index(fields=["phone", "created_at"], name="lead_phone_idx"),
+            models.Index(fields=["consent_ip", "created_at"], name="lead_ip_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(consent=True), name="lead_has_consent"),
@@ -146,6 +185,8 @@ class Subscriber(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
     email = models.EmailField(max_length=254, unique=True, help_text="Stored lower-cased.")
+    # Links in email name the row by this random id, not the sequential primary key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -173,6 +214,8 @@ class EbookRequest(models.Model):
     """A request for the free e-book; one per address per day, so repeats send one email."""
 
     email = models.EmailField(max_length=254, help_text="Stored lower-cased.")
+    # Links in email name the row by this random id, not the sequential primary key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     first_name = models.CharField(max_length=80)
     requested_on = models.DateField(default=timezone.localdate)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
@@ -195,6 +238,48 @@ class EbookRequest(models.Model):
 
     def __str__(self):
         return f"E-book request {self.pk}"
+
+
+class ErasureRecord(models.Model):
+    """One erasure of a person's data (``leads.privacy.person_forget``): when, who asked
+    for it, how many rows and files went. The address and phone are never stored, only
+    their keyed hashes (HMAC with SECRET_KEY), so a later request can be checked against
+    it without the record itself identifying anyone."""
+
+    class Channel(models.TextChoices):
+        COMMAND = "command", "Management command"
+        ADMIN = "admin", "Admin action"
+
+    erased_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.CharField(
+        max_length=150, help_text="Username, or the operating-system login for the command."
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    email_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    counts = models.JSONField(
+        default=dict, help_text="Leads, subscriptions, e-book requests, messages, mail files."
+    )
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self):
+        return f"Erasure #{self.pk} by {self.actor}"
+
+
+class DirectoryDigest(models.Model):
+    """A week's digest of the directory for the network team: the subject its email is
+    owed about, once per week. The email reads the directory when it is sent."""
+
+    week = models.DateField(unique=True, help_text="The Monday the week starts on.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-week"]
+
+    def __str__(self):
+        return f"Directory digest, week of {self.week}"
 
 
 class OutboundMessageQuerySet(models.QuerySet):
@@ -225,6 +310,7 @@ class OutboundMessage(models.Model):
         NEWSLETTER_CONFIRMATION = "newsletter_confirmation", "Newsletter: confirm address"
         NEWSLETTER_WELCOME = "newsletter_welcome", "Newsletter: welcome"
         EBOOK_LINK = "ebook_link", "E-book: download link"
+        DIRECTORY_DIGEST = "directory_digest", "Network team: weekly directory digest"
 
     # Reminders to the patient, each due this long after the lead: wanted only while nobody
     # has reached them (``Lead.awaits_contact``).
@@ -252,6 +338,9 @@ class OutboundMessage(models.Model):
     )
     ebook_request = models.ForeignKey(
         EbookRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    directory_digest = models.ForeignKey(
+        DirectoryDigest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
     )
     specialist = models.ForeignKey(
         "specialists.Specialist",
@@ -287,7 +376,8 @@ class OutboundMessage(models.Model):
             models.CheckConstraint(
                 condition=Q(lead__isnull=False)
                 | Q(subscriber__isnull=False)
-                | Q(ebook_request__isnull=False),
+                | Q(ebook_request__isnull=False)
+                | Q(directory_digest__isnull=False),
                 name="outbox_message_has_subject",
             ),
         ]

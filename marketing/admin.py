@@ -1,4 +1,4 @@
-"""Marketing in the admin: the lead CSV action, API tokens, the export audit and the funnel."""
+"""Marketing in the admin: the lead CSV action, the export audit and the funnel."""
 
 import datetime
 
@@ -9,9 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.admin import TokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
+from core.admin import ViewOnlyAdmin
 from leads.admin import LeadAdmin
 from leads.models import Lead
 from marketing.exporting import (
@@ -70,32 +69,6 @@ class MarketingLeadAdmin(LeadAdmin):
             filters=filters,
         )
         return lead_csv_download(leads=lead_export_list(queryset=queryset), record=record)
-
-
-# Importing DRF's token admin registered TokenProxy; this replaces that registration.
-admin.site.unregister(TokenProxy)
-
-
-@admin.register(TokenProxy)
-class ApiTokenAdmin(TokenAdmin):
-    """DRF's token admin, with a searchable user picker and a filter by group, so an
-    admin can give a Marketing user a token for the export API in two clicks."""
-
-    autocomplete_fields = ("user",)
-    list_filter = ("created", "user__groups")
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Rows only code writes: nobody adds, changes or deletes them here, superusers included."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExportRecord)

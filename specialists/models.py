@@ -182,7 +182,12 @@ class Audited(models.Model):
     )
     source = models.CharField(
         max_length=10,
-        choices=[("admin", "Admin"), ("import", "CSV import"), ("demo", "Demo data")],
+        choices=[
+            ("admin", "Admin"),
+            ("import", "CSV import"),
+            ("demo", "Demo data"),
+            ("nppes", "NPPES"),
+        ],
         default="admin",
         editable=False,
         help_text="Demo rows come from `manage.py seed_demo` and are not real providers.",
@@ -211,6 +216,85 @@ class Institute(PracticeLocation, Audited):
         return reverse("institute-detail", args=[self.slug])
 
 
+# Listing facts: each carries the day it was last confirmed and who confirmed it -------
+
+# A certificate this many days or fewer from its expiry is flagged for renewal.
+CERTIFICATION_WARNING_DAYS = 90
+
+
+class FactSource(models.TextChoices):
+    IMPORT = "import", "CSV import"
+    NPPES = "nppes", "NPPES"
+    ADMIN = "admin", "Admin"
+    PROVIDER = "provider", "Provider"
+
+
+# The dated facts of a specialist's listing and the fields each one covers. A fact's date
+# and source live in ``<fact>_verified_on`` and ``<fact>_verified_source``; certificates
+# carry their own (``BoardCertification.verified_on`` and ``verified_source``).
+LISTING_FACTS = {
+    "accepting": ("accepting_new_patients",),
+    "treatments": ("treatments",),
+    "address": ("address_line1", "address_line2", "city", "state", "zip"),
+}
+FACT_LABELS = {
+    "certifications": "Board certification",
+    "accepting": "Accepting new patients",
+    "treatments": "Treatments offered",
+    "address": "Address",
+}
+
+
+def fact_stamp(fact: str, *, source: str, on: datetime.date) -> dict:
+    """The field values that record ``fact`` as confirmed by ``source`` on ``on``."""
+    return {f"{fact}_verified_on": on, f"{fact}_verified_source": source}
+
+
+def stale_before(on: datetime.date | None = None) -> datetime.date:
+    """Facts last confirmed before this day (or never) are stale (LISTING_STALE_DAYS)."""
+    on = on or timezone.localdate()
+    return on - datetime.timedelta(days=settings.LISTING_STALE_DAYS)
+
+
+class DatedListingFacts(models.Model):
+    """When each of a specialist's LISTING_FACTS was last confirmed, and by which source."""
+
+    accepting_verified_on = models.DateField(null=True, blank=True, editable=False)
+    accepting_verified_source = models.CharField(
+        max_length=10, choices=FactSource.choices, blank=True, db_default="", editable=False
+    )
+    treatments_verified_on = models.DateField(null=True, blank=True, editable=False)
+    treatments_verified_source = models.CharField(
+        max_length=10, choices=FactSource.choices, blank=True, db_default="", editable=False
+    )
+    address_verified_on = models.DateField(null=True, blank=True, editable=False)
+    address_verified_source = models.CharField(
+        max_length=10, choices=FactSource.choices, blank=True, db_default="", editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class RegistryRecord(models.Model):
+    """What the NPPES registry says about a listing beyond its name and address."""
+
+    taxonomy_code = models.CharField(
+        "NPPES taxonomy",
+        max_length=10,
+        blank=True,
+        db_default="",
+        help_text="NUCC code from NPPES, for example 207XS0117X (orthopaedic surgery of the "
+        "spine).",
+    )
+
+    class Meta:
+        abstract = True
+
+
+# --------------------------------------------------------------------------------------
+
+
 class SpecialistQuerySet(models.QuerySet):
     def board_certified(self, on: datetime.date | None = None):
         """Specialists holding at least one certification that is current on ``on`` (today)."""
@@ -230,6 +314,28 @@ class SpecialistQuerySet(models.QuerySet):
             )
         return queryset
 
+    def facts_stale(self, *, fact: str | None = None, on: datetime.date | None = None):
+        """Specialists with a listing fact (``fact``, a LISTING_FACTS key or
+        ``"certifications"``; default any) not confirmed since ``stale_before(on)``.
+
+        A certificate counts while it is current; facts never confirmed are stale.
+        """
+        cutoff = stale_before(on)
+        conditions = {
+            name: Q(**{f"{name}_verified_on__isnull": True})
+            | Q(**{f"{name}_verified_on__lt": cutoff})
+            for name in LISTING_FACTS
+        }
+        conditions["certifications"] = Exists(
+            BoardCertification.objects.current(on).stale(on).filter(specialist=OuterRef("pk"))
+        )
+        if fact is not None:
+            return self.filter(conditions[fact])
+        any_stale = Q()
+        for condition in conditions.values():
+            any_stale |= condition
+        return self.filter(any_stale)
+
     def with_profile(self):
         """Everything a result card shows, in a fixed number of queries."""
         return self.select_related("institute").prefetch_related(
@@ -244,7 +350,7 @@ class SpecialistQuerySet(models.QuerySet):
         )
 
 
-class Specialist(PracticeLocation, Audited):
+class Specialist(PracticeLocation, Audited, DatedListingFacts, RegistryRecord):
     npi = models.CharField("NPI", max_length=10, unique=True, validators=[validate_npi])
     slug = models.SlugField(max_length=160, unique=True)
     first_name = models.CharField(max_length=80)
@@ -295,6 +401,53 @@ class Specialist(PracticeLocation, Audited):
     def is_board_certified(self, on: datetime.date | None = None) -> bool:
         return bool(self.current_certifications(on))
 
+    def search_hidden_reasons(self, on: datetime.date | None = None) -> list[str]:
+        """Why search and routing leave this specialist out; empty when they qualify.
+
+        Mirrors ``SpecialistQuerySet.qualifying`` (active, a current certificate) in words.
+        """
+        reasons = []
+        if not self.active:
+            reasons.append(
+                "inactive: a draft from NPPES waiting for review"
+                if self.source == "nppes"
+                else "inactive"
+            )
+        if not self.is_board_certified(on):
+            expired = [c for c in self.certifications.all() if not c.is_current(on)]
+            last = max((c.expires_on for c in expired), default=None)
+            reasons.append(
+                f"no current board certification (the last one expired on {last:%B} "
+                f"{last.day}, {last.year})"
+                if last
+                else "no board certification on file"
+            )
+        return reasons
+
+    def stale_facts(self, on: datetime.date | None = None) -> list[str]:
+        """The facts (FACT_LABELS keys) not confirmed since ``stale_before(on)``; mirrors
+        ``SpecialistQuerySet.facts_stale``."""
+        cutoff = stale_before(on)
+        stale = [
+            fact
+            for fact in LISTING_FACTS
+            if (verified := getattr(self, f"{fact}_verified_on")) is None or verified < cutoff
+        ]
+        if any(
+            c.verified_on is None or c.verified_on < cutoff for c in self.current_certifications(on)
+        ):
+            stale.insert(0, "certifications")
+        return stale
+
+    @property
+    def certifications_verified_on(self) -> datetime.date | None:
+        """When the current certificates were last confirmed, the oldest of them; None
+        while any of them never was."""
+        dates = [c.verified_on for c in self.current_certifications()]
+        if not dates or None in dates:
+            return None
+        return min(dates)
+
 
 class BoardCertificationQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None):
@@ -304,6 +457,18 @@ class BoardCertificationQuerySet(models.QuerySet):
     def expired(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
         return self.filter(expires_on__lt=on)
+
+    def expiring(self, on: datetime.date | None = None):
+        """Current certificates that lapse within CERTIFICATION_WARNING_DAYS of ``on``."""
+        on = on or timezone.localdate()
+        return self.filter(
+            expires_on__gte=on,
+            expires_on__lte=on + datetime.timedelta(days=CERTIFICATION_WARNING_DAYS),
+        )
+
+    def stale(self, on: datetime.date | None = None):
+        """Certificates not confirmed since ``stale_before(on)``, or never."""
+        return self.filter(Q(verified_on__isnull=True) | Q(verified_on__lt=stale_before(on)))
 
 
 class BoardCertification(models.Model):
@@ -316,6 +481,9 @@ class BoardCertification(models.Model):
         null=True, blank=True, help_text="Empty for a lifetime certificate."
     )
     verified_on = models.DateField(null=True, blank=True)
+    verified_source = models.CharField(
+        max_length=10, choices=FactSource.choices, blank=True, db_default="", editable=False
+    )
 
     objects = BoardCertificationQuerySet.as_manager()
 
@@ -340,6 +508,25 @@ class BoardCertification(models.Model):
         """The single definition of a current certificate (mirrors the queryset's ``current``)."""
         on = on or timezone.localdate()
         return self.expires_on is None or self.expires_on >= on
+
+
+class ListingChange(models.Model):
+    """One field of a listing changed by a source outside the admin (NPPES, a provider),
+    with the value before and after; the admin's own edits are in its history."""
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=40)
+    old_value = models.CharField(max_length=255, blank=True)
+    new_value = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=10, choices=FactSource.choices)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["specialist", "-changed_at"], name="listing_change_idx")]
+
+    def __str__(self):
+        return f"{self.field}: {self.old_value!r} → {self.new_value!r}"
 
 
 class DirectoryVersion(models.Model):

@@ -158,13 +158,14 @@ def test_leads_posted_while_an_instance_is_killed_are_stored_or_answered_retryab
     lock = threading.Lock()
 
     def patient(k):
-        client = cluster.client(source_address=f"127.0.0.{10 + k}")
         while True:
             with lock:
                 n = next(next_lead, None)
             if n is None:
                 return
+            client = cluster.client(source_address=f"127.0.{10 + k}.{n % 250 + 1}")
             answers = post_until_stored(client, lead_payload(n, prefix))
+            client.close()
             with lock:
                 first_answers[n] = answers[0]
                 all_answers.extend(answers)
@@ -195,9 +196,10 @@ def test_a_killed_worker_loses_no_email_and_sends_twice_only_what_it_held(
     killed = threading.Event()
 
     def patient(k):
-        client = cluster.client(source_address=f"127.0.0.{20 + k}")
         for n in range(k, total, 2):
+            client = cluster.client(source_address=f"127.0.{20 + k}.{n % 250 + 1}")
             response = client.request("POST", "/api/v1/leads/", json_body=lead_payload(n, prefix))
+            client.close()
             assert response.status == 201
             ids.append(response.json()["id"])
             if k == 0 and len(ids) >= 10 and not killed.is_set():

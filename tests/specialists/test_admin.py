@@ -19,17 +19,6 @@ CHANGELIST = reverse("admin:specialists_specialist_changelist")
 UPLOAD = reverse("admin:specialists_specialist_upload")
 
 
-@pytest.fixture
-def admin_user():
-    return User.objects.create_superuser("ops", "ops@example.com", "pw")
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def _today():
     return timezone.localdate()
 
