@@ -691,6 +691,7 @@ class Cluster:
             if name in self.processes:
                 self.kill(name, signal.SIGTERM, timeout=15)
         self.stop_postgres()
+        self.haproxy_socket.unlink(missing_ok=True)  # HAProxy leaves its socket behind
         self._state.unlink(missing_ok=True)
 
     def _save_state(self) -> None:
@@ -730,7 +731,9 @@ class Cluster:
                 time.sleep(0.1)
             if _start_time(pid) == state["started"][name]:
                 _signal_group(pid, signal.SIGKILL)
-        cls(ClusterSettings.from_json(state["settings"])).stop_postgres()
+        stopped = cls(ClusterSettings.from_json(state["settings"]))
+        stopped.stop_postgres()
+        stopped.haproxy_socket.unlink(missing_ok=True)
         state_file.unlink()
 
 

@@ -55,7 +55,9 @@ def doctor():
 
 
 def lead(post_lead, lead_payload, n: int) -> Lead:
-    response = post_lead({**lead_payload, "email": f"patient{n}@example.com"})
+    """A patient of their own (address, phone), so no per-person limit holds the lead."""
+    patient = {"email": f"patient{n}@example.com", "phone": f"(212) 555-01{n:02d}"}
+    response = post_lead({**lead_payload, **patient})
     assert response.status_code == 201
     return Lead.objects.get(pk=response.json()["id"])
 
