@@ -1,7 +1,9 @@
-"""Signed tokens in the links of newsletter and e-book emails.
+"""Signed tokens in the links of newsletter, e-book and provider emails.
 
-Each purpose has its own salt, so a token for one link never opens another. Tokens carry
-only a row id; they are signed (not encrypted) with SECRET_KEY.
+Each purpose has its own salt, so a token for one link never opens another. Tokens are
+signed (not encrypted) with SECRET_KEY and carry only a row id, or, for a provider's link,
+the routing's random ``link_key``: a provider forwarding a link learns nothing about row
+ids.
 """
 
 import datetime
@@ -9,11 +11,12 @@ import datetime
 from django.conf import settings
 from django.core import signing
 
-from .models import EbookRequest, Subscriber
+from .models import EbookRequest, LeadMatch, Subscriber
 
 CONFIRM_SALT = "leads.newsletter.confirm"
 UNSUBSCRIBE_SALT = "leads.newsletter.unsubscribe"
 EBOOK_SALT = "leads.ebook.download"
+PROVIDER_LEAD_SALT = "leads.provider.lead"
 
 
 class TokenExpired(Exception):
@@ -24,14 +27,16 @@ class TokenInvalid(Exception):
     """Not a link we made (mistyped, truncated or forged), or its row is gone."""
 
 
-def _load(token: str, *, salt: str, max_age: datetime.timedelta | None) -> int:
+def _load(
+    token: str, *, salt: str, max_age: datetime.timedelta | None, kind: type = int
+) -> int | str:
     try:
         value = signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired:
         raise TokenExpired from None
     except signing.BadSignature:
         raise TokenInvalid from None
-    if not isinstance(value, int):
+    if not isinstance(value, kind):
         raise TokenInvalid
     return value
 
@@ -75,3 +80,22 @@ def ebook_request_from_token(token: str) -> EbookRequest:
     if request is None:
         raise TokenInvalid
     return request
+
+
+def provider_lead_token(match: LeadMatch) -> str:
+    return signing.dumps(match.link_key.hex, salt=PROVIDER_LEAD_SALT)
+
+
+def lead_match_from_token(token: str) -> LeadMatch:
+    """The routing a provider's link names, lead and specialist loaded. Raises TokenExpired
+    after PROVIDER_LINK_MAX_AGE_DAYS, TokenInvalid otherwise."""
+    max_age = datetime.timedelta(days=settings.PROVIDER_LINK_MAX_AGE_DAYS)
+    key = _load(token, salt=PROVIDER_LEAD_SALT, max_age=max_age, kind=str)
+    match = (
+        LeadMatch.objects.select_related("lead__treatment", "specialist")
+        .filter(link_key=key)
+        .first()
+    )
+    if match is None:
+        raise TokenInvalid
+    return match
