@@ -12,6 +12,7 @@ from leads.models import Lead, LeadMatch, OutboundMessage
 from leads.responses import lead_match_answer, routing_overdue_sweep
 from leads.services import lead_status_set
 from leads.tokens import provider_lead_token
+from marketing.selectors import funnel_report
 
 from .conftest import specialist_at
 
@@ -194,3 +195,18 @@ def test_a_spanish_patient_is_told_in_spanish(
         answer(lead.matches.get(rank=1), Outcome.CANT_HELP, LeadMatch.Reason.OTHER)
     told = next(m for m in mail.outbox if m.to == ["pat@example.com"])
     assert told.extra_headers["Content-Language"] == "es"
+
+
+def test_the_funnel_counts_the_loop(routed):
+    lead, _ = routed
+    answer(lead.matches.get(rank=1), Outcome.CANT_HELP, LeadMatch.Reason.NOT_ACCEPTING)
+    answer(
+        lead.matches.get(rank=4),
+        Outcome.SCHEDULED,
+        now=lead.created_at + datetime.timedelta(hours=3),
+    )
+
+    day = timezone.localdate(lead.created_at)
+    [row] = funnel_report(start=day, end=day)
+    assert (row.leads, row.contacted, row.scheduled, row.cant_help, row.rerouted) == (1, 1, 1, 1, 1)
+    assert row.median_hours_to_first_contact == 3
