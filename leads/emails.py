@@ -135,6 +135,7 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
                 raise MessageNotDeliverable("the matched specialist no longer exists")
             context["specialist"] = specialist
             context["via_network_inbox"] = not specialist.email
+            context["include_message"] = settings.PROVIDER_EMAIL_INCLUDES_MESSAGE
             match = LeadMatch.objects.filter(lead=lead, specialist=specialist).first()
             if match is not None:
                 context["respond_url"] = absolute_url(

@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,12 @@ from core.i18n import Language
 # Where a lead is sent: the nearest qualifying specialists within this radius of its ZIP.
 ROUTING_RADIUS_MILES = 50
 ROUTING_LIMIT = 3
+
+def email_normalize(email: str) -> str:
+    """An address as every comparison sees it (duplicates, daily limits, subscriptions,
+    e-book requests, erasure): trimmed and lower-cased."""
+    return email.strip().lower()
+
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 TRACKING_FIELDS = (*UTM_FIELDS, "referrer")
@@ -33,6 +40,13 @@ class Lead(models.Model):
         CONTACTED = "contacted", "Contacted"
         SCHEDULED = "scheduled", "Appointment scheduled"
         CLOSED = "closed", "Closed"
+
+    class Hold(models.TextChoices):
+        """Why a lead was stored without notifying anyone (``leads.services``)."""
+
+        EMAIL_LIMIT = "email_limit", "Over the daily limit for its email address"
+        PHONE_LIMIT = "phone_limit", "Over the daily limit for its phone number"
+        IP_LIMIT = "ip_limit", "Over the daily limit for its IP address"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
@@ -79,6 +93,15 @@ class Lead(models.Model):
             "the network team must find one."
         ),
     )
+    held_for_review = models.CharField(
+        max_length=16,
+        choices=Hold.choices,
+        blank=True,
+        help_text=(
+            "Stored but nobody was emailed, for this reason. After checking, the admin "
+            "action 'Release' notifies its specialists."
+        ),
+    )
     dedupe_key = models.CharField(
         max_length=64,
         editable=False,
@@ -93,14 +116,30 @@ class Lead(models.Model):
         editable=False,
         help_text="When someone first reached the patient (a provider's answer or the admin).",
     )
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the patient's details were erased (on request or past retention); "
+        "what the funnel counts is kept.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("export_lead", "Can export leads as CSV")]
+        permissions = [
+            ("export_lead", "Can export leads as CSV"),
+            # The message can hold health details: a permission of its own, which the
+            # Marketing group does not hold.
+            ("view_lead_message", "Can read a lead's free-text message"),
+        ]
         indexes = [
             models.Index(fields=["dedupe_key", "-created_at"], name="lead_dedupe_idx"),
             models.Index(fields=["status", "-created_at"], name="lead_status_idx"),
             models.Index(fields=["state", "-created_at"], name="lead_state_idx"),
+            # The daily limits count recent leads per address, phone and IP.
+            models.Index(Lower("email"), "created_at", name="lead_email_idx"),
+            models.Index(fields=["phone", "created_at"], name="lead_phone_idx"),
+            models.Index(fields=["consent_ip", "created_at"], name="lead_ip_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(consent=True), name="lead_has_consent"),
@@ -139,7 +178,7 @@ class LeadMatch(models.Model):
     )
     rank = models.PositiveSmallIntegerField(help_text="1 is the nearest.")
     distance = models.FloatField(help_text="Miles from the lead's ZIP centroid.")
-    link_key = models.UUIDField(
+    public_id = models.UUIDField(
         unique=True,
         default=uuid.uuid4,
         editable=False,
@@ -201,6 +240,8 @@ class Subscriber(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
     email = models.EmailField(max_length=254, unique=True, help_text="Stored lower-cased.")
+    # Links in email name the row by this random id, not the sequential primary key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -228,6 +269,8 @@ class EbookRequest(models.Model):
     """A request for the free e-book; one per address per day, so repeats send one email."""
 
     email = models.EmailField(max_length=254, help_text="Stored lower-cased.")
+    # Links in email name the row by this random id, not the sequential primary key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     first_name = models.CharField(max_length=80)
     requested_on = models.DateField(default=timezone.localdate)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
@@ -250,6 +293,34 @@ class EbookRequest(models.Model):
 
     def __str__(self):
         return f"E-book request {self.pk}"
+
+
+class ErasureRecord(models.Model):
+    """One erasure of a person's data (``leads.privacy.person_forget``): when, who asked
+    for it, how many rows and files went. The address and phone are never stored, only
+    their keyed hashes (HMAC with SECRET_KEY), so a later request can be checked against
+    it without the record itself identifying anyone."""
+
+    class Channel(models.TextChoices):
+        COMMAND = "command", "Management command"
+        ADMIN = "admin", "Admin action"
+
+    erased_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.CharField(
+        max_length=150, help_text="Username, or the operating-system login for the command."
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    email_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    counts = models.JSONField(
+        default=dict, help_text="Leads, subscriptions, e-book requests, messages, mail files."
+    )
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self):
+        return f"Erasure #{self.pk} by {self.actor}"
 
 
 class DirectoryDigest(models.Model):

@@ -79,6 +79,9 @@ def routing_overdue_sweep(*, now: datetime.datetime | None = None, limit: int = 
             rerouted_at__isnull=True,
             respond_by__lte=now,
             lead__status=Status.NEW,
+            # A held lead's specialists have not been told yet; an erased one is closed.
+            lead__held_for_review="",
+            lead__anonymised_at__isnull=True,
         )
         .order_by("respond_by")
         .values_list("pk", "lead_id")[:limit]

@@ -5,7 +5,8 @@ The emails go through the outbox (``leads.outbox``), written in the lead's own t
 
 import datetime
 import hashlib
-from collections.abc import Mapping
+import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,19 +22,27 @@ from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
 from .consent import consent_wording
-from .models import ROUTING_LIMIT, ROUTING_RADIUS_MILES, Lead, LeadMatch, OutboundMessage
+from .models import (
+    ROUTING_LIMIT,
+    ROUTING_RADIUS_MILES,
+    Lead,
+    LeadMatch,
+    OutboundMessage,
+    email_normalize,
+)
 from .outbox import outbox_add, outbox_message
-from .selectors import lead_recent_duplicate
+from .selectors import RecentLeads, lead_recent_counts, lead_recent_duplicate
 
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
-DEDUPE_WINDOW = datetime.timedelta(hours=24)
 # A specialist's weekly_capacity counts the requests routed to them in this window.
 CAPACITY_WINDOW = datetime.timedelta(days=7)
 # Routing asks the matcher for this many more than it needs, for those it must skip
 # (full, not accepting, already sent this lead).
 CANDIDATE_MARGIN = 20
+# The duplicate check and the daily limits look back this far.
+LEAD_WINDOW = datetime.timedelta(hours=24)
 FOLLOWUPS = OutboundMessage.FOLLOWUPS
 HONEYPOT_FIELD = "website"
 REACHED = (Lead.Status.CONTACTED, Lead.Status.SCHEDULED)
@@ -62,13 +71,20 @@ def honeypot_filled(data: object) -> bool:
     return bool(value.strip() if isinstance(value, str) else value)
 
 
-def lead_dedupe_key(*, email: str, phone: str, zip: str, treatment: Treatment | None) -> str:
-    raw = "|".join((email.strip().lower(), phone, zip, treatment.slug if treatment else ""))
+def lead_dedupe_key(*, email: str, phone: str, zip: str) -> str:
+    """The same person asking again from the same place, whatever treatment they name: the
+    treatment is left out so that no answer can tell a stranger which one the first asked
+    about."""
+    raw = "|".join((email_normalize(email), phone, zip))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def lead_submit(
-    *, data: dict, client_ip: str | None = None, language: str | None = None
+    *,
+    data: dict,
+    client_ip: str | None = None,
+    language: str | None = None,
+    submitted_ids: Collection[uuid.UUID] = (),
 ) -> LeadSubmission:
     """Store a lead from ``LeadInputSerializer.validated_data``, route it and owe its emails.
 
@@ -77,11 +93,20 @@ def lead_submit(
       LeadMatch rows ranked from 1, each due an answer by ``respond_by_for`` (see
       ``leads.responses``). No match:
       the lead is flagged ``needs_network_attention`` and the network inbox is told.
-    - The same email, phone, ZIP and treatment within 24 hours returns the earlier lead
-      with ``created=False`` and owes nothing new.
-    - Owes, in the same transaction: one notification per matched specialist, a patient
-      confirmation, and follow-ups due at +2 and +7 days. Messages due now are handed to
-      Celery after the commit; a broker failure is logged and left to the sweep.
+    - The same email, phone and ZIP within 24 hours, whatever the treatment (the contract's
+      duplicate, widened so every treatment guess gets the same answer), returns the first
+      lead with ``created=False`` and owes nothing new. Its matches come back only to the
+      client that sent it (its id is in ``submitted_ids``, the client's signed cookie); to
+      anyone else the answer is the id alone, which opens nothing (the thank-you page
+      is generic without the receipt).
+    - Limits per rolling 24 hours (``LEADS_PER_EMAIL_PER_DAY``, ``_PHONE_``, ``_IP_``,
+      counting the leads already stored): beyond any of them the lead is stored, held for
+      review (``held_for_review`` says why) and owes no email at all. The caller answers a
+      held lead exactly like any other, so a client learns nothing from it.
+    - Owes, in the same transaction: one notification per matched specialist and, for the
+      first lead from the email address in 24 hours only, a patient confirmation and
+      follow-ups due at +2 and +7 days. Messages due now are handed to Celery after the
+      commit; a broker failure is logged and left to the sweep.
     - ``client_ip`` is kept with the consent as evidence of where it came from.
     - ``language`` (the active language by default: the page's, or the API request's
       Accept-Language) is stored; the lead keeps the consent wording and version of that
@@ -92,9 +117,7 @@ def lead_submit(
     treatment = data.get("treatment")
     language = language or language_current()
     consent = consent_wording(language)
-    key = lead_dedupe_key(
-        email=data["email"], phone=data["phone"], zip=place.zip, treatment=treatment
-    )
+    key = lead_dedupe_key(email=data["email"], phone=data["phone"], zip=place.zip)
     now = timezone.now()
     found = routing_candidates(place=place, treatment=treatment, count=ROUTING_LIMIT, now=now)
     # Only what the answer shows (name, URL): the emails load the rest when they are sent.
@@ -102,10 +125,15 @@ def lead_submit(
         "id", "slug", "first_name", "last_name", "credentials"
     ).in_bulk([specialist_id for specialist_id, _ in found])
     with transaction.atomic():
-        _lock_dedupe_key(key)
-        earlier = lead_recent_duplicate(dedupe_key=key, since=now - DEDUPE_WINDOW)
+        _lock_person(data["email"])
+        earlier = lead_recent_duplicate(dedupe_key=key, since=now - LEAD_WINDOW)
         if earlier is not None:
-            return LeadSubmission(lead=earlier, created=False, matches=list(earlier.matches.all()))
+            shown = list(earlier.matches.all()) if earlier.id in submitted_ids else []
+            return LeadSubmission(lead=earlier, created=False, matches=shown)
+        recent = lead_recent_counts(
+            email=data["email"], phone=data["phone"], ip=client_ip, since=now - LEAD_WINDOW
+        )
+        hold = _over_limit(recent)
         lead = Lead.objects.create(
             zip=place.zip,
             state=place.state,
@@ -129,6 +157,7 @@ def lead_submit(
             referrer=data.get("referrer", ""),
             language=language,
             needs_network_attention=not specialists,
+            held_for_review=hold,
             dedupe_key=key,
             created_at=now,
         )
@@ -145,7 +174,10 @@ def lead_submit(
                 (pair for pair in found if pair[0] in specialists), start=1
             )
         )
-        outbox_add(_lead_messages(lead=lead, matches=matches, now=now))
+        if not hold:
+            outbox_add(
+                _lead_messages(lead=lead, matches=matches, now=now, patient=recent.email == 0)
+            )
     return LeadSubmission(lead=lead, created=True, matches=matches)
 
 
@@ -195,21 +227,38 @@ def routing_candidates(
     return [pair for pair in found if pair[0] in routable][:count]
 
 
-def _lock_dedupe_key(key: str) -> None:
-    """Serialize concurrent submissions of the same lead so only one is stored.
+def _over_limit(recent: RecentLeads) -> str:
+    """The hold for a lead arriving after ``recent`` ones in 24 hours, or "" for none."""
+    limits = (
+        (recent.email, settings.LEADS_PER_EMAIL_PER_DAY, Lead.Hold.EMAIL_LIMIT),
+        (recent.phone, settings.LEADS_PER_PHONE_PER_DAY, Lead.Hold.PHONE_LIMIT),
+        (recent.ip, settings.LEADS_PER_IP_PER_DAY, Lead.Hold.IP_LIMIT),
+    )
+    return next((hold for count, limit, hold in limits if count >= limit), "")
 
-    PostgreSQL gets a transaction-scoped advisory lock on the key; SQLite transactions are
-    already serialized (the settings open them IMMEDIATE).
+
+def _lock_person(email: str) -> None:
+    """Serialize concurrent submissions from one email address, so the duplicate check,
+    the daily limits and the one-confirmation rule each see the other's lead.
+
+    PostgreSQL gets a transaction-scoped advisory lock on the address; SQLite transactions
+    are already serialized (the settings open them IMMEDIATE).
     """
     if connection.vendor == "postgresql":
+        digest = hashlib.sha256(email_normalize(email).encode()).hexdigest()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key[:15], 16)])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(digest[:15], 16)])
 
 
-def _lead_messages(*, lead: Lead, matches: list[LeadMatch], now) -> list[OutboundMessage]:
+def _lead_messages(
+    *, lead: Lead, matches: list[LeadMatch], now, patient: bool
+) -> list[OutboundMessage]:
     """The emails a new lead owes, in the order they are handed to the broker: the patient
-    hears first, then each matched office (or the network team when nobody matched)."""
-    messages = [outbox_message(kind=Kind.PATIENT_CONFIRMATION, lead=lead, due_at=now)]
+    hears first (when ``patient``), then each matched office (or the network team when
+    nobody matched), then the patient's follow-ups."""
+    messages = []
+    if patient:
+        messages.append(outbox_message(kind=Kind.PATIENT_CONFIRMATION, lead=lead, due_at=now))
     messages.extend(
         outbox_message(
             kind=Kind.PROVIDER_NOTIFICATION,
@@ -221,10 +270,31 @@ def _lead_messages(*, lead: Lead, matches: list[LeadMatch], now) -> list[Outboun
     )
     if not matches:
         messages.append(outbox_message(kind=Kind.NETWORK_ALERT, lead=lead, due_at=now))
-    messages.extend(
-        outbox_message(kind=kind, lead=lead, due_at=now + delay) for kind, delay in FOLLOWUPS
-    )
+    if patient:
+        messages.extend(
+            outbox_message(kind=kind, lead=lead, due_at=now + delay) for kind, delay in FOLLOWUPS
+        )
     return messages
+
+
+def lead_release(*, lead: Lead) -> bool:
+    """Notify a held lead's specialists (or the network team) after staff checked it.
+
+    The patient is not emailed: the hold means the address may not be theirs. Returns
+    False when the lead was not held (nothing to do).
+    """
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if not lead.held_for_review:
+            return False
+        lead.held_for_review = ""
+        lead.save(update_fields=["held_for_review", "updated_at"])
+        now = timezone.now()
+        # The specialists hear of it only now: their time to answer starts now.
+        lead.matches.update(respond_by=respond_by_for(now))
+        matches = list(lead.matches.all())
+        outbox_add(_lead_messages(lead=lead, matches=matches, now=now, patient=False))
+    return True
 
 
 def lead_status_set(*, lead: Lead, status: str, now: datetime.datetime | None = None) -> Lead:

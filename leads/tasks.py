@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import digest, outbox, responses
+from . import digest, outbox, privacy, responses
 
 
 @shared_task(
@@ -40,6 +40,18 @@ def outbox_dispatch_due() -> int:
     """Celery beat runs this every OUTBOX_SWEEP_SECONDS: due follow-ups, and whatever a
     broker outage or a dead worker left behind, go to ``message_send``."""
     return outbox.outbox_dispatch_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def lead_retention_apply() -> int:
+    """Celery beat runs this daily: leads past LEAD_RETENTION_DAYS are anonymised."""
+    return privacy.leads_retention_apply()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sent_mail_prune() -> int:
+    """Celery beat runs this daily: stored mail files past SENT_MAIL_RETENTION_DAYS go."""
+    return privacy.sent_mail_prune()
 
 
 @shared_task(acks_late=True, ignore_result=True)

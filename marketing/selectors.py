@@ -14,9 +14,33 @@ from marketing.models import SearchTally
 from specialists.models import Treatment
 
 
-def local_day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of ``day`` in the site time zone."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+def _local_day_start(day: datetime.date) -> datetime.datetime | None:
+    """Midnight at the start of ``day`` in the site time zone, or None when that instant
+    is not representable in UTC (0001-01-01 east of Greenwich)."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    try:
+        start.astimezone(datetime.UTC)
+    except OverflowError:
+        return None
+    return start
+
+
+def created_on_days(
+    rows: QuerySet, *, first: datetime.date | None = None, last: datetime.date | None = None
+) -> QuerySet:
+    """``rows`` created on the local days ``first`` to ``last``, both inclusive; None, or a
+    day at the very end of the calendar, leaves that end open. Any date the filters accept
+    is a valid bound, so no filter value can overflow."""
+    if first is not None and (start := _local_day_start(first)) is not None:
+        rows = rows.filter(created_at__gte=start)
+    if (
+        last is not None
+        and last < datetime.date.max
+        and (end := _local_day_start(last + datetime.timedelta(days=1))) is not None
+    ):
+        rows = rows.filter(created_at__lt=end)
+    return rows
 
 
 def lead_export_list(
@@ -29,11 +53,7 @@ def lead_export_list(
     """
     leads = Lead.objects.all() if queryset is None else queryset
     if filters is not None:
-        if filters.created_after:
-            leads = leads.filter(created_at__gte=local_day_start(filters.created_after))
-        if filters.created_before:
-            next_day = filters.created_before + datetime.timedelta(days=1)
-            leads = leads.filter(created_at__lt=local_day_start(next_day))
+        leads = created_on_days(leads, first=filters.created_after, last=filters.created_before)
         if filters.treatment:
             leads = leads.filter(treatment=filters.treatment)
         if filters.state:
@@ -80,10 +100,7 @@ def funnel_report(
     "" stands for no treatment / no source.
     """
     searches = SearchTally.objects.filter(day__gte=start, day__lte=end)
-    leads = Lead.objects.filter(
-        created_at__gte=local_day_start(start),
-        created_at__lt=local_day_start(end + datetime.timedelta(days=1)),
-    )
+    leads = created_on_days(Lead.objects.all(), first=start, last=end)
     if treatment is not None:
         searches = searches.filter(treatment=treatment)
         leads = leads.filter(treatment=treatment)

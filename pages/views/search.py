@@ -16,6 +16,7 @@ from core.http import client_ip
 from leads.apis import LeadInputSerializer
 from leads.consent import CONSENT_TEXT
 from leads.models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
+from leads.receipts import lead_receipt_add, lead_receipt_ids
 from leads.services import honeypot_filled, lead_submit
 from matcher.apis import MatchQuerySerializer
 from matcher.query import DEFAULT_RADIUS
@@ -94,8 +95,7 @@ def _lead_form(request, *, search: dict, values: dict | None = None, errors=None
     values = values or {}
     errors = errors or {}
     tracking = {
-        name: values.get(name) or tracking_values(request).get(name, "")
-        for name in TRACKING_FIELDS
+        name: values.get(name) or tracking_values(request).get(name, "") for name in TRACKING_FIELDS
     }
     return {
         "zip": search["origin"].zip,
@@ -169,8 +169,15 @@ def _lead_post(request: HttpRequest) -> HttpResponse:
         data[name] = clean_text(data.get(name, ""), max_length=TRACKING_MAX_LENGTH[name])
     lead = LeadInputSerializer(data=data)
     if lead.is_valid():
-        submission = lead_submit(data=lead.validated_data, client_ip=client_ip(request))
-        return redirect(submission.lead.get_absolute_url())
+        submission = lead_submit(
+            data=lead.validated_data,
+            client_ip=client_ip(request),
+            submitted_ids=lead_receipt_ids(request),
+        )
+        response = redirect(submission.lead.get_absolute_url())
+        if submission.created:
+            lead_receipt_add(response, request=request, lead_id=submission.lead.id)
+        return response
     search, search_errors = _search(request.POST)
     values = {name: clean_text(data.get(name, ""), max_length=2000) for name in data}
     lead_form = (

@@ -10,15 +10,15 @@ def routings_keyed_and_dated(apps, schema_editor):
     do not all count against this week's capacity)."""
     LeadMatch = apps.get_model("leads", "LeadMatch")
     for match in LeadMatch.objects.select_related("lead").iterator():
-        match.link_key = uuid.uuid4()
+        match.public_id = uuid.uuid4()
         match.created_at = match.lead.created_at
-        match.save(update_fields=["link_key", "created_at"])
+        match.save(update_fields=["public_id", "created_at"])
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0005_directory_digest'),
+        ('leads', '0010_lead_hold_choices'),
         ('specialists', '0009_closed_loop'),
     ]
 
@@ -45,13 +45,13 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='leadmatch',
-            name='link_key',
+            name='public_id',
             field=models.UUIDField(editable=False, null=True),
         ),
         migrations.RunPython(routings_keyed_and_dated, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='leadmatch',
-            name='link_key',
+            name='public_id',
             field=models.UUIDField(default=uuid.uuid4, editable=False, help_text="What the provider's signed link names, so the link carries no row id.", unique=True),
         ),
         migrations.AddField(
