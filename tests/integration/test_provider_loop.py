@@ -15,21 +15,13 @@ from marketing.selectors import funnel_report
 from specialists.models import Board, Treatment
 from tests.factories import make_specialist
 
+from .test_outbox_delivery import LEAD
+
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-LEAD = {
-    "zip": "10001",
-    "treatment": "spinal-cord-stimulation",
-    "first_name": "Pat",
-    "last_name": "Example",
-    "email": "pat@example.com",
-    "phone": "(212) 555-0142",
-    "consent": True,
-    "message": "Pain since my fusion.",
-}
 LINK = re.compile(r"http://\S+/provider/lead/[^/\s]+/")
 
 
