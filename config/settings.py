@@ -291,6 +291,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.outbox_dispatch_due",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=10.0),
     },
+    # Provider requests nobody answered within PROVIDER_RESPONSE_HOURS go to the next one.
+    "routing-overdue-sweep": {
+        "task": "leads.tasks.routing_overdue_sweep",
+        "schedule": env.float("ROUTING_SWEEP_SECONDS", default=300.0),
+    },
     # Stale listing facts and expiring certificates, to the network team, Monday morning.
     "directory-digest-weekly": {
         "task": "leads.tasks.directory_digest_owe",
@@ -345,6 +350,11 @@ LISTING_STALE_DAYS = env.int("LISTING_STALE_DAYS", default=365)
 IMPORT_STAGING_MAX_AGE_SECONDS = env.int("IMPORT_STAGING_MAX_AGE_SECONDS", default=3600)
 NEWSLETTER_CONFIRM_MAX_AGE_DAYS = env.int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", default=7)
 EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
+# The closed loop with providers (leads.responses): how long the link in a provider's
+# email works, and how many business hours (Mon-Fri 9-17, site time) they have to answer
+# before the request goes to the next nearest specialist.
+PROVIDER_LINK_MAX_AGE_DAYS = env.int("PROVIDER_LINK_MAX_AGE_DAYS", default=30)
+PROVIDER_RESPONSE_HOURS = env.float("PROVIDER_RESPONSE_HOURS", default=8.0)
 
 # LOG_FORMAT=json: one JSON object per line. Either way every line is redacted as it is
 # written (core.logs), and requests are logged by core.middleware.RequestLogMiddleware

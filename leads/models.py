@@ -110,6 +110,12 @@ class Lead(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_contacted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When someone first reached the patient (a provider's answer or the admin).",
+    )
     anonymised_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -152,7 +158,19 @@ class Lead(models.Model):
 
 
 class LeadMatch(models.Model):
-    """One of the (up to 3) specialists a lead was routed to, nearest first."""
+    """One specialist a lead was routed to (nearest first, re-routes after them), and how
+    that specialist answered through the link in their email."""
+
+    class Outcome(models.TextChoices):
+        CONTACTED = "contacted", "Contacted the patient"
+        SCHEDULED = "scheduled", "Appointment scheduled"
+        CANT_HELP = "cant_help", "Can't help"
+
+    class Reason(models.TextChoices):
+        NOT_ACCEPTING = "not_accepting", "Not accepting new patients"
+        WRONG_TREATMENT = "wrong_treatment", "We don't offer this treatment"
+        OUT_OF_NETWORK = "out_of_network", "Out of network for the patient"
+        OTHER = "other", "Other"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="matches")
     specialist = models.ForeignKey(
@@ -160,15 +178,52 @@ class LeadMatch(models.Model):
     )
     rank = models.PositiveSmallIntegerField(help_text="1 is the nearest.")
     distance = models.FloatField(help_text="Miles from the lead's ZIP centroid.")
+    public_id = models.UUIDField(
+        unique=True,
+        default=uuid.uuid4,
+        editable=False,
+        help_text="What the provider's signed link names, so the link carries no row id.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    respond_by = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="No answer by then sends the request on to the next specialist.",
+    )
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    cant_help_reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    rerouted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the request went on to another specialist instead of this one.",
+    )
 
     class Meta:
         ordering = ["lead_id", "rank"]
+        indexes = [
+            models.Index(
+                fields=["respond_by"],
+                condition=Q(outcome="", rerouted_at__isnull=True, respond_by__isnull=False),
+                name="lead_match_awaiting_idx",
+            ),
+            models.Index(fields=["specialist", "created_at"], name="lead_match_capacity_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["lead", "rank"], name="lead_match_unique_rank"),
             models.UniqueConstraint(
                 fields=["lead", "specialist"], name="lead_match_unique_specialist"
             ),
             models.CheckConstraint(condition=Q(rank__gte=1), name="lead_match_rank_positive"),
+            models.CheckConstraint(
+                condition=Q(outcome="cant_help") | Q(cant_help_reason=""),
+                name="lead_match_reason_only_when_cant_help",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="", answered_at__isnull=True)
+                | (~Q(outcome="") & Q(answered_at__isnull=False)),
+                name="lead_match_answered_with_outcome",
+            ),
         ]
         verbose_name_plural = "lead matches"
 
@@ -311,6 +366,7 @@ class OutboundMessage(models.Model):
         NEWSLETTER_WELCOME = "newsletter_welcome", "Newsletter: welcome"
         EBOOK_LINK = "ebook_link", "E-book: download link"
         DIRECTORY_DIGEST = "directory_digest", "Network team: weekly directory digest"
+        PATIENT_REROUTED = "patient_rerouted", "Patient: another specialist will call"
 
     # Reminders to the patient, each due this long after the lead: wanted only while nobody
     # has reached them (``Lead.awaits_contact``).

@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from core.business_hours import business_hours_after
 from core.i18n import language_current
 from core.metrics import LEADS_ACCEPTED
-from geo.gazetteer import zip_place
+from geo.gazetteer import ZipPlace, zip_place
 from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
-from specialists.models import Specialist
+from specialists.models import Specialist, Treatment
 
 from .consent import consent_wording
 from .models import (
@@ -35,10 +37,16 @@ from .selectors import RecentLeads, lead_recent_counts, lead_recent_duplicate
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
+# A specialist's weekly_capacity counts the requests routed to them in this window.
+CAPACITY_WINDOW = datetime.timedelta(days=7)
+# Routing asks the matcher for this many more than it needs, for those it must skip
+# (full, not accepting, already sent this lead).
+CANDIDATE_MARGIN = 20
 # The duplicate check and the daily limits look back this far.
 LEAD_WINDOW = datetime.timedelta(hours=24)
 FOLLOWUPS = OutboundMessage.FOLLOWUPS
 HONEYPOT_FIELD = "website"
+REACHED = (Lead.Status.CONTACTED, Lead.Status.SCHEDULED)
 
 
 @dataclass
@@ -82,8 +90,9 @@ def lead_submit(
     """Store a lead from ``LeadInputSerializer.validated_data``, route it and owe its emails.
 
     - Routes to the ROUTING_LIMIT nearest qualifying specialists within ROUTING_RADIUS_MILES
-      (the matcher's own search, ``specialist_nearest_ids``), stored as LeadMatch rows ranked
-      from 1. No match:
+      that accept new patients and have room this week (``routing_candidates``), stored as
+      LeadMatch rows ranked from 1, each due an answer by ``respond_by_for`` (see
+      ``leads.responses``). No match:
       the lead is flagged ``needs_network_attention`` and the network inbox is told.
     - The same email, phone and ZIP within 24 hours, whatever the treatment (the contract's
       duplicate, widened so every treatment guess gets the same answer), returns the first
@@ -110,20 +119,12 @@ def lead_submit(
     language = language or language_current()
     consent = consent_wording(language)
     key = lead_dedupe_key(email=data["email"], phone=data["phone"], zip=place.zip)
-    found = specialist_nearest_ids(
-        MatchQuery(
-            origin=place,
-            treatment=treatment,
-            radius=ROUTING_RADIUS_MILES,
-            unit="mi",
-            limit=ROUTING_LIMIT,
-        )
-    )
+    now = timezone.now()
+    found = routing_candidates(place=place, treatment=treatment, count=ROUTING_LIMIT, now=now)
     # Only what the answer shows (name, URL): the emails load the rest when they are sent.
     specialists = Specialist.objects.only(
         "id", "slug", "first_name", "last_name", "credentials"
     ).in_bulk([specialist_id for specialist_id, _ in found])
-    now = timezone.now()
     with transaction.atomic():
         _lock_person(data["email"])
         earlier = lead_recent_duplicate(dedupe_key=key, since=now - LEAD_WINDOW)
@@ -163,7 +164,12 @@ def lead_submit(
         )
         matches = LeadMatch.objects.bulk_create(
             LeadMatch(
-                lead=lead, specialist=specialists[specialist_id], rank=rank, distance=distance
+                lead=lead,
+                specialist=specialists[specialist_id],
+                rank=rank,
+                distance=distance,
+                created_at=now,
+                respond_by=respond_by_for(now),
             )
             for rank, (specialist_id, distance) in enumerate(
                 (pair for pair in found if pair[0] in specialists), start=1
@@ -175,6 +181,52 @@ def lead_submit(
             )
     LEADS_ACCEPTED.inc()
     return LeadSubmission(lead=lead, created=True, matches=matches)
+
+
+def respond_by_for(routed_at: datetime.datetime) -> datetime.datetime:
+    """When a specialist routed a request at ``routed_at`` must have answered it:
+    PROVIDER_RESPONSE_HOURS business hours later."""
+    return business_hours_after(routed_at, hours=settings.PROVIDER_RESPONSE_HOURS)
+
+
+def specialists_routable(*, ids: list[int], now: datetime.datetime) -> set[int]:
+    """Of ``ids``, the specialists a new request may go to: accepting new patients and
+    below their ``weekly_capacity`` (requests routed to them in the last 7 days)."""
+    rows = (
+        Specialist.objects.filter(pk__in=ids, accepting_new_patients=True)
+        .annotate(
+            recent=Count(
+                "lead_matches", filter=Q(lead_matches__created_at__gte=now - CAPACITY_WINDOW)
+            )
+        )
+        .values_list("pk", "weekly_capacity", "recent")
+    )
+    return {pk for pk, capacity, recent in rows if capacity is None or recent < capacity}
+
+
+def routing_candidates(
+    *,
+    place: ZipPlace,
+    treatment: Treatment | None,
+    count: int,
+    now: datetime.datetime,
+    exclude: frozenset[int] | set[int] = frozenset(),
+) -> list[tuple[int, float]]:
+    """``(specialist id, miles)`` of the ``count`` nearest qualifying specialists within
+    ROUTING_RADIUS_MILES a request may go to (``specialists_routable``), skipping
+    ``exclude`` (those the lead was already sent to); the matcher's own search."""
+    found = specialist_nearest_ids(
+        MatchQuery(
+            origin=place,
+            treatment=treatment,
+            radius=ROUTING_RADIUS_MILES,
+            unit="mi",
+            limit=count + len(exclude) + CANDIDATE_MARGIN,
+        )
+    )
+    found = [pair for pair in found if pair[0] not in exclude]
+    routable = specialists_routable(ids=[pk for pk, _ in found], now=now)
+    return [pair for pair in found if pair[0] in routable][:count]
 
 
 def _over_limit(recent: RecentLeads) -> str:
@@ -239,20 +291,29 @@ def lead_release(*, lead: Lead) -> bool:
             return False
         lead.held_for_review = ""
         lead.save(update_fields=["held_for_review", "updated_at"])
+        now = timezone.now()
+        # The specialists hear of it only now: their time to answer starts now.
+        lead.matches.update(respond_by=respond_by_for(now))
         matches = list(lead.matches.all())
-        outbox_add(_lead_messages(lead=lead, matches=matches, now=timezone.now(), patient=False))
+        outbox_add(_lead_messages(lead=lead, matches=matches, now=now, patient=False))
     return True
 
 
-def lead_status_set(*, lead: Lead, status: str) -> Lead:
+def lead_status_set(*, lead: Lead, status: str, now: datetime.datetime | None = None) -> Lead:
     """Move a lead to ``status``; once someone reached the patient, pending follow-ups are
-    cancelled (the sender re-checks too, in case one is already in flight)."""
+    cancelled (the sender re-checks too, in case one is already in flight). The first move
+    to contacted or scheduled is kept as ``first_contacted_at``."""
+    now = now or timezone.now()
     if lead.status != status:
         lead.status = status
-        lead.status_changed_at = timezone.now()
-        lead.save(update_fields=["status", "status_changed_at", "updated_at"])
+        lead.status_changed_at = now
+        fields = ["status", "status_changed_at", "updated_at"]
+        if status in REACHED and lead.first_contacted_at is None:
+            lead.first_contacted_at = now
+            fields.append("first_contacted_at")
+        lead.save(update_fields=fields)
     if not lead.awaits_contact:
         OutboundMessage.objects.filter(
             lead=lead, kind__in=OutboundMessage.FOLLOWUP_KINDS, status=Status.PENDING
-        ).update(status=Status.CANCELLED, updated_at=timezone.now())
+        ).update(status=Status.CANCELLED, updated_at=now)
     return lead

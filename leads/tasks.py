@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import digest, outbox, privacy
+from . import digest, outbox, privacy, responses
 
 
 @shared_task(
@@ -59,3 +59,10 @@ def directory_digest_owe() -> bool:
     """Celery beat runs this weekly: the network team's digest of the directory's upkeep,
     owed once per week, sent through the outbox."""
     return digest.directory_digest_owe()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def routing_overdue_sweep() -> int:
+    """Celery beat runs this every ROUTING_SWEEP_SECONDS: requests a specialist did not
+    answer within PROVIDER_RESPONSE_HOURS go to the next nearest one."""
+    return responses.routing_overdue_sweep()

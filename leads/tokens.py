@@ -1,4 +1,4 @@
-"""Signed tokens in the links of newsletter and e-book emails.
+"""Signed tokens in the links of newsletter, e-book and provider emails.
 
 Each purpose has its own salt, so a token for one link never opens another. Tokens carry
 only the row's random ``public_id`` (never the sequential primary key, which would tell
@@ -11,11 +11,12 @@ import uuid
 from django.conf import settings
 from django.core import signing
 
-from .models import EbookRequest, Subscriber
+from .models import EbookRequest, LeadMatch, Subscriber
 
 CONFIRM_SALT = "leads.newsletter.confirm"
 UNSUBSCRIBE_SALT = "leads.newsletter.unsubscribe"
 EBOOK_SALT = "leads.ebook.download"
+PROVIDER_LEAD_SALT = "leads.provider.lead"
 
 
 class TokenExpired(Exception):
@@ -39,7 +40,7 @@ def _load(token: str, *, salt: str, max_age: datetime.timedelta | None) -> uuid.
         raise TokenInvalid from None
 
 
-def _dump(row: Subscriber | EbookRequest, *, salt: str) -> str:
+def _dump(row: Subscriber | EbookRequest | LeadMatch, *, salt: str) -> str:
     return signing.dumps(row.public_id.hex, salt=salt)
 
 
@@ -77,3 +78,14 @@ def ebook_request_from_token(token: str) -> EbookRequest:
     """Raises TokenExpired after EBOOK_LINK_MAX_AGE_DAYS, TokenInvalid otherwise."""
     max_age = datetime.timedelta(days=settings.EBOOK_LINK_MAX_AGE_DAYS)
     return _row(EbookRequest, _load(token, salt=EBOOK_SALT, max_age=max_age))
+
+
+def provider_lead_token(match: LeadMatch) -> str:
+    return _dump(match, salt=PROVIDER_LEAD_SALT)
+
+
+def lead_match_from_token(token: str) -> LeadMatch:
+    """The routing a provider's link names. Raises TokenExpired after
+    PROVIDER_LINK_MAX_AGE_DAYS, TokenInvalid otherwise."""
+    max_age = datetime.timedelta(days=settings.PROVIDER_LINK_MAX_AGE_DAYS)
+    return _row(LeadMatch, _load(token, salt=PROVIDER_LEAD_SALT, max_age=max_age))

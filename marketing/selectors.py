@@ -2,8 +2,9 @@
 
 import dataclasses
 import datetime
+import statistics
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Lower, Trim, TruncDate
 from django.utils import timezone
 
@@ -75,6 +76,11 @@ class FunnelRow:
     utm_source: str
     searches: int
     leads: int
+    contacted: int = 0
+    scheduled: int = 0
+    cant_help: int = 0
+    rerouted: int = 0
+    median_hours_to_first_contact: float | None = None
 
     @property
     def conversion_rate(self) -> float | None:
@@ -84,7 +90,10 @@ class FunnelRow:
 def funnel_report(
     *, start: datetime.date, end: datetime.date, treatment: Treatment | None = None
 ) -> list[FunnelRow]:
-    """Step-1 searches against step-2 leads per local day, treatment slug and utm_source.
+    """Step-1 searches against step-2 leads per local day, treatment slug and utm_source,
+    and what became of the leads: reached (``contacted``: by a provider's answer or the
+    admin, scheduled included), ``scheduled``, can't-help answers, re-routes, and the
+    median hours from the lead to its first contact (None when nobody was reached yet).
 
     ``start`` and ``end`` are inclusive. utm_source is compared lower-cased and trimmed,
     the way searches are tallied. Rows are ordered by day, treatment, then utm_source;
@@ -95,26 +104,68 @@ def funnel_report(
     if treatment is not None:
         searches = searches.filter(treatment=treatment)
         leads = leads.filter(treatment=treatment)
-    counts: dict[tuple, list[int]] = {}
+    counts: dict[tuple, _Tally] = {}
     search_counts = (
         searches.values("day", "treatment__slug", "utm_source").annotate(n=Sum("count")).order_by()
     )
     for row in search_counts:
         key = (row["day"], row["treatment__slug"] or "", row["utm_source"])
-        counts.setdefault(key, [0, 0])[0] += row["n"]
-    lead_counts = (
+        counts.setdefault(key, _Tally()).searches += row["n"]
+    lead_rows = (
         leads.annotate(
             day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
             source=Lower(Trim("utm_source")),
+            scheduled_answers=Count("matches", filter=Q(matches__outcome="scheduled")),
+            cant_help=Count("matches", filter=Q(matches__outcome="cant_help")),
+            rerouted=Count("matches", filter=Q(matches__rerouted_at__isnull=False)),
         )
-        .values("day", "treatment__slug", "source")
-        .annotate(n=Count("id"))
+        .values_list(
+            "day",
+            "treatment__slug",
+            "source",
+            "status",
+            "created_at",
+            "first_contacted_at",
+            "scheduled_answers",
+            "cant_help",
+            "rerouted",
+        )
         .order_by()
     )
-    for row in lead_counts:
-        key = (row["day"], row["treatment__slug"] or "", row["source"])
-        counts.setdefault(key, [0, 0])[1] += row["n"]
+    for day, slug, source, status, created, reached, scheduled, cant_help, rerouted in (
+        lead_rows.iterator()
+    ):
+        tally = counts.setdefault((day, slug or "", source), _Tally())
+        tally.leads += 1
+        tally.scheduled += bool(scheduled or status == Lead.Status.SCHEDULED)
+        tally.cant_help += cant_help
+        tally.rerouted += rerouted
+        if reached is not None:
+            tally.hours_to_contact.append((reached - created).total_seconds() / 3600)
     return [
-        FunnelRow(day=day, treatment=slug, utm_source=source, searches=s, leads=n)
-        for (day, slug, source), (s, n) in sorted(counts.items())
+        FunnelRow(
+            day=day,
+            treatment=slug,
+            utm_source=source,
+            searches=tally.searches,
+            leads=tally.leads,
+            contacted=len(tally.hours_to_contact),
+            scheduled=tally.scheduled,
+            cant_help=tally.cant_help,
+            rerouted=tally.rerouted,
+            median_hours_to_first_contact=statistics.median(tally.hours_to_contact)
+            if tally.hours_to_contact
+            else None,
+        )
+        for (day, slug, source), tally in sorted(counts.items())
     ]
+
+
+@dataclasses.dataclass
+class _Tally:
+    searches: int = 0
+    leads: int = 0
+    scheduled: int = 0
+    cant_help: int = 0
+    rerouted: int = 0
+    hours_to_contact: list[float] = dataclasses.field(default_factory=list)
