@@ -24,13 +24,23 @@ from rest_framework.views import APIView
 
 from geo.distance import DEFAULT_UNIT, UNITS
 from geo.gazetteer import ZipCodeError, zip_place
-from specialists.models import Treatment, unknown_treatment_message
+from specialists.facts import GENDER_WORDS, LANGUAGES, SpecialtyGroup
+from specialists.models import Treatment, unknown_insurance_message, unknown_treatment_message
 
-from .query import DEFAULT_LIMIT, DEFAULT_RADIUS, MAX_LIMIT, MAX_RADIUS, MatchQuery
+from .index import SORT_DISTANCE, SORTS
+from .query import (
+    DEFAULT_LIMIT,
+    DEFAULT_RADIUS,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MAX_RADIUS,
+    MatchQuery,
+)
 from .selectors import (
-    institute_nearest,
     institute_nearest_beyond,
-    specialist_nearest_cards,
+    institute_search,
+    insurance_for_search,
+    specialist_search_cards,
     treatment_for_search,
 )
 from .signals import search_performed
@@ -96,6 +106,31 @@ class UnitField(BlankIsAbsent, serializers.ChoiceField):
     """ "mi" or "km"; empty means the default."""
 
 
+class ChoiceParameter(BlankIsAbsent, serializers.ChoiceField):
+    """One of a few words, exactly as written; empty means absent."""
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class TrueFalseField(BlankIsAbsent, serializers.Field):
+    """``true`` or ``false`` (a checked checkbox sends ``true``); empty means false."""
+
+    default_error_messages = {"invalid": "Enter true or false."}
+
+    def to_internal_value(self, data):
+        if data is True or data == "true":
+            return True
+        if data is False or data == "false":
+            return False
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return bool(value)
+
+
+class SlugParameter(BlankIsAbsent, serializers.CharField):
+    """A catalog slug or code; empty means absent."""
+
+
 class MatchQuerySerializer(serializers.Serializer):
     """The search parameters, for the match and institute APIs and the /find/ page.
 
@@ -130,6 +165,58 @@ class MatchQuerySerializer(serializers.Serializer):
         default=DEFAULT_UNIT,
         error_messages={"invalid_choice": "Enter mi or km."},
     )
+    offset = PlainIntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=MAX_OFFSET,
+        help_text="How many results of the ordered list to skip, for the next page.",
+    )
+    sort = ChoiceParameter(
+        choices=SORTS,
+        required=False,
+        default=SORT_DISTANCE,
+        error_messages={"invalid_choice": "Enter distance or name."},
+        help_text="`distance` (nearest first, the default) or `name` (by last name).",
+    )
+    accepting = TrueFalseField(
+        required=False,
+        default=False,
+        help_text="`true`: only specialists accepting new patients.",
+    )
+    telehealth = TrueFalseField(
+        required=False, default=False, help_text="`true`: only specialists offering telehealth."
+    )
+    language = SlugParameter(
+        required=False,
+        default=None,
+        max_length=10,
+        help_text="An ISO 639-1 code (es, vi, zh...): only specialists who speak it.",
+    )
+    gender = ChoiceParameter(
+        choices=list(GENDER_WORDS),
+        required=False,
+        default=None,
+        error_messages={"invalid_choice": "Enter female or male."},
+        help_text="`female` or `male`, as listed in NPPES.",
+    )
+    insurance = SlugParameter(
+        required=False,
+        default=None,
+        max_length=80,
+        help_text="An insurance plan slug (medicare, medicaid, tricare...): only specialists "
+        "who accept it.",
+    )
+    specialty = ChoiceParameter(
+        choices=SpecialtyGroup.values,
+        required=False,
+        default=None,
+        error_messages={
+            "invalid_choice": "Enter " + ", ".join(SpecialtyGroup.values[:-1]) + " or "
+            f"{SpecialtyGroup.values[-1]}."
+        },
+        help_text="A specialty group: " + ", ".join(f"`{v}`" for v in SpecialtyGroup.values) + ".",
+    )
 
     def validate_zip(self, value):
         try:
@@ -145,6 +232,27 @@ class MatchQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(unknown_treatment_message(value))
         return treatment
 
+    def validate_language(self, value):
+        if value is None:
+            return None
+        code = value.strip().lower()
+        if code not in LANGUAGES:
+            raise serializers.ValidationError(
+                f"Unknown language '{value}': use an ISO 639-1 code such as es."
+            )
+        return code
+
+    def validate_gender(self, value):
+        return None if value is None else GENDER_WORDS[value].value
+
+    def validate_insurance(self, value):
+        if value is None:
+            return None
+        plan = insurance_for_search(slug=value)
+        if plan is None:
+            raise serializers.ValidationError(unknown_insurance_message(value))
+        return plan
+
     def validate(self, attrs):
         return MatchQuery(
             origin=attrs["zip"],
@@ -152,6 +260,14 @@ class MatchQuerySerializer(serializers.Serializer):
             radius=float(attrs["radius"]),
             unit=attrs["unit"],
             limit=attrs["limit"],
+            offset=attrs["offset"],
+            sort=attrs["sort"],
+            accepting=attrs["accepting"],
+            telehealth=attrs["telehealth"],
+            language=attrs["language"],
+            gender=attrs["gender"],
+            insurance=attrs["insurance"],
+            specialty=attrs["specialty"],
         )
 
 
@@ -204,7 +320,7 @@ class BeyondRadiusSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
-def _envelope(query: MatchQuery, results: list) -> dict:
+def _envelope(query: MatchQuery, results: list, total: int) -> dict:
     """The contract's envelope as plain JSON-ready values, shared by both search endpoints."""
     origin = query.origin
     return {
@@ -219,6 +335,7 @@ def _envelope(query: MatchQuery, results: list) -> dict:
         "radius": _plain_number(query.radius),
         "unit": query.unit,
         "count": len(results),
+        "total": total,
         "results": results,
     }
 
@@ -229,6 +346,9 @@ class EnvelopeSerializer(serializers.Serializer):
     radius = PlainDecimalField()
     unit = serializers.ChoiceField(choices=UNITS)
     count = serializers.IntegerField(help_text="The number of results returned.")
+    total = serializers.IntegerField(
+        help_text="The number of results within the radius for these filters, on every page."
+    )
 
 
 _ERROR_RESPONSE = {
@@ -306,12 +426,12 @@ class SpecialistMatchApi(APIView):
             treatment=query.treatment,
             utm_source=request.query_params.get("utm_source"),
         )
-        found = specialist_nearest_cards(query)
+        found, total = specialist_search_cards(query)
         # A card holds "distance": None in its contract position; the copy fills it in.
         results = [{**card, "distance": distance} for card, distance in found]
         beyond = None
-        if not results:
-            nearest = specialist_nearest_cards(query.unbounded())
+        if not total:
+            nearest, _ = specialist_search_cards(query.unbounded(), count=False)
             if nearest:
                 card, distance = nearest[0]
                 beyond = {
@@ -321,11 +441,16 @@ class SpecialistMatchApi(APIView):
                     "url": card["url"],
                 }
         # Cards are already plain JSON values: no serializer pass on the hot path.
-        return Response({**_envelope(query, results), "nearest_beyond_radius": beyond})
+        return Response({**_envelope(query, results, total), "nearest_beyond_radius": beyond})
 
 
 class InstituteNearestApi(APIView):
-    """Nearest active institutes with a qualifying specialist."""
+    """Nearest active institutes with a qualifying specialist.
+
+    Takes every parameter the match takes: the listing facts choose which specialists
+    count (an institute is listed when one of them matches, and ``specialists`` names only
+    those), ``sort=name`` orders by the institute's name, ``offset`` pages.
+    """
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -361,10 +486,10 @@ class InstituteNearestApi(APIView):
     )
     def get(self, request):
         query = match_query_parse(request.query_params)
-        matches = institute_nearest(query)
-        body = _envelope(query, matches)
+        matches, total = institute_search(query)
+        body = _envelope(query, matches, total)
         body["nearest_beyond_radius"] = None
-        if not matches:
+        if not total:
             beyond = institute_nearest_beyond(query)
             if beyond is not None:
                 body["nearest_beyond_radius"] = {

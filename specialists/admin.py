@@ -16,6 +16,7 @@ from .models import (
     BoardCertification,
     Condition,
     Institute,
+    InsurancePlan,
     Specialist,
     Treatment,
 )
@@ -98,6 +99,17 @@ class BoardCertificationInline(admin.TabularInline):
     fields = ["board", "certified_since", "expires_on", "verified_on"]
 
 
+class SpecialistCountMixin:
+    """A sortable list column: how many specialists the row has."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(specialist_total=Count("specialists"))
+
+    @admin.display(description="Specialists", ordering="specialist_total")
+    def specialist_count(self, obj):
+        return obj.specialist_total
+
+
 class ListingAdmin(admin.ModelAdmin):
     """What specialists and institutes share: a practice address placed on the map, an
     import source, who changed the listing last, and bulk (de)activation with a history
@@ -149,10 +161,13 @@ class SpecialistAdmin(ListingAdmin):
         CertificationStatusFilter,
         "active",
         "accepting_new_patients",
+        "telehealth",
+        "gender",
+        "insurance",
         "source",
     ]
     autocomplete_fields = ["institute"]
-    filter_horizontal = ["treatments"]
+    filter_horizontal = ["treatments", "insurance"]
     inlines = [BoardCertificationInline]
     prepopulated_fields = {"slug": ["first_name", "last_name", "credentials", "npi"]}
     list_per_page = 50
@@ -172,6 +187,10 @@ class SpecialistAdmin(ListingAdmin):
         ("Contact", {"fields": ["phone", "email"]}),
         PRACTICE_ADDRESS_FIELDSET,
         ("Treatments offered", {"fields": ["treatments"]}),
+        (
+            "What patients filter on",
+            {"fields": ["languages", ("gender", "telehealth"), "insurance"]},
+        ),
         LISTING_HISTORY_FIELDSET,
     ]
 
@@ -243,7 +262,7 @@ class SpecialistAdmin(ListingAdmin):
 
 
 @admin.register(Institute)
-class InstituteAdmin(ListingAdmin):
+class InstituteAdmin(SpecialistCountMixin, ListingAdmin):
     form = InstituteAdminForm
     list_display = [
         "name",
@@ -261,18 +280,11 @@ class InstituteAdmin(ListingAdmin):
     list_filter = [StateFilter, "active", "source"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "active", "description"]}),
+        (None, {"fields": ["name", "slug", "active", "description", "opening_hours"]}),
         ("Contact", {"fields": ["phone", "website"]}),
         PRACTICE_ADDRESS_FIELDSET,
         LISTING_HISTORY_FIELDSET,
     ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(specialist_total=Count("specialists"))
-
-    @admin.display(description="Specialists", ordering="specialist_total")
-    def specialist_count(self, obj):
-        return obj.specialist_total
 
 
 class ContentPageAdmin(admin.ModelAdmin):
@@ -291,6 +303,14 @@ class TreatmentAdmin(ContentPageAdmin):
 @admin.register(Condition)
 class ConditionAdmin(ContentPageAdmin):
     filter_horizontal = ["treatments"]
+
+
+@admin.register(InsurancePlan)
+class InsurancePlanAdmin(SpecialistCountMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "sort_order", "specialist_count"]
+    list_editable = ["sort_order"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Board)
