@@ -10,10 +10,13 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# npm brings us-atlas (the state outlines the results map draws) and axe-core (the
+# accessibility audit of the browser tests).
+$(VENV)/.installed: pyproject.toml package-lock.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	npm ci --silent --no-audit --no-fund
 	touch $@
 
 run: install

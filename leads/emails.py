@@ -85,7 +85,7 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
         lead = message.lead
         context = {
             "lead": lead,
-            "lead_phone_display": phone_display(lead.phone),
+            "lead_phone_display": phone_display(lead.phone, lead.phone_extension),
             "thanks_url": absolute_url(lead.get_absolute_url()),
             "routing_radius": ROUTING_RADIUS_MILES,
         }
@@ -95,6 +95,9 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
                 raise MessageNotDeliverable("the matched specialist no longer exists")
             context["specialist"] = specialist
             context["via_network_inbox"] = not specialist.email
+            context["chosen"] = lead.matches.filter(
+                specialist=specialist, chosen_by_patient=True
+            ).exists()
             return specialist.email or settings.NETWORK_INBOX_EMAIL, context
         if message.kind == Kind.NETWORK_ALERT:
             context["admin_url"] = absolute_url(reverse("admin:leads_lead_change", args=[lead.pk]))

@@ -18,6 +18,8 @@ from django.utils import timezone
 # Where a lead is sent: the nearest qualifying specialists within this radius of its ZIP.
 ROUTING_RADIUS_MILES = 50
 ROUTING_LIMIT = 3
+# How many specialists a patient may choose to send one request to.
+MAX_CHOSEN_SPECIALISTS = 5
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 TRACKING_FIELDS = (*UTM_FIELDS, "referrer")
@@ -48,6 +50,9 @@ class Lead(models.Model):
     last_name = models.CharField(max_length=80)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=16, help_text="E.164, for example +12125550100.")
+    phone_extension = models.CharField(
+        max_length=10, blank=True, help_text="Digits dialled after the number, if any."
+    )
     message = models.TextField(max_length=2000, blank=True)
     consent = models.BooleanField(
         help_text="Agreed to be contacted by phone, text and email (always true when stored)."
@@ -105,7 +110,9 @@ class Lead(models.Model):
 
 
 class LeadMatch(models.Model):
-    """One of the (up to 3) specialists a lead was routed to, nearest first."""
+    """One of the specialists a lead was sent to, nearest first: chosen by the patient (up
+    to MAX_CHOSEN_SPECIALISTS) or, when they chose none, filled in by routing (up to
+    ROUTING_LIMIT)."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="matches")
     specialist = models.ForeignKey(
@@ -113,6 +120,10 @@ class LeadMatch(models.Model):
     )
     rank = models.PositiveSmallIntegerField(help_text="1 is the nearest.")
     distance = models.FloatField(help_text="Miles from the lead's ZIP centroid.")
+    chosen_by_patient = models.BooleanField(
+        default=False,
+        help_text="The patient picked this specialist; otherwise routing filled the place in.",
+    )
 
     class Meta:
         ordering = ["lead_id", "rank"]

@@ -5,6 +5,8 @@ import uuid
 
 from django.db.models import Prefetch
 
+from specialists.models import Specialist, Treatment
+
 from .models import Lead, LeadMatch
 
 
@@ -32,4 +34,24 @@ def lead_with_matches(*, lead_id: uuid.UUID) -> Lead | None:
         .prefetch_related(_matches_prefetch())
         .filter(pk=lead_id)
         .first()
+    )
+
+
+def specialists_choosable(*, ids: list[int], treatment: Treatment | None) -> dict[int, Specialist]:
+    """Of ``ids``, the specialists a patient may send a request to, by id: qualifying for
+    a match (``Specialist.objects.qualifying``, offering ``treatment`` when given), whatever
+    the distance, whether or not accepting new patients (the caller says which are not)."""
+    return (
+        Specialist.objects.qualifying(treatment=treatment)
+        .only(
+            "id",
+            "slug",
+            "first_name",
+            "last_name",
+            "credentials",
+            "latitude",
+            "longitude",
+            "accepting_new_patients",
+        )
+        .in_bulk(ids)
     )

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from geo.gazetteer import zip_place
+from geo.distance import great_circle_distance, rounded
+from geo.gazetteer import ZipPlace, zip_place
 from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
-from .consent import CONSENT_TEXT, CONSENT_VERSION
+from .consent import CONSENT_VERSION, consent_text
 from .models import ROUTING_LIMIT, ROUTING_RADIUS_MILES, Lead, LeadMatch, OutboundMessage
 from .outbox import outbox_add, outbox_message
 from .selectors import lead_recent_duplicate
@@ -52,20 +53,70 @@ def honeypot_filled(data: object) -> bool:
     return bool(value.strip() if isinstance(value, str) else value)
 
 
-def lead_dedupe_key(*, email: str, phone: str, zip: str, treatment: Treatment | None) -> str:
-    raw = "|".join((email.strip().lower(), phone, zip, treatment.slug if treatment else ""))
-    return hashlib.sha256(raw.encode()).hexdigest()
+def lead_dedupe_key(
+    *,
+    email: str,
+    phone: str,
+    zip: str,
+    treatment: Treatment | None,
+    chosen: list[Specialist] = (),
+) -> str:
+    """The same person asking the same about the same place (and, when they chose, the same
+    specialists) within the window is one lead."""
+    parts = [email.strip().lower(), phone, zip, treatment.slug if treatment else ""]
+    if chosen:
+        parts.append(",".join(str(pk) for pk in sorted(s.pk for s in chosen)))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _routed(place: ZipPlace, treatment: Treatment | None) -> list[tuple[Specialist, float]]:
+    """The ROUTING_LIMIT nearest qualifying specialists accepting new patients within
+    ROUTING_RADIUS_MILES, nearest first, with their rounded distances."""
+    found = specialist_nearest_ids(
+        MatchQuery(
+            origin=place,
+            treatment=treatment,
+            radius=ROUTING_RADIUS_MILES,
+            unit="mi",
+            limit=ROUTING_LIMIT,
+            accepting=True,
+        )
+    )
+    # Only what the answer shows (name, URL): the emails load the rest when they are sent.
+    specialists = Specialist.objects.only(
+        "id", "slug", "first_name", "last_name", "credentials"
+    ).in_bulk([specialist_id for specialist_id, _ in found])
+    return [(specialists[pk], distance) for pk, distance in found if pk in specialists]
+
+
+def _chosen(place: ZipPlace, chosen: list[Specialist]) -> list[tuple[Specialist, float]]:
+    """The patient's choice, nearest first (ties by last name, then id), as routing ranks."""
+    measured = [
+        (
+            great_circle_distance(
+                place.latitude, place.longitude, s.latitude, s.longitude, unit="mi"
+            ),
+            s.last_name,
+            s.pk,
+            s,
+        )
+        for s in chosen
+    ]
+    return [(s, rounded(distance)) for distance, _, _, s in sorted(measured)]
 
 
 def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
     """Store a lead from ``LeadInputSerializer.validated_data``, route it and owe its emails.
 
-    - Routes to the ROUTING_LIMIT nearest qualifying specialists within ROUTING_RADIUS_MILES
-      (the matcher's own search, ``specialist_nearest_ids``), stored as LeadMatch rows ranked
-      from 1. No match:
-      the lead is flagged ``needs_network_attention`` and the network inbox is told.
-    - The same email, phone, ZIP and treatment within 24 hours returns the earlier lead
-      with ``created=False`` and owes nothing new.
+    - Goes to the specialists the patient chose (``specialists``, already checked by the
+      serializer), else to the ROUTING_LIMIT nearest qualifying specialists accepting new
+      patients within ROUTING_RADIUS_MILES (the matcher's own search,
+      ``specialist_nearest_ids``); stored as LeadMatch rows ranked from 1, nearest first,
+      marked ``chosen_by_patient`` or not. No match: the lead is flagged
+      ``needs_network_attention`` and the network inbox is told.
+    - The consent text stored names the chosen specialists (``consent.consent_text``).
+    - The same email, phone, ZIP, treatment (and choice) within 24 hours returns the earlier
+      lead with ``created=False`` and owes nothing new.
     - Owes, in the same transaction: one notification per matched specialist, a patient
       confirmation, and follow-ups due at +2 and +7 days. Messages due now are handed to
       Celery after the commit; a broker failure is logged and left to the sweep.
@@ -74,22 +125,11 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
     """
     place = zip_place(data["zip"])
     treatment = data.get("treatment")
+    chosen = data.get("specialists") or []
     key = lead_dedupe_key(
-        email=data["email"], phone=data["phone"], zip=place.zip, treatment=treatment
+        email=data["email"], phone=data["phone"], zip=place.zip, treatment=treatment, chosen=chosen
     )
-    found = specialist_nearest_ids(
-        MatchQuery(
-            origin=place,
-            treatment=treatment,
-            radius=ROUTING_RADIUS_MILES,
-            unit="mi",
-            limit=ROUTING_LIMIT,
-        )
-    )
-    # Only what the answer shows (name, URL): the emails load the rest when they are sent.
-    specialists = Specialist.objects.only(
-        "id", "slug", "first_name", "last_name", "credentials"
-    ).in_bulk([specialist_id for specialist_id, _ in found])
+    targets = _chosen(place, chosen) if chosen else _routed(place, treatment)
     now = timezone.now()
     with transaction.atomic():
         _lock_dedupe_key(key)
@@ -105,9 +145,10 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
             last_name=data["last_name"],
             email=data["email"],
             phone=data["phone"],
+            phone_extension=data.get("phone_extension", ""),
             message=data.get("message", ""),
             consent=True,
-            consent_text=CONSENT_TEXT,
+            consent_text=consent_text([s.display_name for s in chosen]),
             consent_version=CONSENT_VERSION,
             consented_at=now,
             consent_ip=client_ip,
@@ -117,17 +158,19 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
             utm_term=data.get("utm_term", ""),
             utm_content=data.get("utm_content", ""),
             referrer=data.get("referrer", ""),
-            needs_network_attention=not specialists,
+            needs_network_attention=not targets,
             dedupe_key=key,
             created_at=now,
         )
         matches = LeadMatch.objects.bulk_create(
             LeadMatch(
-                lead=lead, specialist=specialists[specialist_id], rank=rank, distance=distance
+                lead=lead,
+                specialist=specialist,
+                rank=rank,
+                distance=distance,
+                chosen_by_patient=bool(chosen),
             )
-            for rank, (specialist_id, distance) in enumerate(
-                (pair for pair in found if pair[0] in specialists), start=1
-            )
+            for rank, (specialist, distance) in enumerate(targets, start=1)
         )
         outbox_add(_lead_messages(lead=lead, matches=matches, now=now))
     return LeadSubmission(lead=lead, created=True, matches=matches)
