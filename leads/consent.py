@@ -7,8 +7,9 @@ A patient who chose their specialists agrees to be contacted by those, by name
 (``consent_text``); a request routed by us names no one, since nobody is chosen yet.
 """
 
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from core.text import joined_with_and
 
 CONSENT_VERSION = "2026-11-26"
 CONSENT_TEXT = (
@@ -28,19 +29,12 @@ CONSENT_CHOSEN_TEXT = _(
 CONSENT_REQUIRED_MESSAGE = "Please agree to be contacted so a specialist can reach you."
 
 
-def names_joined(names: list[str]) -> str:
-    """ "A", "A and B", "A, B and C"."""
-    if len(names) <= 1:
-        return "".join(names)
-    return gettext("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
-
-
 def consent_text(names: list[str] | None = None) -> str:
     """What the patient agrees to: naming ``names`` when they chose them, else the wording
     of a routed request."""
     if not names:
         return CONSENT_TEXT
-    return str(CONSENT_CHOSEN_TEXT).format(names=names_joined(names))
+    return str(CONSENT_CHOSEN_TEXT).format(names=joined_with_and(names))
 
 
 def consent_text_parts() -> tuple[str, str]:

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geo.distance import DEFAULT_UNIT, UNITS
-from geo.gazetteer import ZipCodeError, zip_place
+from geo.gazetteer import PlaceError, ZipCodeError, place_search, zip_place
 from specialists.facts import GENDER_WORDS, LANGUAGES, SpecialtyGroup
 from specialists.models import Treatment, unknown_insurance_message, unknown_treatment_message
 
@@ -135,8 +135,9 @@ class MatchQuerySerializer(serializers.Serializer):
     """The search parameters, for the match and institute APIs and the /find/ page.
 
     A repeated parameter counts with its last value (Django's ``QueryDict.get``); an empty
-    optional parameter counts as absent. ``validated_data`` holds the keyword arguments of
-    ``validated_data`` is a ``MatchQuery``.
+    optional parameter counts as absent. ``validated_data`` is a ``MatchQuery``. With
+    ``context={"places": True}`` (the pages), ``zip`` also takes a city
+    (``geo.gazetteer.place_search``).
     """
 
     zip = serializers.CharField(
@@ -219,8 +220,12 @@ class MatchQuerySerializer(serializers.Serializer):
     )
 
     def validate_zip(self, value):
+        # The patient pages also take a city ("Austin, TX"); the API's contract is ZIPs only.
+        resolve = place_search if self.context.get("places") else zip_place
         try:
-            return zip_place(value)
+            return resolve(value)
+        except PlaceError as error:
+            raise serializers.ValidationError(error.messages) from None
         except ZipCodeError as error:
             raise serializers.ValidationError(str(error)) from None
 

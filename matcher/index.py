@@ -31,12 +31,14 @@ set MATCH_INDEX_RECHECK_SECONDS to 0.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -698,6 +700,9 @@ class DirectoryIndex:
 
 
 _lock = threading.Lock()
+_pinned: contextvars.ContextVar[DirectoryIndex | None] = contextvars.ContextVar(
+    "pinned_directory_index", default=None
+)
 _current: DirectoryIndex | None = None
 _checked_at = -math.inf  # time.monotonic() of the last version read that found it current
 
@@ -764,6 +769,9 @@ def directory_index() -> DirectoryIndex:
     the others wait for it rather than answering from stale data.
     """
     global _current, _checked_at
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
     today = timezone.localdate()
     index = _current
     if (
@@ -787,6 +795,18 @@ def directory_index() -> DirectoryIndex:
             _current = index
         _checked_at = checked_at
     return index
+
+
+@contextlib.contextmanager
+def pinned_snapshot() -> Iterator[DirectoryIndex]:
+    """Inside the block every search answers from one snapshot: a page that searches
+    several times (results, institutes, filter choices) reads the directory version once
+    and shows answers that agree with each other."""
+    token = _pinned.set(directory_index())
+    try:
+        yield _pinned.get()
+    finally:
+        _pinned.reset(token)
 
 
 def forget() -> None:

@@ -210,6 +210,7 @@ class SpecialistQuerySet(models.QuerySet):
             models.Prefetch(
                 "treatments", queryset=Treatment.objects.only("id", "slug", "name", "sort_order")
             ),
+            "insurance",
         )
 
 
