@@ -270,6 +270,39 @@ def nearest_zip_place(latitude: float, longitude: float) -> ZipPlace:
     return place
 
 
+@dataclass(frozen=True, slots=True)
+class City:
+    """A city by its USPS name: the middle of its street-delivery ZIPs, and how many it has
+    (a measure of its size)."""
+
+    name: str
+    state: str
+    latitude: float
+    longitude: float
+    zips: int
+
+
+@functools.cache
+def cities() -> tuple[City, ...]:
+    """Every city with a street-delivery ZIP, the largest first (maps label them)."""
+    places = _index().places
+    grouped: dict[tuple[str, str], list[ZipPlace]] = {}
+    for zip5 in _index().standard:
+        place = places[zip5]
+        grouped.setdefault((place.city, place.state), []).append(place)
+    found = [
+        City(
+            name=name,
+            state=state,
+            latitude=sum(p.latitude for p in members) / len(members),
+            longitude=sum(p.longitude for p in members) / len(members),
+            zips=len(members),
+        )
+        for (name, state), members in grouped.items()
+    ]
+    return tuple(sorted(found, key=lambda city: (-city.zips, city.name, city.state)))
+
+
 def located_zip_places() -> list[ZipPlace]:
     """Every ZIP with real coordinates, in ZIP order (demo data and benchmarks draw on it)."""
     return [place for _, place in sorted(_gazetteer().items()) if place is not None]

@@ -7,6 +7,7 @@ leaves out (Puerto Rico, Guam and the other territories) are listed beside it.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -14,19 +15,38 @@ from django.utils.translation import gettext, ngettext
 
 from geo.atlas import state_outlines
 from geo.distance import EARTH_RADIUS
-from geo.gazetteer import ZipPlace
+from geo.gazetteer import ZipPlace, cities
 from geo.projection import albers_usa
 
 # The view keeps the screen's proportions and never shows less than about 180 miles
 # across, so a search in one town still shows where it is.
 ASPECT = 1.6
-MIN_WIDTH = 60.0
-PADDING = 0.3
+MIN_WIDTH = 9.0
+PADDING = 0.25
 ATLAS_BOX = (-60.0, 10.0, 960.0, 612.0)
 # Markers and labels as fractions of the view's width, so they read the same at any zoom.
 MARKER_RADIUS = 0.022
 # Markers closer than this (in marker radii) are drawn as one, labelled with every number.
 MERGE_DISTANCE = 1.2
+# Place names for orientation: the largest cities in view, never overlapping.
+CITY_LABELS = 7
+LABEL_SIZE = 0.03
+SCALE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+@dataclass(frozen=True)
+class Label:
+    x: float
+    y: float
+    text: str
+
+
+@dataclass(frozen=True)
+class ScaleBar:
+    x: float
+    y: float
+    length: float
+    miles: int
 
 
 @dataclass
@@ -81,6 +101,9 @@ class ResultsMap:
     # (number, listing) of the results the projection leaves out.
     off_map: list[tuple[int, object]]
     description: str
+    labels: list[Label] = field(default_factory=list)
+    label_size: float = 1.0
+    scale: ScaleBar | None = None
 
     @property
     def font_size(self) -> float:
@@ -116,18 +139,24 @@ def results_map(
         return None
     points = [point for _, point in placed] + ([centre] if centre else [])
     box = _view(points)
-    unit = (box[2] - box[0]) * MARKER_RADIUS
+    width = box[2] - box[0]
+    unit = width * MARKER_RADIUS
     markers = _markers(placed, merge=unit * MERGE_DISTANCE * 2, radius=round(unit, 2))
+    per_mile = _units_per_mile(origin, centre) if centre else 0
+    label_size = round(width * LABEL_SIZE, 2)
     x0, y0, x1, y1 = box
     return ResultsMap(
         view_box=f"{x0:.1f} {y0:.1f} {x1 - x0:.1f} {y1 - y0:.1f}",
         states=[outline.path for outline in outlines if outline.overlaps(box)],
         markers=markers,
         origin=(round(centre[0], 2), round(centre[1], 2)) if centre else None,
-        radius=_radius_on_map(origin, radius_miles, centre) if centre else 0,
+        radius=round(radius_miles * per_mile, 2),
         marker_radius=round(unit, 2),
         off_map=off_map,
         description=_description(origin, [number for number, _ in placed], off_map),
+        labels=_labels(box, label_size, avoid=[(m.x, m.y, m.width / 2) for m in markers]),
+        label_size=label_size,
+        scale=_scale_bar(box, per_mile),
     )
 
 
@@ -161,13 +190,63 @@ def _markers(placed, *, merge: float, radius: float) -> list[Marker]:
     return markers
 
 
-def _radius_on_map(origin: ZipPlace, radius_miles: float, centre) -> float:
-    """The searched radius in map units: the projection's scale where the origin is."""
-    north = min(origin.latitude + math.degrees(radius_miles / EARTH_RADIUS["mi"]), 89.9)
+def _units_per_mile(origin: ZipPlace, centre) -> float:
+    """The projection's scale where the origin is, from a point ten miles north of it."""
+    north = origin.latitude + math.degrees(10 / EARTH_RADIUS["mi"])
     edge = albers_usa(north, origin.longitude)
     if edge is None:
         return 0
-    return round(math.hypot(edge[0] - centre[0], edge[1] - centre[1]), 2)
+    return math.hypot(edge[0] - centre[0], edge[1] - centre[1]) / 10
+
+
+@functools.cache
+def _projected_cities() -> list[tuple[float, float, str]]:
+    """Every city the projection shows, largest first: (x, y, name)."""
+    found = []
+    for city in cities():
+        point = albers_usa(city.latitude, city.longitude)
+        if point is not None:
+            found.append((point[0], point[1], city.name))
+    return found
+
+
+def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> list[Label]:
+    """Up to CITY_LABELS names of the largest cities in view, none overlapping another or
+    a marker; each sits just above its city's middle."""
+    x0, y0, x1, y1 = box
+    taken = [(x - r, y - r, x + r, y + r) for x, y, r in avoid]
+    labels = []
+    for x, y, name in _projected_cities():
+        if len(labels) == CITY_LABELS:
+            break
+        half = 0.3 * size * len(name)
+        rect = (x - half, y - size * 1.3, x + half, y + size * 0.2)
+        inside = x0 <= rect[0] and rect[2] <= x1 and y0 <= rect[1] and rect[3] <= y1
+        if inside and not any(_overlap(rect, other) for other in taken):
+            taken.append(rect)
+            labels.append(Label(round(x, 2), round(y - size * 0.35, 2), name))
+    return labels
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _scale_bar(box, per_mile: float) -> ScaleBar | None:
+    """A bar of a round number of miles, about a fifth of the view wide, at bottom left."""
+    if not per_mile:
+        return None
+    width = box[2] - box[0]
+    miles = next((m for m in reversed(SCALE_STEPS) if m * per_mile <= width / 4), None)
+    if miles is None:
+        return None
+    margin = width * 0.04
+    return ScaleBar(
+        x=round(box[0] + margin, 2),
+        y=round(box[3] - margin, 2),
+        length=round(miles * per_mile, 2),
+        miles=miles,
+    )
 
 
 def _description(origin: ZipPlace, numbers: list[int], off_map) -> str:

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django import template
 
+from specialists.facts import language_codes
 from specialists.facts import language_names as _language_names
 
 register = template.Library()
@@ -18,6 +19,12 @@ DIRECTIONS_URL = "https://www.google.com/maps/dir/?"
 @register.filter
 def language_names(stored: str) -> list[str]:
     return _language_names(stored or "")
+
+
+@register.filter
+def languages_to_mention(stored: str) -> list[str]:
+    """A result card's languages: none when English is all, since everyone speaks it."""
+    return [] if language_codes(stored or "") in ([], ["en"]) else _language_names(stored)
 
 
 @register.filter
