@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from geo.gazetteer import ZipCodeError, zip_place
+from geo.gazetteer import ZipCodeError, place_search
 from specialists.facts import opening_hours_parse
 from specialists.models import Condition, Institute, Specialist, Treatment
 
@@ -74,7 +74,7 @@ def _search_came_from(request: HttpRequest) -> dict[str, str]:
         return {}
     query = parse_qs(referer.query)
     try:
-        place = zip_place(query.get("zip", [""])[-1])
+        place = place_search(query.get("zip", [""])[-1])
     except ZipCodeError:
         return {}
     found = {"zip": place.zip, "url": referer.path + "?" + referer.query}
