@@ -22,7 +22,7 @@ class RecordInline(admin.TabularInline):
 
 class LeadMatchInline(RecordInline):
     model = LeadMatch
-    fields = ["rank", "specialist", "distance"]
+    fields = ["rank", "specialist", "distance", "chosen_by_patient"]
     ordering = ["rank"]
 
 
@@ -54,7 +54,18 @@ class LeadAdmin(admin.ModelAdmin):
     inlines = [LeadMatchInline, OutboundMessageInline]
     fieldsets = [
         (None, {"fields": ["id", "status", "status_changed_at", "needs_network_attention"]}),
-        ("Patient", {"fields": ["first_name", "last_name", "email", "phone", "message"]}),
+        (
+            "Patient",
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "email",
+                    ("phone", "phone_extension"),
+                    "message",
+                ]
+            },
+        ),
         ("Where and what", {"fields": ["zip", "city", "state", "treatment"]}),
         (
             "Consent",

@@ -29,12 +29,13 @@ from specialists.models import Treatment, unknown_treatment_message
 
 from .consent import CONSENT_REQUIRED_MESSAGE
 from .ebook import ebook_request
-from .models import MAX_CHOSEN_SPECIALISTS, TRACKING_FIELDS, TRACKING_MAX_LENGTH
+from .models import MAX_CHOSEN_SPECIALISTS, TRACKING_FIELDS, TRACKING_MAX_LENGTH, Lead
 from .newsletter import newsletter_subscribe
 from .selectors import specialists_choosable
 from .services import honeypot_filled, lead_submit
 
 CHECKBOX_ON = {"on", "true", "1", "yes"}
+MAX_MESSAGE_LENGTH = Lead._meta.get_field("message").max_length
 
 
 def _require_text(field: serializers.Field, data) -> None:
@@ -167,7 +168,7 @@ class LeadInputSerializer(serializers.Serializer):
     email = StrictEmailField()
     phone = StrictCharField(max_length=40)
     consent = ConsentField()
-    message = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
+    message = StrictCharField(required=False, allow_blank=True, default="")
     specialists = SpecialistChoiceField(
         required=False,
         help_text=f"Ids of up to {MAX_CHOSEN_SPECIALISTS} specialists the patient chose; each "
@@ -192,6 +193,15 @@ class LeadInputSerializer(serializers.Serializer):
         if treatment is None:
             raise serializers.ValidationError(unknown_treatment_message(value))
         return treatment
+
+    def validate_message(self, value):
+        # Said with the count, so a patient who pasted a long text knows how much to cut.
+        if len(value) > MAX_MESSAGE_LENGTH:
+            raise serializers.ValidationError(
+                f"Please keep your message to {MAX_MESSAGE_LENGTH} characters or fewer "
+                f"(it has {len(value)})."
+            )
+        return value
 
     def validate_phone(self, value):
         try:

@@ -26,7 +26,8 @@ PADDING = 0.25
 ATLAS_BOX = (-60.0, 10.0, 960.0, 612.0)
 # Markers and labels as fractions of the view's width, so they read the same at any zoom.
 MARKER_RADIUS = 0.022
-# Markers closer than this (in marker radii) are drawn as one, labelled with every number.
+# Markers whose centres are closer than this (in marker radii) would hide each other's
+# numbers: they are drawn as one, labelled with every number.
 MERGE_DISTANCE = 1.2
 # Place names for orientation: the largest cities in view, never overlapping.
 CITY_LABELS = 7
@@ -141,7 +142,7 @@ def results_map(
     box = _view(points)
     width = box[2] - box[0]
     unit = width * MARKER_RADIUS
-    markers = _markers(placed, merge=unit * MERGE_DISTANCE * 2, radius=round(unit, 2))
+    markers = _markers(placed, merge=unit * MERGE_DISTANCE, radius=round(unit, 2))
     per_mile = _units_per_mile(origin, centre) if centre else 0
     label_size = round(width * LABEL_SIZE, 2)
     x0, y0, x1, y1 = box

@@ -232,7 +232,7 @@ def _filter_controls(params) -> dict:
     if selected["language"].lower() in LANGUAGES:
         languages.add(selected["language"].lower())
     return {
-        "fields": (*FILTER_FIELDS, "sort", "page"),
+        "fields": (*FILTER_FIELDS, "sort"),
         "selected": selected,
         "sort": clean_text(params.get("sort"), max_length=20) or SORT_DISTANCE,
         "sorts": list(SORT_LABELS.items()),
