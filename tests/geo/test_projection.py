@@ -46,3 +46,17 @@ def test_state_outlines_come_from_us_atlas_and_capitals_fall_inside_them():
         x0, y0, x1, y1 = outlines[name].bbox
         assert x0 <= x <= x1 and y0 <= y <= y1, name
         assert outlines[name].path.startswith("M") and outlines[name].path.endswith("Z")
+
+
+def test_a_missing_atlas_is_a_system_check_warning_and_no_map(settings, tmp_path):
+    from geo.checks import us_atlas_installed
+
+    assert us_atlas_installed(None) == []
+    settings.US_ATLAS_FILE = tmp_path / "missing.json"
+    state_outlines.cache_clear()
+    try:
+        (warning,) = us_atlas_installed(None)
+        assert warning.id == "geo.W001" and "npm ci" in warning.hint
+        assert state_outlines() == ()
+    finally:
+        state_outlines.cache_clear()
