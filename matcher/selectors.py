@@ -104,6 +104,12 @@ def _search(index: DirectoryIndex, query: MatchQuery) -> list[tuple[int, float]]
     return _search_page(index, query, count=False).found
 
 
+def specialist_page_ids(query: MatchQuery) -> Page:
+    """The query's page as ``(specialist id, rounded distance)`` and the total in the
+    radius. No query while the index is fresh (at most one, the directory version's)."""
+    return _search_page(directory_index(), query)
+
+
 def specialist_nearest_ids(query: MatchQuery) -> list[tuple[int, float]]:
     """``(specialist id, rounded distance)`` of the nearest qualifying specialists.
 
@@ -134,7 +140,7 @@ def specialist_nearest(query: MatchQuery) -> list[SpecialistMatch]:
 
 def specialist_search(query: MatchQuery) -> tuple[list[SpecialistMatch], int]:
     """``specialist_nearest``'s page of results and ``total``: how many qualify in all."""
-    page = _search_page(directory_index(), query)
+    page = specialist_page_ids(query)
     return _specialist_matches(page.found), page.total
 
 
