@@ -25,10 +25,7 @@ MIN_WIDTH = 9.0
 PADDING = 0.25
 ATLAS_BOX = (-60.0, 10.0, 960.0, 612.0)
 # Markers and labels as fractions of the view's width, so they read the same at any zoom.
-MARKER_RADIUS = 0.022
-# Markers whose centres are closer than this (in marker radii) would hide each other's
-# numbers: they are drawn as one, labelled with every number.
-MERGE_DISTANCE = 1.2
+MARKER_RADIUS = 0.026
 # Place names for orientation: the largest cities in view, never overlapping.
 CITY_LABELS = 7
 LABEL_SIZE = 0.03
@@ -142,7 +139,7 @@ def results_map(
     box = _view(points)
     width = box[2] - box[0]
     unit = width * MARKER_RADIUS
-    markers = _markers(placed, merge=unit * MERGE_DISTANCE, radius=round(unit, 2))
+    markers = _markers(placed, radius=round(unit, 2))
     per_mile = _units_per_mile(origin, centre) if centre else 0
     label_size = round(width * LABEL_SIZE, 2)
     x0, y0, x1, y1 = box
@@ -179,11 +176,19 @@ def _view(points: list[tuple[float, float]]) -> tuple[float, float, float, float
     return x0, y0, x0 + width, y0 + height
 
 
-def _markers(placed, *, merge: float, radius: float) -> list[Marker]:
-    """One marker per place; results practising at (nearly) the same spot share one."""
+def _markers(placed, *, radius: float) -> list[Marker]:
+    """One marker per place; a result whose marker would cover part of another's joins it,
+    so every number stays readable."""
     markers: list[Marker] = []
     for number, (x, y) in placed:
-        near = next((m for m in markers if math.hypot(m.x - x, m.y - y) < merge), None)
+        near = next(
+            (
+                m
+                for m in markers
+                if abs(m.x - x) < m.width / 2 + radius and abs(m.y - y) < 2 * radius
+            ),
+            None,
+        )
         if near is None:
             markers.append(Marker(round(x, 2), round(y, 2), [number], radius))
         else:

@@ -2,12 +2,15 @@
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
+from django.utils.translation import gettext
 
 from core.text import joined_with_and
 from geo.gazetteer import DISTRICT_AND_TERRITORIES, STATES
 from specialists.models import Institute, Specialist, Treatment
 
 AVAILABILITY_CACHE_SECONDS = 300
+# "plus the District of Columbia and Puerto Rico".
+NAMED_WITH_THE = frozenset({"DC", "VI", "MP"})
 TREATMENT_MENU_CACHE_KEY = "treatment-menu-v1"
 TREATMENT_MENU_CACHE_SECONDS = 60
 
@@ -64,7 +67,11 @@ def directory_summary() -> dict:
             "specialists": qualifying.count(),
             "states": len(places & STATES.keys()),
             "also": joined_with_and(
-                [name for code, name in DISTRICT_AND_TERRITORIES.items() if code in places]
+                [
+                    gettext("the %(place)s") % {"place": name} if code in NAMED_WITH_THE else name
+                    for code, name in DISTRICT_AND_TERRITORIES.items()
+                    if code in places
+                ]
             ),
             "institutes": Institute.objects.filter(active=True)
             .filter(Exists(qualifying.filter(institute=OuterRef("pk"))))
