@@ -275,9 +275,9 @@ class _Places:
         radius: float | None,
         unit: str,
         limit: int,
-        offset: int,
-        sort: str,
-        count: bool,
+        offset: int = 0,
+        sort: str = SORT_DISTANCE,
+        count: bool = True,
     ) -> Page:
         """Rows ``offset`` to ``offset + limit`` of ``point_set`` within ``radius`` (None:
         anywhere) in ``sort`` order, each as (distance, name, id, row), and how many there
@@ -565,96 +565,37 @@ class DirectoryIndex:
         return entry
 
     def specialists_page(
-        self,
-        *,
-        latitude: float,
-        longitude: float,
-        treatment_id: int | None,
-        radius: float | None,
-        unit: str,
-        limit: int,
-        offset: int = 0,
-        sort: str = SORT_DISTANCE,
-        filters: SpecialistFilter = NO_FILTER,
-        count: bool = True,
+        self, *, treatment_id: int | None, filters: SpecialistFilter = NO_FILTER, **search
     ) -> Page:
-        """Qualifying specialists offering the treatment and matching ``filters`` within
-        ``radius`` (None: anywhere), ordered by ``sort``: ``found`` holds ``(id, exact
-        distance)`` of those at positions ``offset`` to ``offset + limit``, ``total`` how
-        many there are in all (left 0 without ``count``).
+        """Qualifying specialists offering the treatment and matching ``filters``, as
+        ``_Places.page`` finds them with ``search`` (``latitude``, ``longitude``, ``radius``
+        (None: anywhere), ``unit``, ``limit``, and optionally ``offset``, ``sort`` and
+        ``count``): ``found`` holds the ``(id, exact distance)`` of the page.
 
         Distance order: nearest first, ties by last name then id. Name order: by last name,
         then first name (case-insensitive), then id.
         """
-        page = self._specialists.page(
-            self._specialist_set(treatment_id, filters),
-            latitude=latitude,
-            longitude=longitude,
-            radius=radius,
-            unit=unit,
-            limit=limit,
-            offset=offset,
-            sort=sort,
-            count=count,
-        )
+        page = self._specialists.page(self._specialist_set(treatment_id, filters), **search)
         return Page([(pk, distance) for distance, _, pk, _ in page.found], page.total)
 
-    def specialists_nearest(
-        self,
-        *,
-        latitude: float,
-        longitude: float,
-        treatment_id: int | None,
-        radius: float | None,
-        unit: str,
-        limit: int,
-        **options,
-    ) -> list[tuple[int, float]]:
+    def specialists_nearest(self, **query) -> list[tuple[int, float]]:
         """``(id, exact distance)`` of the ``limit`` nearest qualifying specialists within
-        ``radius`` (None: anywhere), nearest first, ties by last name then id;
-        ``specialists_page`` without the total (``options`` are its own)."""
-        return self.specialists_page(
-            latitude=latitude,
-            longitude=longitude,
-            treatment_id=treatment_id,
-            radius=radius,
-            unit=unit,
-            limit=limit,
-            count=False,
-            **options,
-        ).found
+        ``radius`` (None: anywhere), nearest first, ties by last name then id:
+        ``specialists_page``'s found, with its arguments, without counting the total."""
+        return self.specialists_page(count=False, **query).found
 
     def institutes_page(
-        self,
-        *,
-        latitude: float,
-        longitude: float,
-        treatment_id: int | None,
-        radius: float | None,
-        unit: str,
-        limit: int,
-        offset: int = 0,
-        sort: str = SORT_DISTANCE,
-        filters: SpecialistFilter = NO_FILTER,
-        count: bool = True,
+        self, *, treatment_id: int | None, filters: SpecialistFilter = NO_FILTER, **search
     ) -> Page:
         """Active institutes with a qualifying specialist offering the treatment and matching
-        ``filters``, within ``radius`` of the institute's own address, ordered by ``sort``
-        (distance: ties by name then id; name: case-insensitive, then id). ``found`` holds
-        ``(institute id, exact distance, matching specialist ids nearest first)``."""
+        ``filters``, within ``radius`` of the institute's own address, as ``_Places.page``
+        finds them with ``search`` (distance order: ties by name then id; name order:
+        case-insensitive, then id). ``found`` holds ``(institute id, exact distance,
+        matching specialist ids nearest first)``."""
         point_set, members = self._institute_set(treatment_id, filters)
-        page = self._institutes.page(
-            point_set,
-            latitude=latitude,
-            longitude=longitude,
-            radius=radius,
-            unit=unit,
-            limit=limit,
-            offset=offset,
-            sort=sort,
-            count=count,
-        )
+        page = self._institutes.page(point_set, **search)
         specialists = self._specialists
+        latitude, longitude, unit = search["latitude"], search["longitude"], search["unit"]
         return Page(
             [
                 (
@@ -672,32 +613,12 @@ class DirectoryIndex:
             page.total,
         )
 
-    def institutes_nearest(
-        self,
-        *,
-        latitude: float,
-        longitude: float,
-        treatment_id: int | None,
-        radius: float | None,
-        unit: str,
-        limit: int,
-        **options,
-    ) -> list[tuple[int, float, list[int]]]:
+    def institutes_nearest(self, **query) -> list[tuple[int, float, list[int]]]:
         """``(institute id, exact distance, qualifying specialist ids nearest first)`` of the
         ``limit`` nearest active institutes with a qualifying specialist, within ``radius``
-        of the institute's own address; ties by name then id (``institutes_page`` without
-        the total)."""
-        return self.institutes_page(
-            latitude=latitude,
-            longitude=longitude,
-            treatment_id=treatment_id,
-            radius=radius,
-            unit=unit,
-            limit=limit,
-            count=False,
-            **options,
-        ).found
-
+        of the institute's own address; ties by name then id (``institutes_page``'s found,
+        with its arguments, without counting the total)."""
+        return self.institutes_page(count=False, **query).found
 
 _lock = threading.Lock()
 _pinned: contextvars.ContextVar[DirectoryIndex | None] = contextvars.ContextVar(

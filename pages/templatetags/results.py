@@ -34,3 +34,9 @@ def directions_url(listing) -> str:
         [*listing.address_lines, listing.city, f"{listing.state} {listing.zip}"]
     )
     return DIRECTIONS_URL + urlencode({"api": "1", "destination": address})
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]``, or None: for controls drawn in a loop over their names."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

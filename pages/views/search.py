@@ -225,23 +225,53 @@ def _filters_summary(query) -> list[str]:
 
 
 def _filter_controls(params) -> dict:
-    """The widget's filter and sort controls: choices and what is selected."""
+    """The widget's filter and sort controls: what each offers and what is selected."""
     choices = search_choices()
     selected = {name: clean_text(params.get(name), max_length=80) for name in FILTER_FIELDS}
+    selected["language"] = selected["language"].lower()
     languages = set(choices["languages"])
-    if selected["language"].lower() in LANGUAGES:
-        languages.add(selected["language"].lower())
+    if selected["language"] in LANGUAGES:
+        languages.add(selected["language"])
     return {
         "fields": (*FILTER_FIELDS, "sort"),
-        "selected": selected,
         "sort": clean_text(params.get("sort"), max_length=20) or SORT_DISTANCE,
         "sorts": list(SORT_LABELS.items()),
-        "languages": sorted(
-            ((code, str(LANGUAGES[code])) for code in languages), key=lambda item: item[1]
-        ),
-        "insurance": [(plan.slug, plan.name) for plan in choices["insurance"]],
-        "specialties": SpecialtyGroup.choices,
-        "genders": [(word, Gender(code).label) for word, code in GENDER_WORDS.items()],
+        "checks": [
+            {"name": name, "label": label, "checked": selected[name] == "true"}
+            for name, label in (
+                ("accepting", gettext("Accepting new patients")),
+                ("telehealth", gettext("Offers telehealth visits")),
+            )
+        ],
+        "selects": [
+            {
+                "name": "language",
+                "label": gettext("Language spoken"),
+                "any": gettext("Any language"),
+                "choices": sorted(
+                    ((code, str(LANGUAGES[code])) for code in languages), key=lambda c: c[1]
+                ),
+            },
+            {
+                "name": "insurance",
+                "label": gettext("Insurance accepted"),
+                "any": gettext("Any insurance"),
+                "choices": [(plan.slug, plan.name) for plan in choices["insurance"]],
+            },
+            {
+                "name": "specialty",
+                "label": gettext("Kind of specialist"),
+                "any": gettext("Any kind"),
+                "choices": SpecialtyGroup.choices,
+            },
+            {
+                "name": "gender",
+                "label": gettext("Specialist's gender"),
+                "any": gettext("No preference"),
+                "choices": [(word, Gender(code).label) for word, code in GENDER_WORDS.items()],
+            },
+        ],
+        "selected": selected,
         "active": sum(
             bool(selected[name]) and selected[name] != "false" for name in FILTER_FIELDS
         ),

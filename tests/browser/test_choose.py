@@ -9,7 +9,7 @@ from django.core import mail
 from leads.models import Lead
 from tests.factories import make_specialist
 
-from .conftest import PHONE
+from .conftest import PHONE, step_two_send
 
 pytestmark = [
     pytest.mark.browser,
@@ -100,12 +100,13 @@ def test_a_phone_patient_filters_pages_and_asks_the_doctor_they_chose(
     ticked = page.locator("input[name=specialists]:checked")
     assert ticked.count() == 1
     assert "Dr Match12, MD" in page.locator("label[for=consent]").inner_text()
-    page.get_by_label("First name").fill("Lucia")
-    page.get_by_label("Last name").fill("Paciente")
-    page.get_by_label("Email", exact=True).fill("lucia@example.com")
-    page.get_by_label("Phone", exact=True).fill("512-555-0142 ext. 7")
-    page.get_by_label("I agree that").check()
-    page.get_by_role("button", name="Send my request").click()
+    step_two_send(
+        page,
+        first_name="Lucia",
+        last_name="Paciente",
+        email="lucia@example.com",
+        phone="512-555-0142 ext. 7",
+    )
 
     page.wait_for_url(re.compile(r"/thanks/[0-9a-f-]{36}/$"))
     lead = Lead.objects.get()

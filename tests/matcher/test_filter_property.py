@@ -75,23 +75,35 @@ def matches(fact: SpecialistFacts, plans: set, wanted: SpecialistFilter) -> bool
     )
 
 
-def brute_force(dataset, facts, insurance_links, query):
+def matching(dataset, facts, insurance_links, query):
+    """Each qualifying specialist offering the treatment with every fact asked for, with
+    its exact distance from the query's point: (distance, specialist tuple, facts)."""
     specialists, links, _ = dataset
     offered = {pk for t, pk in links if t == query["treatment_id"]}
     plans = {}
     for plan, pk in insurance_links:
         plans.setdefault(pk, set()).add(plan)
-    listed = []
-    for (pk, lat, lon, last_name, _), fact in zip(specialists, facts, strict=True):
+    for specialist, fact in zip(specialists, facts, strict=True):
+        pk, lat, lon = specialist[:3]
         if query["treatment_id"] is not None and pk not in offered:
             continue
-        if not matches(fact, plans.get(pk, set()), query["filters"]):
-            continue
-        distance = great_circle_distance(
-            query["latitude"], query["longitude"], lat, lon, unit=query["unit"]
-        )
-        if query["radius"] is None or distance <= query["radius"]:
-            listed.append((distance, last_name, fact.first_name, pk))
+        if matches(fact, plans.get(pk, set()), query["filters"]):
+            distance = great_circle_distance(
+                query["latitude"], query["longitude"], lat, lon, unit=query["unit"]
+            )
+            yield distance, specialist, fact
+
+
+def within(query, distance: float) -> bool:
+    return query["radius"] is None or distance <= query["radius"]
+
+
+def brute_force(dataset, facts, insurance_links, query):
+    listed = [
+        (distance, specialist[3], fact.first_name, specialist[0])
+        for distance, specialist, fact in matching(dataset, facts, insurance_links, query)
+        if within(query, distance)
+    ]
     if query["sort"] == "name":
         listed.sort(key=lambda e: (e[1].casefold(), e[2].casefold(), e[3]))
     else:
@@ -208,28 +220,17 @@ def test_the_filtered_tree_cache_stays_within_its_budget_and_right(monkeypatch, 
 
 
 def brute_force_institutes(dataset, facts, insurance_links, query):
-    specialists, links, institutes = dataset
-    offered = {pk for t, pk in links if t == query["treatment_id"]}
-    plans = {}
-    for plan, pk in insurance_links:
-        plans.setdefault(pk, set()).add(plan)
     members = {}
-    for (pk, lat, lon, last_name, institute_id), fact in zip(specialists, facts, strict=True):
-        if query["treatment_id"] is not None and pk not in offered:
-            continue
-        if matches(fact, plans.get(pk, set()), query["filters"]):
-            distance = great_circle_distance(
-                query["latitude"], query["longitude"], lat, lon, unit=query["unit"]
-            )
-            members.setdefault(institute_id, []).append((distance, last_name, pk))
+    for distance, (pk, _, _, last_name, institute_id), _ in matching(
+        dataset, facts, insurance_links, query
+    ):
+        members.setdefault(institute_id, []).append((distance, last_name, pk))
     listed = []
-    for pk, lat, lon, name in institutes:
-        if pk not in members:
-            continue
+    for pk, lat, lon, name in dataset[2]:
         distance = great_circle_distance(
             query["latitude"], query["longitude"], lat, lon, unit=query["unit"]
         )
-        if query["radius"] is None or distance <= query["radius"]:
+        if pk in members and within(query, distance):
             listed.append((distance, name, pk))
     if query["sort"] == "name":
         listed.sort(key=lambda e: (e[1].casefold(), e[2]))
