@@ -5,10 +5,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/spine_match
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+# The compiled Spanish catalogue is built here, never committed; editing the .po rebuilds it.
+CATALOGUES := locale/es/LC_MESSAGES/django.mo
 
 .PHONY: run test lint unit integration browser install services
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(CATALOGUES)
 
 # npm brings us-atlas (the state outlines the results map draws) and axe-core (the
 # accessibility audit of the browser tests).
@@ -18,6 +20,10 @@ $(VENV)/.installed: pyproject.toml package-lock.json
 	$(PY) -m pip install --quiet -e '.[dev]'
 	npm ci --silent --no-audit --no-fund
 	touch $@
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(VENV)/.installed
+	bash scripts/gettext-up
+	$(PY) manage.py compilemessages --locale $* --ignore '.venv' --ignore 'node_modules' --ignore 'var'
 
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput

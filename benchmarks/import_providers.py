@@ -15,27 +15,17 @@ import argparse
 import csv
 import datetime
 import json
-import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
+from fresh_process import child_arguments, child_run, django_setup, heap_ratio, rss_peak_mb
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 TARGET_ROWS_PER_SECOND = 10_000
-
-
-def _setup_django(database: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
 
 
 def _write_csv(path: Path, rows: int) -> None:
@@ -54,13 +44,9 @@ def _write_csv(path: Path, rows: int) -> None:
         )
 
 
-def _max_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _child(csv_path: Path, database: Path, *, trace_memory: bool) -> None:
     """Import ``csv_path`` into a freshly migrated database; print one JSON line."""
-    _setup_django(database)
+    django_setup(database)
     from django.core.management import call_command
 
     from geo.gazetteer import warm_gazetteer
@@ -79,26 +65,17 @@ def _child(csv_path: Path, database: Path, *, trace_memory: bool) -> None:
         "rejected": report.rejected,
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu_started,
-        "rss_peak_mb": _max_rss_mb(),
+        "rss_peak_mb": rss_peak_mb(),
     }
     if trace_memory:
         result["heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
     print(json.dumps(result))
 
 
-def _run_child(csv_path: Path, database: Path, *, trace_memory: bool) -> dict:
-    command = [sys.executable, __file__, "--child", str(csv_path), str(database)]
-    if trace_memory:
-        command.append("--trace-memory")
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 100_000])
-    parser.add_argument("--child", nargs=2, metavar=("CSV", "DATABASE"), help=argparse.SUPPRESS)
-    parser.add_argument("--trace-memory", action="store_true", help=argparse.SUPPRESS)
+    child_arguments(parser)
     args = parser.parse_args()
     if args.child:
         _child(Path(args.child[0]), Path(args.child[1]), trace_memory=args.trace_memory)
@@ -106,13 +83,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        _setup_django(scratch / "generator.sqlite3")
+        django_setup(scratch / "generator.sqlite3")
         heaps = []
         for rows in args.rows:
             csv_path = scratch / f"providers-{rows}.csv"
             _write_csv(csv_path, rows)
-            timed = _run_child(csv_path, scratch / f"{rows}-timed.db", trace_memory=False)
-            traced = _run_child(csv_path, scratch / f"{rows}-traced.db", trace_memory=True)
+            timed = child_run(__file__, csv_path, scratch / f"{rows}-timed.db", trace_memory=False)
+            traced = child_run(__file__, csv_path, scratch / f"{rows}-traced.db", trace_memory=True)
             heaps.append((rows, traced["heap_peak_mb"]))
             rate = timed["rows"] / timed["seconds"]
             cpu_rate = timed["rows"] / timed["cpu_seconds"]
@@ -126,11 +103,7 @@ def main() -> None:
                 f"{timed['created']:,} created, {timed['rejected']} rejected"
             )
         if len(heaps) > 1:
-            (small_rows, small_heap), (large_rows, large_heap) = heaps[0], heaps[-1]
-            print(
-                f"peak Python heap, {large_rows:,} vs {small_rows:,} rows: "
-                f"{large_heap / small_heap:.2f}x for {large_rows / small_rows:.0f}x the rows"
-            )
+            print(heap_ratio(heaps))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ files under var/. Production switches are environment variables, never another m
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -50,6 +51,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.i18n.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -101,10 +103,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")
-USE_I18N = True
 USE_TZ = True
+
+# Languages: English at the plain addresses, Spanish under /es/ (pages.urls through
+# i18n_patterns); the API follows Accept-Language (core.i18n.LocaleMiddleware). The codes
+# are core.i18n.Language's, which a system check holds equal. Translations are compiled
+# from locale/ by `make install` (manage.py compilemessages).
+USE_I18N = True
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Numbers with a decimal point in Spanish too, as US Spanish-language health sites write
+# them ("1.5 millas"); core/formats/ holds the overrides.
+FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -201,8 +213,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.outbox_dispatch_due",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
+    # Stale listing facts and expiring certificates, to the network team, Monday morning.
+    "directory-digest-weekly": {
+        "task": "leads.tasks.directory_digest_owe",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Crontab entries are read in the site's time zone, not UTC.
+CELERY_TIMEZONE = TIME_ZONE
 
 # The email outbox (leads.outbox). A sender's lease must outlast one SMTP exchange
 # (EMAIL_TIMEOUT), or a slow send could be taken over and sent twice.
@@ -215,6 +234,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Institutes have no email address: requests for a specialist without one, and leads
 # with no match, go to the network team here.
 NETWORK_INBOX_EMAIL = env.str("NETWORK_INBOX_EMAIL", default="network@spinematch.example")
+# A listing fact (certificate, accepting new patients, treatments, address) not confirmed
+# for this many days is stale: the admin filters on it and the weekly digest lists it.
+LISTING_STALE_DAYS = env.int("LISTING_STALE_DAYS", default=365)
+# How long an admin's dry-run upload (and a run's rejected rows) stay on the server.
+IMPORT_STAGING_MAX_AGE_SECONDS = env.int("IMPORT_STAGING_MAX_AGE_SECONDS", default=3600)
 NEWSLETTER_CONFIRM_MAX_AGE_DAYS = env.int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", default=7)
 EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
 

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.db import connection
 from django.http import JsonResponse
@@ -18,6 +20,11 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
+# The admin is the site's own, not "Django administration".
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Directory, leads and marketing"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
@@ -25,5 +32,7 @@ urlpatterns = [
     path("api/v1/", include("matcher.api_urls")),
     path("api/v1/", include("marketing.api_urls")),
     path("api/v1/", include("leads.api_urls")),
-    path("", include("pages.urls")),
+    path("", include("pages.site_file_urls")),
+    # The patient pages: English at the addresses they always had, Spanish under /es/.
+    *i18n_patterns(path("", include("pages.urls")), prefix_default_language=False),
 ]

@@ -25,21 +25,25 @@ def us_phone_parse(raw: str) -> UsPhone:
     """Parse a US (or US territory) phone number, keeping an extension typed after it
     ("212-555-0100 ext. 12", "x12", "#12").
 
-    Raises ValidationError with a patient-readable message for anything else, including an
-    extension longer than MAX_EXTENSION_LENGTH digits: it is refused, never cut.
+    Raises ValidationError with a patient-readable message (in the active language) for
+    anything else, including an extension longer than MAX_EXTENSION_LENGTH digits: it is
+    refused, never cut.
     """
     text = (raw or "").strip()
     if not text:
-        raise ValidationError("Enter a phone number.", code="required")
+        raise ValidationError(gettext("Enter a phone number."), code="required")
     if len(text) > MAX_PHONE_INPUT_LENGTH:
-        raise ValidationError("Enter a valid US phone number.", code="invalid_phone")
+        raise ValidationError(gettext("Enter a valid US phone number."), code="invalid_phone")
     try:
         number = phonenumbers.parse(text, "US")
     except phonenumbers.NumberParseException:
-        raise ValidationError("Enter a valid US phone number.", code="invalid_phone") from None
+        raise ValidationError(
+            gettext("Enter a valid US phone number."), code="invalid_phone"
+        ) from None
     if number.country_code != 1 or not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "Enter a valid US phone number, for example (212) 555-0100.", code="invalid_phone"
+            gettext("Enter a valid US phone number, for example (212) 555-0100."),
+            code="invalid_phone",
         )
     extension = number.extension or ""
     if len(extension) > MAX_EXTENSION_LENGTH:

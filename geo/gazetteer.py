@@ -48,7 +48,8 @@ PLACE_NAMES = {**STATES, **DISTRICT_AND_TERRITORIES}
 
 
 class ZipCodeError(ValueError):
-    """A ZIP code a patient typed that cannot be used; the message is fit to show them."""
+    """A ZIP code a patient typed that cannot be used; the message is fit to show them, in
+    the language active when it was raised."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +136,10 @@ def normalize_zip(raw: object) -> str:
     Raises ZipCodeError("Enter a 5-digit US ZIP code") for anything else.
     """
     if not isinstance(raw, str) or len(raw) > MAX_ZIP_INPUT_LENGTH:
-        raise ZipCodeError("Enter a 5-digit US ZIP code.")
+        raise ZipCodeError(gettext("Enter a 5-digit US ZIP code."))
     match = ZIP_PATTERN.fullmatch(raw.strip())
     if match is None:
-        raise ZipCodeError("Enter a 5-digit US ZIP code.")
+        raise ZipCodeError(gettext("Enter a 5-digit US ZIP code."))
     return match.group(1)
 
 
@@ -147,10 +148,10 @@ def zip_place(raw: object) -> ZipPlace:
     zip5 = normalize_zip(raw)
     places = _gazetteer()
     if zip5 not in places:
-        raise ZipCodeError(f"Unknown ZIP code {zip5}.")
+        raise ZipCodeError(gettext("Unknown ZIP code %(zip)s.") % {"zip": zip5})
     place = places[zip5]
     if place is None:
-        raise ZipCodeError(f"ZIP code {zip5} has no known location.")
+        raise ZipCodeError(gettext("ZIP code %(zip)s has no known location.") % {"zip": zip5})
     return place
 
 
@@ -181,7 +182,7 @@ def place_search(raw: object) -> ZipPlace:
         return _city_centre(states[state])
     if not states:
         raise PlaceError(
-            "Enter a 5-digit US ZIP code.",
+            gettext("Enter a 5-digit US ZIP code."),
             gettext(
                 "We found no US city called %(city)s. Check the spelling, or add the state, "
                 "for example Austin, TX."

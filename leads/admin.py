@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
-from .models import EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
+from .models import TRACKING_FIELDS, EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
 from .newsletter import newsletter_unsubscribe
 from .outbox import outbox_retry
 from .services import lead_status_set
@@ -44,10 +44,18 @@ class LeadAdmin(admin.ModelAdmin):
         "state",
         "treatment",
         "needs_network_attention",
+        "language",
         "utm_source",
     ]
     list_editable = ["status"]
-    list_filter = ["status", "needs_network_attention", "treatment", "state", "created_at"]
+    list_filter = [
+        "status",
+        "needs_network_attention",
+        "language",
+        "treatment",
+        "state",
+        "created_at",
+    ]
     search_fields = ["=id", "=zip", "=email", "=phone", "last_name"]
     date_hierarchy = "created_at"
     list_select_related = ["treatment"]
@@ -62,6 +70,7 @@ class LeadAdmin(admin.ModelAdmin):
                     "last_name",
                     "email",
                     ("phone", "phone_extension"),
+                    "language",
                     "message",
                 ]
             },
@@ -82,14 +91,7 @@ class LeadAdmin(admin.ModelAdmin):
         (
             "Campaign",
             {
-                "fields": [
-                    "utm_source",
-                    "utm_medium",
-                    "utm_campaign",
-                    "utm_term",
-                    "utm_content",
-                    "referrer",
-                ]
+                "fields": list(TRACKING_FIELDS)
             },
         ),
         (None, {"fields": ["created_at", "updated_at"]}),
@@ -115,8 +117,15 @@ class LeadAdmin(admin.ModelAdmin):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "status", "created_at", "confirmed_at", "unsubscribed_at"]
-    list_filter = ["status", "created_at"]
+    list_display = [
+        "email",
+        "status",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+    list_filter = ["status", "language", "created_at"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "requested_at", "confirmed_at", "unsubscribed_at"]
     actions = ["unsubscribe"]
@@ -130,8 +139,15 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 @admin.register(EbookRequest)
 class EbookRequestAdmin(admin.ModelAdmin):
-    list_display = ["email", "first_name", "requested_on", "downloads", "last_downloaded_at"]
-    list_filter = ["requested_on"]
+    list_display = [
+        "email",
+        "first_name",
+        "language",
+        "requested_on",
+        "downloads",
+        "last_downloaded_at",
+    ]
+    list_filter = ["requested_on", "language"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "downloads", "last_downloaded_at"]
 

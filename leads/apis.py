@@ -8,6 +8,7 @@ number, ``"true"`` is not ``true``); a form's consent checkbox sends "on".
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 
 from core.api import PublicPostThrottle
 from core.http import client_ip
+from core.i18n import in_default_language
 from core.phones import us_phone_parse
 from geo.gazetteer import ZipCodeError, zip_place
 from specialists.models import Treatment, unknown_treatment_message
@@ -89,7 +91,7 @@ class ConsentField(serializers.Field):
         "required": CONSENT_REQUIRED_MESSAGE,
         "null": CONSENT_REQUIRED_MESSAGE,
         "refused": CONSENT_REQUIRED_MESSAGE,
-        "invalid": "Must be the JSON boolean true.",
+        "invalid": gettext_lazy("Must be the JSON boolean true."),
     }
 
     def get_value(self, dictionary):
@@ -117,8 +119,9 @@ class SpecialistChoiceField(serializers.Field):
     checked ``specialists`` boxes. Repeats count once."""
 
     default_error_messages = {
-        "invalid": "Give a list of specialist ids.",
-        "too_many": f"Choose at most {MAX_CHOSEN_SPECIALISTS} specialists.",
+        "invalid": gettext_lazy("Give a list of specialist ids."),
+        "too_many": gettext_lazy("Choose at most %(count)d specialists.")
+        % {"count": MAX_CHOSEN_SPECIALISTS},
     }
 
     def get_value(self, dictionary):
@@ -161,7 +164,9 @@ class LeadInputSerializer(serializers.Serializer):
     ``phone_extension`` beside it ("" for none), ``specialists`` (when chosen) the chosen
     Specialist rows in the order given."""
 
-    zip = StrictCharField(max_length=20, error_messages={"invalid": "Enter a 5-digit US ZIP code."})
+    zip = StrictCharField(
+        max_length=20, error_messages={"invalid": gettext_lazy("Enter a 5-digit US ZIP code.")}
+    )
     treatment = StrictCharField(required=False, allow_blank=True, max_length=80)
     first_name = StrictCharField(max_length=80)
     last_name = StrictCharField(max_length=80)
@@ -198,8 +203,10 @@ class LeadInputSerializer(serializers.Serializer):
         # Said with the count, so a patient who pasted a long text knows how much to cut.
         if len(value) > MAX_MESSAGE_LENGTH:
             raise serializers.ValidationError(
-                f"Please keep your message to {MAX_MESSAGE_LENGTH} characters or fewer "
-                f"(it has {len(value)})."
+                gettext(
+                    "Please keep your message to %(limit)d characters or fewer (it has %(count)d)."
+                )
+                % {"limit": MAX_MESSAGE_LENGTH, "count": len(value)}
             )
         return value
 
@@ -223,11 +230,22 @@ class LeadInputSerializer(serializers.Serializer):
             specialist = found.get(pk)
             if specialist is None:
                 problems.append(
-                    f"Specialist {pk} is not a board-certified specialist in our directory"
-                    + (f" who offers {treatment.name.lower()}." if treatment else ".")
+                    gettext(
+                        "Specialist %(id)d is not a board-certified specialist in our "
+                        "directory who offers %(treatment)s."
+                    )
+                    % {"id": pk, "treatment": treatment.text.name.lower()}
+                    if treatment
+                    else gettext(
+                        "Specialist %(id)d is not a board-certified specialist in our directory."
+                    )
+                    % {"id": pk}
                 )
             elif not specialist.accepting_new_patients:
-                problems.append(f"{specialist.display_name} is not accepting new patients.")
+                problems.append(
+                    gettext("%(name)s is not accepting new patients.")
+                    % {"name": specialist.display_name}
+                )
         if problems:
             raise serializers.ValidationError({"specialists": problems})
         return [found[pk] for pk in ids]
@@ -248,7 +266,7 @@ def json_body(request):
         return request.data
     except (exceptions.ParseError, RecursionError):  # RecursionError: absurdly nested JSON
         raise exceptions.ValidationError(
-            {"non_field_errors": ["The request body must be a JSON object."]}
+            {"non_field_errors": [gettext("The request body must be a JSON object.")]}
         ) from None
 
 
@@ -291,13 +309,14 @@ class LeadCreateApi(APIView):
         submission = lead_submit(
             data=serializer.validated_data, client_ip=client_ip(request)
         )
-        body = self.OutputSerializer(
-            {
-                "id": submission.lead.id,
-                "status": submission.lead.status,
-                "matches": submission.matches,
-            }
-        ).data
+        with in_default_language():  # the English pages' addresses, in every language
+            body = self.OutputSerializer(
+                {
+                    "id": submission.lead.id,
+                    "status": submission.lead.status,
+                    "matches": submission.matches,
+                }
+            ).data
         return Response(
             body, status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
         )

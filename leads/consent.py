@@ -1,43 +1,98 @@
-"""The wording a patient agrees to when leaving contact details, and its version.
+"""The wording a patient agrees to when leaving contact details, in each language, and its
+version.
 
 Stored verbatim on every lead with the version and time, so the business can show what
-each patient agreed to. Change the version whenever the wording changes.
+each patient agreed to. Change the version whenever the wording changes; each language's
+wording has its own version. The wording lives here, not in the translation catalogue, so
+that nobody can change what patients agree to by editing a translation.
 
 A patient who chose their specialists agrees to be contacted by those, by name
-(``consent_text``); a request routed by us names no one, since nobody is chosen yet.
+(``consent_chosen``); a request routed by us names no one, since nobody is chosen yet.
 """
 
-from django.utils.translation import gettext_lazy as _
+from dataclasses import dataclass
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
+
+from core.i18n import Language, language_current
 from core.text import joined_with_and
 
-CONSENT_VERSION = "2026-11-26"
-CONSENT_TEXT = (
-    "I agree that Spine Match and the specialists it matches me with may contact me by "
-    "phone, text message and email about my request, including by automated means. "
-    "Consent is not a condition of any purchase or treatment. Message and data rates may "
-    "apply; reply STOP to stop texts."
-)
-# The same agreement naming the specialists the patient chose; the page shows it with the
-# names its checkboxes hold, as "{names}" splits it.
-CONSENT_CHOSEN_TEXT = _(
-    "I agree that Spine Match and the specialists I chose ({names}) may contact me by "
-    "phone, text message and email about my request, including by automated means. "
-    "Consent is not a condition of any purchase or treatment. Message and data rates may "
-    "apply; reply STOP to stop texts."
-)
-CONSENT_REQUIRED_MESSAGE = "Please agree to be contacted so a specialist can reach you."
+
+@dataclass(frozen=True)
+class ConsentWording:
+    version: str
+    text: str
 
 
-def consent_text(names: list[str] | None = None) -> str:
-    """What the patient agrees to: naming ``names`` when they chose them, else the wording
-    of a routed request."""
-    if not names:
-        return CONSENT_TEXT
-    return str(CONSENT_CHOSEN_TEXT).format(names=joined_with_and(names))
+WORDINGS = {
+    Language.ENGLISH: ConsentWording(
+        version="2026-11-01",
+        text=(
+            "I agree that Spine Match and the specialists it matches me with may contact me "
+            "by phone, text message and email about my request, including by automated "
+            "means. Consent is not a condition of any purchase or treatment. Message and "
+            "data rates may apply; reply STOP to stop texts."
+        ),
+    ),
+    Language.SPANISH: ConsentWording(
+        version="2026-11-01-es",
+        text=(
+            "Acepto que Spine Match y los especialistas con quienes me conecte se "
+            "comuniquen conmigo por teléfono, mensaje de texto y correo electrónico sobre mi "
+            "solicitud, incluso por medios automatizados. Este consentimiento no es una "
+            "condición para ninguna compra ni tratamiento. Pueden aplicarse tarifas por "
+            "mensajes y datos; responda STOP para dejar de recibir mensajes de texto."
+        ),
+    ),
+}
+# The same agreements naming the specialists the patient chose, where "{names}" stands.
+CHOSEN_WORDINGS = {
+    Language.ENGLISH: ConsentWording(
+        version="2026-11-26-chosen",
+        text=(
+            "I agree that Spine Match and the specialists I chose ({names}) may contact me "
+            "by phone, text message and email about my request, including by automated "
+            "means. Consent is not a condition of any purchase or treatment. Message and "
+            "data rates may apply; reply STOP to stop texts."
+        ),
+    ),
+    Language.SPANISH: ConsentWording(
+        version="2026-11-26-chosen-es",
+        text=(
+            "Acepto que Spine Match y los especialistas que elegí ({names}) se comuniquen "
+            "conmigo por teléfono, mensaje de texto y correo electrónico sobre mi solicitud, "
+            "incluso por medios automatizados. Este consentimiento no es una condición para "
+            "ninguna compra ni tratamiento. Pueden aplicarse tarifas por mensajes y datos; "
+            "responda STOP para dejar de recibir mensajes de texto."
+        ),
+    ),
+}
 
 
-def consent_text_parts() -> tuple[str, str]:
+def consent_wording(language: str | None = None) -> ConsentWording:
+    """The wording shown, and stored, in ``language`` (the active language by default)."""
+    return WORDINGS[language or language_current()]
+
+
+def consent_chosen(names: list[str], language: str | None = None) -> ConsentWording:
+    """The wording naming the specialists a patient chose, as stored with their lead."""
+    wording = CHOSEN_WORDINGS[language or language_current()]
+    return ConsentWording(wording.version, wording.text.format(names=joined_with_and(names)))
+
+
+def consent_chosen_parts(language: str | None = None) -> tuple[str, str]:
     """The chosen wording before and after the names, for the page to fill in."""
-    before, _names, after = str(CONSENT_CHOSEN_TEXT).partition("{names}")
+    before, _names, after = CHOSEN_WORDINGS[language or language_current()].text.partition(
+        "{names}"
+    )
     return before, after
+
+
+# The active language's wording and version, read when used: the step 2 form shows the
+# text and a lead stores both in the language its form was in.
+CONSENT_TEXT = lazy(lambda: consent_wording().text, str)()
+CONSENT_VERSION = lazy(lambda: consent_wording().version, str)()
+CONSENT_REQUIRED_MESSAGE = gettext_lazy(
+    "Please agree to be contacted so a specialist can reach you."
+)

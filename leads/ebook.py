@@ -6,20 +6,28 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.i18n import Language, language_current
+
 from .models import EbookRequest, OutboundMessage
 from .outbox import outbox_add, outbox_message
 
-EBOOK_FILE = Path(__file__).resolve().parent / "ebook" / "life-after-back-surgery.html"
+EBOOK_DIR = Path(__file__).resolve().parent / "ebook"
+# The guide in each language, and the name its download is saved under.
+EBOOK_FILES = {
+    Language.ENGLISH: EBOOK_DIR / "life-after-back-surgery.html",
+    Language.SPANISH: EBOOK_DIR / "vida-despues-de-la-cirugia-de-espalda.html",
+}
 
 
-def ebook_request(*, email: str, first_name: str) -> None:
-    """Owe ``email`` the e-book download link; repeats on the same day send nothing more."""
+def ebook_request(*, email: str, first_name: str, language: str | None = None) -> None:
+    """Owe ``email`` the e-book download link; repeats on the same day send nothing more.
+    The email and the guide are in ``language`` (the active language by default)."""
     email = email.strip().lower()
     with transaction.atomic():
         requested, created = EbookRequest.objects.get_or_create(
             email=email,
             requested_on=timezone.localdate(),
-            defaults={"first_name": first_name},
+            defaults={"first_name": first_name, "language": language or language_current()},
         )
         if created:
             outbox_add(

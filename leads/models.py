@@ -1,8 +1,8 @@
 """Leads, their routing, newsletter subscribers, e-book requests and the email outbox.
 
 Personal data (names, emails, phones, messages) lives only in Lead, Subscriber and
-EbookRequest. The outbox refers to those rows by id and never copies their contents, so
-a task, a log line or an outbox error can never leak it.
+EbookRequest (a DirectoryDigest holds none). The outbox refers to those rows by id and
+never copies their contents, so a task, a log line or an outbox error can never leak it.
 """
 
 import datetime
@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+
+from core.i18n import Language
 
 # Campaign tags and the outside referrer a lead carries from the page it started on: the
 # one list the form, the API, the admin and the export share.
@@ -69,6 +71,12 @@ class Lead(models.Model):
     utm_term = models.CharField(max_length=200, blank=True)
     utm_content = models.CharField(max_length=200, blank=True)
     referrer = models.CharField(max_length=500, blank=True)
+    language = models.CharField(
+        max_length=5,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text="The language the patient used; their emails are in it.",
+    )
     needs_network_attention = models.BooleanField(
         default=False,
         help_text=(
@@ -157,6 +165,12 @@ class Subscriber(models.Model):
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        max_length=5,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text="The language of the last sign-up; the newsletter's emails are in it.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -173,6 +187,12 @@ class EbookRequest(models.Model):
     first_name = models.CharField(max_length=80)
     requested_on = models.DateField(default=timezone.localdate)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    language = models.CharField(
+        max_length=5,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text="The language asked in; the email and the e-book are in it.",
+    )
     downloads = models.PositiveIntegerField(default=0)
     last_downloaded_at = models.DateTimeField(null=True, blank=True)
 
@@ -186,6 +206,20 @@ class EbookRequest(models.Model):
 
     def __str__(self):
         return f"E-book request {self.pk}"
+
+
+class DirectoryDigest(models.Model):
+    """A week's digest of the directory for the network team: the subject its email is
+    owed about, once per week. The email reads the directory when it is sent."""
+
+    week = models.DateField(unique=True, help_text="The Monday the week starts on.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-week"]
+
+    def __str__(self):
+        return f"Directory digest, week of {self.week}"
 
 
 class OutboundMessageQuerySet(models.QuerySet):
@@ -216,6 +250,7 @@ class OutboundMessage(models.Model):
         NEWSLETTER_CONFIRMATION = "newsletter_confirmation", "Newsletter: confirm address"
         NEWSLETTER_WELCOME = "newsletter_welcome", "Newsletter: welcome"
         EBOOK_LINK = "ebook_link", "E-book: download link"
+        DIRECTORY_DIGEST = "directory_digest", "Network team: weekly directory digest"
 
     # Reminders to the patient, each due this long after the lead: wanted only while nobody
     # has reached them (``Lead.awaits_contact``).
@@ -243,6 +278,9 @@ class OutboundMessage(models.Model):
     )
     ebook_request = models.ForeignKey(
         EbookRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    directory_digest = models.ForeignKey(
+        DirectoryDigest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
     )
     specialist = models.ForeignKey(
         "specialists.Specialist",
@@ -278,7 +316,8 @@ class OutboundMessage(models.Model):
             models.CheckConstraint(
                 condition=Q(lead__isnull=False)
                 | Q(subscriber__isnull=False)
-                | Q(ebook_request__isnull=False),
+                | Q(ebook_request__isnull=False)
+                | Q(directory_digest__isnull=False),
                 name="outbox_message_has_subject",
             ),
         ]

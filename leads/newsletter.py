@@ -4,6 +4,8 @@ the outbox in the same transaction."""
 from django.db import transaction
 from django.utils import timezone
 
+from core.i18n import language_current
+
 from .models import OutboundMessage, Subscriber
 from .outbox import outbox_add_once, outbox_message
 
@@ -11,14 +13,16 @@ Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
 
-def newsletter_subscribe(*, email: str) -> None:
+def newsletter_subscribe(*, email: str, language: str | None = None) -> None:
     """Start (or restart) double opt-in for ``email``; callers answer the same whatever
     the address's state, so nobody can learn who subscribed.
 
     A confirmation is owed at most once per address per day; a confirmed address is left
-    alone.
+    alone. The newsletter's emails go out in ``language`` (the active language by
+    default) of the latest sign-up before the address was confirmed.
     """
     email = email.strip().lower()
+    language = language or language_current()
     now = timezone.now()
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.select_for_update().get_or_create(email=email)
@@ -26,7 +30,8 @@ def newsletter_subscribe(*, email: str) -> None:
             return
         subscriber.status = Subscriber.Status.PENDING
         subscriber.requested_at = now
-        subscriber.save(update_fields=["status", "requested_at", "updated_at"])
+        subscriber.language = language
+        subscriber.save(update_fields=["status", "requested_at", "language", "updated_at"])
         outbox_add_once(
             outbox_message(
                 kind=Kind.NEWSLETTER_CONFIRMATION,

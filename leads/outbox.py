@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .emails import MessageNotDeliverable, message_email
-from .models import EbookRequest, Lead, OutboundMessage, Subscriber
+from .models import DirectoryDigest, EbookRequest, Lead, OutboundMessage, Subscriber
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +41,24 @@ def outbox_message(
     lead: Lead | None = None,
     subscriber: Subscriber | None = None,
     ebook_request: EbookRequest | None = None,
+    directory_digest: DirectoryDigest | None = None,
     specialist_id: int | None = None,
     due_at: datetime.datetime | None = None,
     key_suffix: str = "",
 ) -> OutboundMessage:
-    """An unsaved message of ``kind`` about one subject (a lead, a subscriber or an e-book
-    request), due at ``due_at`` (default now), for ``outbox_add``.
+    """An unsaved message of ``kind`` about one subject (a lead, a subscriber, an e-book
+    request or a week's directory digest), due at ``due_at`` (default now), for ``outbox_add``.
 
     Its idempotency key is ``<subject>:<pk>:<kind>``, then ``:specialist:<id>`` for a
     provider notification, then ``:<key_suffix>`` when given (a message owed once per day
     passes the day). The keys are stored, so this format must never change.
     """
-    subjects = {"lead": lead, "subscriber": subscriber, "ebook_request": ebook_request}
+    subjects = {
+        "lead": lead,
+        "subscriber": subscriber,
+        "ebook_request": ebook_request,
+        "directory_digest": directory_digest,
+    }
     [(name, subject)] = [(name, row) for name, row in subjects.items() if row is not None]
     key = f"{name}:{subject.pk}:{kind}"
     if specialist_id is not None:
@@ -206,7 +212,12 @@ def message_deliver(*, message_id: int) -> Delivery:
         )
         return Delivery(status=status or "missing")
     message = OutboundMessage.objects.select_related(
-        "lead", "lead__treatment", "subscriber", "ebook_request", "specialist__institute"
+        "lead",
+        "lead__treatment",
+        "subscriber",
+        "ebook_request",
+        "directory_digest",
+        "specialist__institute",
     ).get(pk=message_id)
 
     if _no_longer_wanted(message):

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.i18n import language_current
 from geo.distance import great_circle_distance, rounded
 from geo.gazetteer import ZipPlace, zip_place
 from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
-from .consent import CONSENT_VERSION, consent_text
+from .consent import consent_chosen, consent_wording
 from .models import ROUTING_LIMIT, ROUTING_RADIUS_MILES, Lead, LeadMatch, OutboundMessage
 from .outbox import outbox_add, outbox_message
 from .selectors import lead_recent_duplicate
@@ -105,7 +106,9 @@ def _chosen(place: ZipPlace, chosen: list[Specialist]) -> list[tuple[Specialist,
     return [(s, rounded(distance)) for distance, _, _, s in sorted(measured)]
 
 
-def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
+def lead_submit(
+    *, data: dict, client_ip: str | None = None, language: str | None = None
+) -> LeadSubmission:
     """Store a lead from ``LeadInputSerializer.validated_data``, route it and owe its emails.
 
     - Goes to the specialists the patient chose (``specialists``, already checked by the
@@ -114,18 +117,27 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
       ``specialist_nearest_ids``); stored as LeadMatch rows ranked from 1, nearest first,
       marked ``chosen_by_patient`` or not. No match: the lead is flagged
       ``needs_network_attention`` and the network inbox is told.
-    - The consent text stored names the chosen specialists (``consent.consent_text``).
+    - The consent wording stored names the chosen specialists (``consent.consent_chosen``).
     - The same email, phone, ZIP, treatment (and choice) within 24 hours returns the earlier
       lead with ``created=False`` and owes nothing new.
     - Owes, in the same transaction: one notification per matched specialist, a patient
       confirmation, and follow-ups due at +2 and +7 days. Messages due now are handed to
       Celery after the commit; a broker failure is logged and left to the sweep.
     - ``client_ip`` is kept with the consent as evidence of where it came from.
+    - ``language`` (the active language by default: the page's, or the API request's
+      Accept-Language) is stored; the lead keeps the consent wording and version of that
+      language, the one its form showed, and the patient's emails are in it.
     The honeypot is the caller's job (see ``honeypot_filled``).
     """
     place = zip_place(data["zip"])
     treatment = data.get("treatment")
     chosen = data.get("specialists") or []
+    language = language or language_current()
+    consent = (
+        consent_chosen([s.display_name for s in chosen], language)
+        if chosen
+        else consent_wording(language)
+    )
     key = lead_dedupe_key(
         email=data["email"], phone=data["phone"], zip=place.zip, treatment=treatment, chosen=chosen
     )
@@ -148,8 +160,8 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
             phone_extension=data.get("phone_extension", ""),
             message=data.get("message", ""),
             consent=True,
-            consent_text=consent_text([s.display_name for s in chosen]),
-            consent_version=CONSENT_VERSION,
+            consent_text=consent.text,
+            consent_version=consent.version,
             consented_at=now,
             consent_ip=client_ip,
             utm_source=data.get("utm_source", ""),
@@ -158,6 +170,7 @@ def lead_submit(*, data: dict, client_ip: str | None = None) -> LeadSubmission:
             utm_term=data.get("utm_term", ""),
             utm_content=data.get("utm_content", ""),
             referrer=data.get("referrer", ""),
+            language=language,
             needs_network_attention=not targets,
             dedupe_key=key,
             created_at=now,

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import outbox
+from . import digest, outbox
 
 
 @shared_task(
@@ -40,3 +40,10 @@ def outbox_dispatch_due() -> int:
     """Celery beat runs this every OUTBOX_SWEEP_SECONDS: due follow-ups, and whatever a
     broker outage or a dead worker left behind, go to ``message_send``."""
     return outbox.outbox_dispatch_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def directory_digest_owe() -> bool:
+    """Celery beat runs this weekly: the network team's digest of the directory's upkeep,
+    owed once per week, sent through the outbox."""
+    return digest.directory_digest_owe()

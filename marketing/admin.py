@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from core.admin import ViewOnlyAdmin
 from leads.admin import LeadAdmin
 from leads.models import Lead
 from marketing.exporting import (
@@ -83,19 +84,6 @@ class ApiTokenAdmin(TokenAdmin):
 
     autocomplete_fields = ("user",)
     list_filter = ("created", "user__groups")
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Rows only code writes: nobody adds, changes or deletes them here, superusers included."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExportRecord)

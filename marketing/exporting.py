@@ -38,6 +38,7 @@ COLUMNS = (
     "matched_specialists",
     *TRACKING_FIELDS,
     "city",
+    "language",
 )
 
 EXPORT_PERMISSION = "leads.export_lead"
@@ -105,7 +106,7 @@ def lead_rows(leads: QuerySet[Lead]) -> Iterator[list[str]]:
     while chunk := list(itertools.islice(stored, CHUNK_SIZE)):
         matched = matched_specialists_cells([row[0] for row in chunk], labels)
         for lead_id, created_at, *values in chunk:
-            # values: first_name ... state, treatment slug, status, utm_source ... city
+            # values: first_name ... state, treatment slug, status, utm_source ... language
             yield [
                 str(lead_id),
                 timezone.localtime(created_at).isoformat(timespec="seconds"),

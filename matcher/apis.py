@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -22,6 +23,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.i18n import in_default_language
 from geo.distance import DEFAULT_UNIT, UNITS
 from geo.gazetteer import PlaceError, ZipCodeError, place_search, zip_place
 from specialists.facts import GENDER_WORDS, LANGUAGES, SpecialtyGroup
@@ -114,7 +116,7 @@ class ChoiceParameter(BlankIsAbsent, serializers.ChoiceField):
 class TrueFalseField(BlankIsAbsent, serializers.Field):
     """``true`` or ``false`` (a checked checkbox sends ``true``); empty means false."""
 
-    default_error_messages = {"invalid": "Enter true or false."}
+    default_error_messages = {"invalid": gettext_lazy("Enter true or false.")}
 
     def to_internal_value(self, data):
         if data is True or data == "true":
@@ -164,7 +166,7 @@ class MatchQuerySerializer(serializers.Serializer):
         choices=UNITS,
         required=False,
         default=DEFAULT_UNIT,
-        error_messages={"invalid_choice": "Enter mi or km."},
+        error_messages={"invalid_choice": gettext_lazy("Enter mi or km.")},
     )
     offset = PlainIntegerField(
         required=False,
@@ -177,7 +179,7 @@ class MatchQuerySerializer(serializers.Serializer):
         choices=SORTS,
         required=False,
         default=SORT_DISTANCE,
-        error_messages={"invalid_choice": "Enter distance or name."},
+        error_messages={"invalid_choice": gettext_lazy("Enter distance or name.")},
         help_text="`distance` (nearest first, the default) or `name` (by last name).",
     )
     accepting = TrueFalseField(
@@ -198,7 +200,7 @@ class MatchQuerySerializer(serializers.Serializer):
         choices=list(GENDER_WORDS),
         required=False,
         default=None,
-        error_messages={"invalid_choice": "Enter female or male."},
+        error_messages={"invalid_choice": gettext_lazy("Enter female or male.")},
         help_text="`female` or `male`, as listed in NPPES.",
     )
     insurance = SlugParameter(
@@ -213,8 +215,7 @@ class MatchQuerySerializer(serializers.Serializer):
         required=False,
         default=None,
         error_messages={
-            "invalid_choice": "Enter " + ", ".join(SpecialtyGroup.values[:-1]) + " or "
-            f"{SpecialtyGroup.values[-1]}."
+            "invalid_choice": gettext_lazy("Enter surgery, pain-medicine or rehabilitation.")
         },
         help_text="A specialty group: " + ", ".join(f"`{v}`" for v in SpecialtyGroup.values) + ".",
     )
@@ -243,7 +244,8 @@ class MatchQuerySerializer(serializers.Serializer):
         code = value.strip().lower()
         if code not in LANGUAGES:
             raise serializers.ValidationError(
-                f"Unknown language '{value}': use an ISO 639-1 code such as es."
+                gettext("Unknown language '%(code)s': use an ISO 639-1 code such as es.")
+                % {"code": value}
             )
         return code
 
@@ -494,16 +496,17 @@ class InstituteNearestApi(APIView):
         matches, total = institute_search(query)
         body = _envelope(query, matches, total)
         body["nearest_beyond_radius"] = None
-        if not total:
-            beyond = institute_nearest_beyond(query)
-            if beyond is not None:
-                body["nearest_beyond_radius"] = {
-                    "id": beyond.institute.id,
-                    "name": beyond.institute.name,
-                    "distance": beyond.distance,
-                    "url": beyond.institute.get_absolute_url(),
-                }
-        return Response(self.OutputSerializer(body).data)
+        with in_default_language():  # the English pages' addresses, in every language
+            if not total:
+                beyond = institute_nearest_beyond(query)
+                if beyond is not None:
+                    body["nearest_beyond_radius"] = {
+                        "id": beyond.institute.id,
+                        "name": beyond.institute.name,
+                        "distance": beyond.distance,
+                        "url": beyond.institute.get_absolute_url(),
+                    }
+            return Response(self.OutputSerializer(body).data)
 
 
 class TreatmentListApi(APIView):
@@ -524,7 +527,8 @@ class TreatmentListApi(APIView):
     @extend_schema(operation_id="treatments_list", responses=OutputSerializer(many=True))
     def get(self, request):
         treatments = Treatment.objects.order_by("sort_order", "name")
-        return Response(self.OutputSerializer(treatments, many=True).data)
+        with in_default_language():
+            return Response(self.OutputSerializer(treatments, many=True).data)
 
 
 class PingApi(APIView):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.i18n import in_default_language
 from geo.distance import rounded
 from specialists.models import (
     BoardCertification,
@@ -266,9 +267,10 @@ def specialist_search_cards(
     costs no query either."""
     index = directory_index()
     page = _search_page(index, query, count=count)
-    cards = index.payloads(
-        "specialist-card", [pk for pk, _ in page.found], lambda ids: specialist_cards(ids=ids)
-    )
+    with in_default_language():  # shared by every request, whatever its language
+        cards = index.payloads(
+            "specialist-card", [pk for pk, _ in page.found], lambda ids: specialist_cards(ids=ids)
+        )
     return [(cards[pk], distance) for pk, distance in page.found if pk in cards], page.total
 
 

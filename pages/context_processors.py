@@ -1,15 +1,65 @@
 from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
+from core.i18n import language_current
 from core.phones import phone_display
 
 from .selectors import treatment_menu
 
 
 def site(request):
-    """Site-wide facts every page shows: name, call-us number, the Treatments menu."""
+    """Site-wide facts every page shows: name, call-us number, the Treatments menu, and
+    the page's address in the other languages."""
     return {
         "site_name": settings.SITE_NAME,
         "patient_phone_e164": settings.PATIENT_PHONE_NUMBER,
         "patient_phone_display": phone_display(settings.PATIENT_PHONE_NUMBER),
         "treatment_menu": treatment_menu(),
+        "language_links": language_links(request),
+    }
+
+
+def _path_in(match, language: str) -> str | None:
+    with translation.override(language):
+        try:
+            return reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return None
+
+
+def language_links(request) -> dict:
+    """``alternates``: this page in each language and as x-default (the English page), for
+    hreflang; empty where the address names no page served in every language. ``switch``:
+    the header's links to the other languages, keeping the page and its query string, or
+    going to their home page where there is no such page.
+    """
+    match = request.resolver_match
+    paths = {
+        code: _path_in(match, code) if match is not None else None
+        for code, _ in settings.LANGUAGES
+    }
+    translated = all(paths.values()) and len(set(paths.values())) == len(paths)
+    if not translated:
+        for code in paths:
+            with translation.override(code):
+                paths[code] = reverse("home")
+    query = request.META.get("QUERY_STRING", "")
+    current = language_current()
+    return {
+        "alternates": [
+            {"hreflang": code, "url": request.build_absolute_uri(path)}
+            for code, path in (*paths.items(), ("x-default", paths[settings.LANGUAGE_CODE]))
+        ]
+        if translated
+        else [],
+        "switch": [
+            {
+                "code": code,
+                "name": name,
+                "url": f"{paths[code]}?{query}" if translated and query else paths[code],
+            }
+            for code, name in settings.LANGUAGES
+            if code != current
+        ],
     }

@@ -12,15 +12,18 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 
 from core.api import PublicPostThrottle
 from leads.apis import EbookInputSerializer, NewsletterInputSerializer
 from leads.ebook import ebook_request
 from leads.models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
 from leads.newsletter import newsletter_subscribe
+from matcher.query import DEFAULT_RADIUS, MAX_RADIUS
 
 SHOWN_VALUE_MAX_LENGTH = 300
-RADIUS_CHOICES = (10, 25, 50, 100, 250, 500)
+# The radii the search form offers: the API's default and maximum among them.
+RADIUS_CHOICES = (10, 25, DEFAULT_RADIUS, 100, 250, MAX_RADIUS)
 
 
 def clean_text(
@@ -121,13 +124,15 @@ SIGNUPS = {
     "newsletter": (
         _newsletter,
         ("email",),
-        "Thank you. Please check your inbox and click the link in our email "
-        "to confirm your subscription.",
+        gettext_lazy(
+            "Thank you. Please check your inbox and click the link in our email "
+            "to confirm your subscription."
+        ),
     ),
     "ebook": (
         _ebook,
         ("first_name", "email"),
-        "Thank you. We have emailed you a link to download the e-book.",
+        gettext_lazy("Thank you. We have emailed you a link to download the e-book."),
     ),
 }
 
@@ -166,7 +171,7 @@ def render_page(
         if kind not in SIGNUPS:
             status = 400
             signup["newsletter"].errors = {
-                "non_field_errors": ["That form could not be read. Please try again."]
+                "non_field_errors": [gettext("That form could not be read. Please try again.")]
             }
         else:
             handler, field_names, confirmation = SIGNUPS[kind]

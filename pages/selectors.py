@@ -11,17 +11,20 @@ from specialists.models import Institute, Specialist, Treatment
 AVAILABILITY_CACHE_SECONDS = 300
 # "plus the District of Columbia and Puerto Rico".
 NAMED_WITH_THE = frozenset({"DC", "VI", "MP"})
-TREATMENT_MENU_CACHE_KEY = "treatment-menu-v1"
+TREATMENT_MENU_CACHE_KEY = "treatment-menu-v2"
 TREATMENT_MENU_CACHE_SECONDS = 60
 
 
 def treatment_menu() -> list[dict]:
-    """Slug and name of every treatment, in catalog order; cached for a minute."""
-    menu = cache.get(TREATMENT_MENU_CACHE_KEY)
-    if menu is None:
-        menu = list(Treatment.objects.order_by("sort_order", "name").values("slug", "name"))
-        cache.set(TREATMENT_MENU_CACHE_KEY, menu, TREATMENT_MENU_CACHE_SECONDS)
-    return menu
+    """Slug and name (in the active language) of every treatment, in catalog order; the
+    rows are cached for a minute."""
+    rows = cache.get(TREATMENT_MENU_CACHE_KEY)
+    if rows is None:
+        rows = list(
+            Treatment.objects.order_by("sort_order", "name").values("slug", "name", "name_es")
+        )
+        cache.set(TREATMENT_MENU_CACHE_KEY, rows, TREATMENT_MENU_CACHE_SECONDS)
+    return [{"slug": row["slug"], "name": Treatment(**row).text.name} for row in rows]
 
 
 def treatment_availability(*, treatment: Treatment) -> dict:

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest
 
+from core.i18n import language_current
 from specialists.facts import language_codes
 from specialists.models import Condition, Institute, Specialist, Treatment
 
@@ -18,18 +19,21 @@ def _postal_address(place) -> dict:
 
 
 def _medical_page(page, *, about_type: str, request: HttpRequest, **about) -> dict:
-    """A treatment or condition page: the page, and the procedure or condition it is about."""
+    """A treatment or condition page: the page, and the procedure or condition it is about,
+    in the active language."""
     url = request.build_absolute_uri(page.get_absolute_url())
+    text = page.text
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
         "url": url,
-        "name": page.name,
-        "description": page.meta_description or page.summary,
+        "inLanguage": language_current(),
+        "name": text.name,
+        "description": text.description,
         "about": {
             "@type": about_type,
-            "name": page.name,
-            "description": page.summary,
+            "name": text.name,
+            "description": text.summary,
             "url": url,
             **about,
         },
@@ -53,7 +57,7 @@ def condition_json_ld(
         possibleTreatment=[
             {
                 "@type": "MedicalProcedure",
-                "name": treatment.name,
+                "name": treatment.text.name,
                 "url": request.build_absolute_uri(treatment.get_absolute_url()),
             }
             for treatment in treatments
@@ -78,7 +82,7 @@ def physician_json_ld(specialist: Specialist, *, request: HttpRequest) -> dict:
         "availableService": [
             {
                 "@type": "MedicalProcedure",
-                "name": treatment.name,
+                "name": treatment.text.name,
                 "url": request.build_absolute_uri(treatment.get_absolute_url()),
             }
             for treatment in specialist.treatments.all()

@@ -1,7 +1,7 @@
-from django.contrib.sitemaps import views as sitemap_views
+"""The patient pages, served in every language (config.urls mounts them under /es/ too)."""
+
 from django.urls import path
 
-from .sitemaps import SITEMAPS
 from .views import content, links, search
 
 urlpatterns = [
@@ -20,18 +20,4 @@ urlpatterns = [
         name="newsletter-unsubscribe",
     ),
     path("ebook/download/<str:token>/", links.ebook_download, name="ebook-download"),
-    # An index, so a directory past 50,000 specialists still lists every page.
-    path(
-        "sitemap.xml",
-        sitemap_views.index,
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
-        name="sitemap-index",
-    ),
-    path(
-        "sitemap-<section>.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS},
-        name="sitemap-section",
-    ),
-    path("robots.txt", content.robots_txt, name="robots-txt"),
 ]

@@ -2,28 +2,45 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.http import FileResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+
+from core.admin import ViewOnlyAdmin
 
 from .forms import InstituteAdminForm, ProviderUploadForm, SpecialistAdminForm
 from .importing import COLUMNS, ImportFileError, providers_import, utf8_lines
 from .models import (
+    CERTIFICATION_WARNING_DAYS,
+    FACT_LABELS,
+    LISTING_FACTS,
     Board,
     BoardCertification,
     Condition,
+    FactSource,
     Institute,
     InsurancePlan,
+    ListingChange,
     Specialist,
     Treatment,
+    fact_stamp,
 )
-from .services import listings_set_active
+from .services import listing_facts_confirm, listings_set_active
+from .staging import StagedFileGone, staged_delete, staged_open, staged_save
 
-EXPIRY_WARNING_DAYS = 90
+EXPIRY_WARNING_DAYS = CERTIFICATION_WARNING_DAYS
 REJECTIONS_SHOWN = 1000
+REGISTRY_CHANGES_SHOWN = 20
+# What a staged file is kept for (``staging``): the checked upload and its rejected rows.
+STAGED_UPLOAD = "dry-run-upload"
+STAGED_REJECTIONS = "rejected-rows"
 
 # Specialists and institutes are both listings at a practice address; their change forms
 # lay these fields out the same way.
@@ -77,6 +94,34 @@ class CertificationStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StaleFactsFilter(admin.SimpleListFilter):
+    """Listing facts nobody has confirmed for LISTING_STALE_DAYS (or ever)."""
+
+    title = "listing facts not confirmed"
+    parameter_name = "stale"
+
+    def lookups(self, request, model_admin):
+        return [("any", f"Any, {settings.LISTING_STALE_DAYS}+ days or never"), *FACT_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in dict(self.lookup_choices):
+            return queryset
+        return queryset.facts_stale(fact=None if self.value() == "any" else self.value())
+
+
+class CertificateExpiringFilter(admin.SimpleListFilter):
+    """Certificates to renew: current, expiring within CERTIFICATION_WARNING_DAYS."""
+
+    title = "expiry"
+    parameter_name = "expiring"
+
+    def lookups(self, request, model_admin):
+        return [("soon", f"Within {CERTIFICATION_WARNING_DAYS} days")]
+
+    def queryset(self, request, queryset):
+        return queryset.expiring() if self.value() == "soon" else queryset
+
+
 class StateFilter(admin.SimpleListFilter):
     """States that have listings, rather than every value ever typed."""
 
@@ -96,7 +141,8 @@ class StateFilter(admin.SimpleListFilter):
 class BoardCertificationInline(admin.TabularInline):
     model = BoardCertification
     extra = 0
-    fields = ["board", "certified_since", "expires_on", "verified_on"]
+    fields = ["board", "certified_since", "expires_on", "verified_on", "verified_source"]
+    readonly_fields = ["verified_source"]
 
 
 class SpecialistCountMixin:
@@ -146,6 +192,7 @@ class SpecialistAdmin(ListingAdmin):
         "institute",
         "city_state",
         "certification_status",
+        "certification_expiry",
         "accepting_new_patients",
         "active",
         "updated_at",
@@ -153,22 +200,26 @@ class SpecialistAdmin(ListingAdmin):
     ]
     list_select_related = ["institute", "updated_by"]
     search_fields = ["first_name", "last_name", "=npi", "city", "=zip"]
+    # Short, often-used filters first; the long state list last.
     list_filter = [
-        StateFilter,
-        "specialty",
-        "treatments",
-        ("certifications__board", admin.RelatedOnlyFieldListFilter),
         CertificationStatusFilter,
+        StaleFactsFilter,
         "active",
         "accepting_new_patients",
         "telehealth",
         "gender",
         "insurance",
         "source",
+        "specialty",
+        "treatments",
+        ("certifications__board", admin.RelatedOnlyFieldListFilter),
+        StateFilter,
     ]
+    actions = [*ListingAdmin.actions, "confirm_facts"]
     autocomplete_fields = ["institute"]
     filter_horizontal = ["treatments", "insurance"]
     inlines = [BoardCertificationInline]
+    change_form_template = "admin/specialists/specialist/change_form.html"
     prepopulated_fields = {"slug": ["first_name", "last_name", "credentials", "npi"]}
     list_per_page = 50
     fieldsets = [
@@ -178,7 +229,7 @@ class SpecialistAdmin(ListingAdmin):
                 "fields": [
                     ("first_name", "last_name", "credentials"),
                     ("npi", "slug"),
-                    "specialty",
+                    ("specialty", "taxonomy_code"),
                     "institute",
                     ("active", "accepting_new_patients"),
                 ]
@@ -191,11 +242,35 @@ class SpecialistAdmin(ListingAdmin):
             "What patients filter on",
             {"fields": ["languages", ("gender", "telehealth"), "insurance"]},
         ),
+        (
+            "Listing facts confirmed",
+            {
+                "fields": ["facts_confirmed", "registry_changes"],
+                "description": "Saving a changed fact here dates it today. Facts not "
+                f"confirmed for {settings.LISTING_STALE_DAYS} days are listed as stale.",
+            },
+        ),
         LISTING_HISTORY_FIELDSET,
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "facts_confirmed", "registry_changes"]
+
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("certifications")
+        # The next expiry among current certificates, so the column sorts in the database.
+        next_expiry = (
+            BoardCertification.objects.filter(
+                specialist=OuterRef("pk"), expires_on__gte=timezone.localdate()
+            )
+            .order_by("expires_on")
+            .values("expires_on")[:1]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("certifications")
+            .annotate(next_expiry=Subquery(next_expiry))
+        )
 
     @admin.display(description="Name", ordering="last_name")
     def display_name(self, obj):
@@ -213,13 +288,112 @@ class SpecialistAdmin(ListingAdmin):
             return "Current" if obj.is_board_certified(later) else "Lapsing soon"
         return "Expired" if obj.certifications.all() else "None"
 
-    def get_urls(self):
-        upload = path(
-            "upload-csv/",
-            self.admin_site.admin_view(self.upload_view),
-            name="specialists_specialist_upload",
+    # Lifetime certificates never expire: last going up, first going down.
+    @admin.display(
+        description="Certification expiry", ordering=F("next_expiry").asc(nulls_last=True)
+    )
+    def certification_expiry(self, obj):
+        if obj.next_expiry is not None:
+            return obj.next_expiry
+        return "No expiry" if obj.is_board_certified() else None
+
+    @admin.display(description="Confirmed")
+    def facts_confirmed(self, obj):
+        if obj.pk is None:
+            return "never: each fact is dated when the listing is saved"
+        dates = {
+            "certifications": (obj.certifications_verified_on, ""),
+            **{
+                fact: (
+                    getattr(obj, f"{fact}_verified_on"),
+                    getattr(obj, f"get_{fact}_verified_source_display")(),
+                )
+                for fact in LISTING_FACTS
+            },
+        }
+        return format_html_join(
+            "",
+            "<div>{}: {}</div>",
+            (
+                (
+                    label,
+                    (date_format(on) + (f" ({source})" if source else "")) if on else "never",
+                )
+                for fact, label in FACT_LABELS.items()
+                for on, source in [dates[fact]]
+            ),
         )
-        return [upload, *super().get_urls()]
+
+    @admin.display(description="Changed by NPPES or the provider")
+    def registry_changes(self, obj):
+        changes = list(obj.changes.all()[:REGISTRY_CHANGES_SHOWN]) if obj.pk else []
+        if not changes:
+            return "none"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    date_format(timezone.localtime(c.changed_at), "SHORT_DATETIME_FORMAT"),
+                    c.field,
+                    c.old_value,
+                    c.new_value,
+                    c.get_source_display(),
+                )
+                for c in changes
+            ),
+        )
+        all_url = reverse("admin:specialists_listingchange_changelist")
+        return format_html(
+            "<table><thead><tr><th>When</th><th>Field</th><th>Was</th><th>Now</th>"
+            '<th>Source</th></tr></thead><tbody>{}</tbody></table><a href="{}?{}">All changes</a>',
+            rows,
+            all_url,
+            f"specialist__id__exact={obj.pk}",
+        )
+
+    @admin.action(
+        description="Mark the selected listings' facts confirmed today", permissions=["change"]
+    )
+    def confirm_facts(self, request, queryset):
+        count = listing_facts_confirm(queryset=queryset, user=request.user)
+        self.message_user(request, f"Confirmed the facts of {count} listings.", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        # A fact saved with a new value is confirmed today by whoever typed it.
+        today = timezone.localdate()
+        for fact, fields in LISTING_FACTS.items():
+            if not change or set(fields) & set(form.changed_data):
+                for name, value in fact_stamp(fact, source=FactSource.ADMIN, on=today).items():
+                    setattr(obj, name, value)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not BoardCertification:
+            return super().save_formset(request, form, formset, change)
+        # A certificate added or edited is confirmed today, unless a date was typed in.
+        for inline in formset.forms:
+            if inline.has_changed() and inline not in formset.deleted_forms:
+                inline.instance.verified_source = FactSource.ADMIN
+                if "verified_on" not in inline.changed_data:
+                    inline.instance.verified_on = timezone.localdate()
+        return super().save_formset(request, form, formset, change)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["hidden_reasons"] = obj.search_hidden_reasons() if obj is not None else []
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("upload-csv/", view(self.upload_view), name="specialists_specialist_upload"),
+            path(
+                "upload-csv/rejected/<str:token>/",
+                view(self.rejections_view),
+                name="specialists_specialist_upload_rejections",
+            ),
+            *super().get_urls(),
+        ]
 
     def has_upload_permission(self, request) -> bool:
         return request.user.has_perms(
@@ -231,21 +405,33 @@ class SpecialistAdmin(ListingAdmin):
         return super().changelist_view(request, extra_context)
 
     def upload_view(self, request):
-        """Runs the same import as `manage.py import_providers` on an uploaded file."""
+        """Runs the same import as `manage.py import_providers` on an uploaded file.
+
+        A dry run keeps the file on the server (``staging``) so the import can be confirmed
+        without choosing it again; any run with rejected rows offers them as a CSV.
+        """
         if not self.has_upload_permission(request):
             raise PermissionDenied
-        report, file_error = None, None
+        report, file_error, confirm_token = None, None, None
         form = ProviderUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                report = providers_import(
-                    csv_file=utf8_lines(form.cleaned_data["file"]),
-                    dry_run=form.cleaned_data["dry_run"],
-                    user=request.user,
-                    source="import",
+        if request.method == "POST" and "staged" in request.POST:
+            form = ProviderUploadForm()
+            report, file_error = self._staged_import(request, request.POST["staged"])
+        elif request.method == "POST" and form.is_valid():
+            upload, dry_run = form.cleaned_data["file"], form.cleaned_data["dry_run"]
+            report, file_error = _import(request, upload, dry_run=dry_run)
+            if dry_run and file_error is None:
+                upload.seek(0)
+                confirm_token = staged_save(
+                    content=upload, user=request.user, purpose=STAGED_UPLOAD
                 )
-            except ImportFileError as error:
-                file_error, report = str(error), error.report
+        rejections_token = (
+            staged_save(
+                content=[report.rejections_csv()], user=request.user, purpose=STAGED_REJECTIONS
+            )
+            if report and report.rejected
+            else None
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -253,12 +439,61 @@ class SpecialistAdmin(ListingAdmin):
             "form": form,
             "report": report,
             "file_error": file_error,
+            "confirm_token": confirm_token,
+            "staging_minutes": settings.IMPORT_STAGING_MAX_AGE_SECONDS // 60,
             "rejections": report.rejections[:REJECTIONS_SHOWN] if report else [],
             "rejections_hidden": max(report.rejected - REJECTIONS_SHOWN, 0) if report else 0,
+            "rejections_token": rejections_token,
             "columns": COLUMNS,
             "changelist_url": reverse("admin:specialists_specialist_changelist"),
         }
         return TemplateResponse(request, "admin/specialists/specialist/upload_csv.html", context)
+
+    def _staged_import(self, request, token: str):
+        """Import the file a dry run checked; it is used once, then deleted."""
+        try:
+            with staged_open(token=token, user=request.user, purpose=STAGED_UPLOAD) as staged:
+                outcome = _import(request, staged, dry_run=False)
+            staged_delete(token=token, user=request.user, purpose=STAGED_UPLOAD)
+        except StagedFileGone:
+            return None, (
+                "That dry run is no longer available: it was imported already, or more than "
+                f"{settings.IMPORT_STAGING_MAX_AGE_SECONDS // 60} minutes have passed. Choose "
+                "the file again."
+            )
+        return outcome
+
+    def rejections_view(self, request, token):
+        """The rejected rows of an upload as CSV: line, npi, name, reason."""
+        if not self.has_upload_permission(request):
+            raise PermissionDenied
+        try:
+            staged = staged_open(token=token, user=request.user, purpose=STAGED_REJECTIONS)
+        except StagedFileGone:
+            self.message_user(
+                request,
+                "That list of rejected rows is no longer available; upload the file again "
+                "(with Dry run ticked) to get a new one.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:specialists_specialist_upload"))
+        return FileResponse(
+            staged,
+            as_attachment=True,
+            filename="rejected-rows.csv",
+            content_type="text/csv; charset=utf-8",
+        )
+
+
+def _import(request, binary, *, dry_run: bool):
+    """The report of importing ``binary`` and the file's error, if it had one."""
+    try:
+        report = providers_import(
+            csv_file=utf8_lines(binary), dry_run=dry_run, user=request.user, source="import"
+        )
+    except ImportFileError as error:
+        return error.report, str(error)
+    return report, None
 
 
 @admin.register(Institute)
@@ -288,11 +523,19 @@ class InstituteAdmin(SpecialistCountMixin, ListingAdmin):
 
 
 class ContentPageAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "sort_order", "last_reviewed", "updated_at"]
+    list_display = ["name", "name_es", "slug", "sort_order", "last_reviewed", "updated_at"]
     list_editable = ["sort_order"]
-    search_fields = ["name", "slug", "summary"]
+    search_fields = ["name", "name_es", "slug", "summary"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["updated_at"]
+    fieldsets = [
+        (None, {"fields": ["slug", "sort_order", "last_reviewed", "updated_at"]}),
+        ("English", {"fields": ["name", "summary", "meta_description", "body"]}),
+        (
+            "Spanish (the /es/ page; an empty field shows the English one)",
+            {"fields": ["name_es", "summary_es", "meta_description_es", "body_es"]},
+        ),
+    ]
 
 
 @admin.register(Treatment)
@@ -303,6 +546,10 @@ class TreatmentAdmin(ContentPageAdmin):
 @admin.register(Condition)
 class ConditionAdmin(ContentPageAdmin):
     filter_horizontal = ["treatments"]
+    fieldsets = [
+        *ContentPageAdmin.fieldsets,
+        ("Treatments to read about", {"fields": ["treatments"]}),
+    ]
 
 
 @admin.register(InsurancePlan)
@@ -324,3 +571,53 @@ class BoardAdmin(admin.ModelAdmin):
     @admin.display(description="Certifications", ordering="certification_total")
     def certification_count(self, obj):
         return obj.certification_total
+
+
+class CertificateStaleFilter(admin.SimpleListFilter):
+    title = "confirmed"
+    parameter_name = "stale"
+
+    def lookups(self, request, model_admin):
+        return [("yes", f"Not for {settings.LISTING_STALE_DAYS}+ days, or never")]
+
+    def queryset(self, request, queryset):
+        return queryset.stale() if self.value() == "yes" else queryset
+
+
+class RecordAdmin(ViewOnlyAdmin):
+    """A list to read and filter; the rows are changed elsewhere (on the specialist's
+    page, or by an import)."""
+
+    @admin.display(description="Specialist", ordering="specialist__last_name")
+    def specialist_link(self, obj):
+        url = reverse("admin:specialists_specialist_change", args=[obj.specialist_id])
+        return format_html('<a href="{}">{}</a>', url, obj.specialist.display_name)
+
+
+@admin.register(BoardCertification)
+class BoardCertificationAdmin(RecordAdmin):
+    """Every certificate on file, to renew and to confirm again."""
+
+    list_display = [
+        "specialist_link",
+        "board",
+        "certified_since",
+        "expires_on",
+        "verified_on",
+        "verified_source",
+    ]
+    list_select_related = ["specialist", "board"]
+    list_filter = [CertificateExpiringFilter, CertificateStaleFilter, "board", "specialist__active"]
+    search_fields = ["specialist__last_name", "=specialist__npi"]
+    ordering = [F("expires_on").asc(nulls_last=True), "id"]
+
+
+@admin.register(ListingChange)
+class ListingChangeAdmin(RecordAdmin):
+    """What NPPES and providers changed on listings, field by field."""
+
+    list_display = ["changed_at", "specialist_link", "field", "old_value", "new_value", "source"]
+    list_select_related = ["specialist"]
+    list_filter = ["source", "field", "changed_at"]
+    search_fields = ["specialist__last_name", "=specialist__npi"]
+    date_hierarchy = "changed_at"

@@ -2,14 +2,19 @@
 
 - ``treatments/<slug>.md`` and ``conditions/<slug>.md``: one patient page each, TOML front
   matter between two ``+++`` lines, then the Markdown body;
+- ``treatments/<slug>.es.md`` and ``conditions/<slug>.es.md``: the same page in Spanish
+  (``name``, ``summary`` and ``meta_description`` in the front matter, then the body),
+  written to the ``*_es`` fields; a page without one shows its English words in Spanish;
 - ``boards.toml``: the certifying boards, ``CODE = "Name"``;
 - ``insurance.toml``: the insurance plans specialists accept, ``slug = "Name"`` in the order
   patients see them.
 
 ``catalog_load`` writes them to the database after every ``migrate`` (a ``post_migrate``
 handler, see ``specialists/management/__init__.py``) and on ``manage.py load_content``.
-Admins own the rows afterwards: each row keeps the fingerprint of what the loader last
-wrote, and a row whose fields no longer match it was edited in the admin and is left alone.
+Admins own the rows afterwards, each language apart: a row keeps the fingerprint of what
+the loader last wrote in English (with the fields both languages share) and in Spanish,
+and the fields of a language that no longer match theirs were edited in the admin and are
+left alone.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import hashlib
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from django.apps import apps as global_apps
@@ -39,6 +44,8 @@ PAGE_KEYS: dict[str, type] = {
     "last_reviewed": datetime.date,
 }
 CONDITION_KEYS = {**PAGE_KEYS, "treatments": list}
+SPANISH_KEYS: dict[str, type] = {"name": str, "summary": str, "meta_description": str}
+SPANISH_SUFFIX = ".es.md"
 
 _KIND_NAMES = {
     str: "text in quotes",
@@ -56,15 +63,20 @@ class ContentError(ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One row the files define: its key (slug or board code) and the fields they own."""
+    """One row the files define: its key (slug or board code), the fields they own and,
+    for a page with a Spanish file, its Spanish fields (``name_es`` ...)."""
 
     key: str
     values: dict
     source: Path
+    spanish: dict | None = None
 
-    @property
-    def fingerprint(self) -> str:
-        return _fingerprint(self.values)
+    def parts(self) -> list[tuple[dict, str]]:
+        """The fields each fingerprint covers, with the name of the field that holds it."""
+        parts = [(self.values, "content_hash")]
+        if self.spanish is not None:
+            parts.append((self.spanish, "content_hash_es"))
+        return parts
 
 
 @dataclass(frozen=True)
@@ -87,8 +99,8 @@ def _fingerprint(values: dict) -> str:
 
 def catalog_read(directory: Path = CONTENT_DIR) -> Catalog:
     """Parse every content file, or raise ``ContentError`` naming the first bad one."""
-    treatments = [_page_read(path, PAGE_KEYS) for path in _pages(directory / "treatments")]
-    conditions = [_page_read(path, CONDITION_KEYS) for path in _pages(directory / "conditions")]
+    treatments = _pages_read(directory / "treatments", PAGE_KEYS)
+    conditions = _pages_read(directory / "conditions", CONDITION_KEYS)
     slugs = {entry.key for entry in treatments}
     for entry in conditions:
         unknown = [slug for slug in entry.values["treatments"] if slug not in slugs]
@@ -146,28 +158,36 @@ def _rows_sync(queryset, key_field: str, entries: list[Entry], related=None) -> 
     written = 0
     for entry in entries:
         row = rows.get(entry.key) or queryset.model(**{key_field: entry.key})
-        if not _needs_writing(row, entry):
+        parts = [part for part in entry.parts() if _needs_writing(row, *part)]
+        if not parts:
             continue
-        for name, value in entry.values.items():
-            if name != "treatments":
-                setattr(row, name, value)
-        row.content_hash = entry.fingerprint
+        for values, hash_field in parts:
+            for name, value in values.items():
+                if name != "treatments":
+                    setattr(row, name, value)
+            setattr(row, hash_field, _fingerprint(values))
         row.save(using=queryset.db)
-        if related is not None:
+        if related is not None and any(values is entry.values for values, _ in parts):
             row.treatments.set(related.filter(slug__in=entry.values["treatments"]))
         written += 1
     return written
 
 
-def _needs_writing(row, entry: Entry) -> bool:
-    """New rows, and rows whose file changed while their fields still hold what the loader
-    last wrote. A row that already says what its file says, as the former data migrations
-    left it, is adopted (its fingerprint recorded); any other row is an admin's."""
+def _needs_writing(row, values: dict, hash_field: str) -> bool:
+    """New rows, and fields whose file changed while they still hold what the loader last
+    wrote. Fields that already say what their file says (as the former data migrations
+    left them) are adopted, their fingerprint recorded, and so are fields never written
+    and still empty (a language added later); any other fields are an admin's."""
     if row.pk is None:
         return True
-    if row.content_hash == entry.fingerprint:
+    stored = getattr(row, hash_field)
+    wanted = _fingerprint(values)
+    if stored == wanted:
         return False
-    return _fingerprint(_row_values(row, entry.values)) in (row.content_hash, entry.fingerprint)
+    current = _row_values(row, values)
+    if not stored and not any(current.values()):
+        return True
+    return _fingerprint(current) in (stored, wanted)
 
 
 def _row_values(row, owned: dict) -> dict:
@@ -179,12 +199,26 @@ def _row_values(row, owned: dict) -> dict:
     }
 
 
-def _pages(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.md"))
+def _pages_read(folder: Path, keys: dict[str, type]) -> list[Entry]:
+    """Every page in ``folder``, each with its Spanish file when there is one."""
+    spanish = {path.name.removesuffix(SPANISH_SUFFIX): path for path in folder.glob("*.es.md")}
+    entries = []
+    for path in sorted(folder.glob("*.md")):
+        if path.name.endswith(SPANISH_SUFFIX):
+            continue
+        entry = _page_read(path, keys)
+        if path.stem in spanish:
+            values = _page_read(spanish.pop(path.stem), SPANISH_KEYS).values
+            entry = replace(entry, spanish={f"{name}_es": value for name, value in values.items()})
+        entries.append(entry)
+    if spanish:
+        slug, orphan = min(spanish.items())
+        raise ContentError(f"{orphan}: there is no English page {slug}.md")
+    return entries
 
 
 def _page_read(path: Path, keys: dict[str, type]) -> Entry:
-    slug = path.stem
+    slug = path.name.removesuffix(SPANISH_SUFFIX).removesuffix(".md")
     if not _SLUG.fullmatch(slug):
         raise ContentError(f"{path}: the file name must be a slug (a-z, 0-9 and hyphens)")
     _length_check(path, Condition, "slug", slug)

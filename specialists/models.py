@@ -1,11 +1,14 @@
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from core.i18n import Language, language_current
 from core.phones import validate_us_phone
 
 from .facts import Gender, validate_language_codes, validate_opening_hours
@@ -28,8 +31,22 @@ class LoadedFromFile(models.Model):
         abstract = True
 
 
+@dataclass(frozen=True)
+class PageText:
+    """A content page's words in one language. ``description`` is the meta description,
+    or the summary where there is none; ``body_language`` is the language the body is
+    actually in (English where the Spanish body is empty)."""
+
+    name: str
+    summary: str
+    description: str
+    body: str
+    body_language: str
+
+
 class ContentPage(LoadedFromFile):
-    """Patient-facing copy shared by treatments and conditions, edited in the admin."""
+    """Patient-facing copy shared by treatments and conditions, edited in the admin, in
+    English and Spanish. An empty Spanish field shows the English one."""
 
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120)
@@ -40,6 +57,20 @@ class ContentPage(LoadedFromFile):
     body = models.TextField(
         blank=True,
         help_text="Markdown. Use ## headings for sections; HTML is stripped on display.",
+    )
+    name_es = models.CharField("name (Spanish)", max_length=120, blank=True)
+    summary_es = models.CharField("summary (Spanish)", max_length=300, blank=True)
+    meta_description_es = models.CharField("meta description (Spanish)", max_length=170, blank=True)
+    body_es = models.TextField(
+        "body (Spanish)",
+        blank=True,
+        help_text="Markdown, as the English body. Link to other pages under /es/.",
+    )
+    content_hash_es = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="As content_hash, for the Spanish fields: an admin owns each language apart.",
     )
     last_reviewed = models.DateField(null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=100)
@@ -52,6 +83,31 @@ class ContentPage(LoadedFromFile):
     def __str__(self):
         return self.name
 
+    @property
+    def text(self) -> PageText:
+        """The page's words in the active language."""
+        return self.text_in(language_current())
+
+    def text_in(self, language: str) -> PageText:
+        if language != Language.SPANISH:
+            return PageText(
+                name=self.name,
+                summary=self.summary,
+                description=self.meta_description or self.summary,
+                body=self.body,
+                body_language=Language.ENGLISH,
+            )
+        return PageText(
+            name=self.name_es or self.name,
+            summary=self.summary_es or self.summary,
+            description=self.meta_description_es
+            or self.summary_es
+            or self.meta_description
+            or self.summary,
+            body=self.body_es or self.body,
+            body_language=Language.SPANISH if self.body_es else Language.ENGLISH,
+        )
+
 
 class Treatment(ContentPage):
     class Meta(ContentPage.Meta):
@@ -62,8 +118,9 @@ class Treatment(ContentPage):
 
 
 def unknown_treatment_message(slug: str) -> str:
-    """What every form, API and command says about a treatment slug not in the catalog."""
-    return f"Unknown treatment '{slug}'."
+    """What every form, API and command says about a treatment slug not in the catalog,
+    in the active language."""
+    return gettext("Unknown treatment '%(slug)s'.") % {"slug": slug}
 
 
 class Condition(ContentPage):
@@ -103,8 +160,9 @@ class InsurancePlan(LoadedFromFile):
 
 
 def unknown_insurance_message(slug: str) -> str:
-    """What the search and the import say about an insurance slug not in the catalog."""
-    return f"Unknown insurance plan '{slug}'."
+    """What the search says about an insurance slug not in the catalog, in the active
+    language."""
+    return gettext("Unknown insurance plan '%(slug)s'.") % {"slug": slug}
 
 
 class PracticeLocation(models.Model):
@@ -146,7 +204,12 @@ class Audited(models.Model):
     )
     source = models.CharField(
         max_length=10,
-        choices=[("admin", "Admin"), ("import", "CSV import"), ("demo", "Demo data")],
+        choices=[
+            ("admin", "Admin"),
+            ("import", "CSV import"),
+            ("demo", "Demo data"),
+            ("nppes", "NPPES"),
+        ],
         default="admin",
         editable=False,
         help_text="Demo rows come from `manage.py seed_demo` and are not real providers.",
@@ -181,6 +244,85 @@ class Institute(PracticeLocation, Audited):
         return reverse("institute-detail", args=[self.slug])
 
 
+# Listing facts: each carries the day it was last confirmed and who confirmed it -------
+
+# A certificate this many days or fewer from its expiry is flagged for renewal.
+CERTIFICATION_WARNING_DAYS = 90
+
+
+class FactSource(models.TextChoices):
+    IMPORT = "import", "CSV import"
+    NPPES = "nppes", "NPPES"
+    ADMIN = "admin", "Admin"
+    PROVIDER = "provider", "Provider"
+
+
+# The dated facts of a specialist's listing and the fields each one covers. A fact's date
+# and source live in ``<fact>_verified_on`` and ``<fact>_verified_source``; certificates
+# carry their own (``BoardCertification.verified_on`` and ``verified_source``).
+LISTING_FACTS = {
+    "accepting": ("accepting_new_patients",),
+    "treatments": ("treatments",),
+    "address": ("address_line1", "address_line2", "city", "state", "zip"),
+}
+FACT_LABELS = {
+    "certifications": "Board certification",
+    "accepting": "Accepting new patients",
+    "treatments": "Treatments offered",
+    "address": "Address",
+}
+
+
+def fact_stamp(fact: str, *, source: str, on: datetime.date) -> dict:
+    """The field values that record ``fact`` as confirmed by ``source`` on ``on``."""
+    return {f"{fact}_verified_on": on, f"{fact}_verified_source": source}
+
+
+def stale_before(on: datetime.date | None = None) -> datetime.date:
+    """Facts last confirmed before this day (or never) are stale (LISTING_STALE_DAYS)."""
+    on = on or timezone.localdate()
+    return on - datetime.timedelta(days=settings.LISTING_STALE_DAYS)
+
+
+class DatedListingFacts(models.Model):
+    """When each of a specialist's LISTING_FACTS was last confirmed, and by which source."""
+
+    accepting_verified_on = models.DateField(null=True, blank=True, editable=False)
+    accepting_verified_source = models.CharField(
+        max_length=10, choices=FactSource.choices, blank=True, db_default="", editable=False
+    )
+    treatments_verified_on = models.DateField(null=True, blank=True, editable=False)
+    treatments_verified_source = models.CharField(
+        max_length=10, choices=FactSource.choices, blank=True, db_default="", editable=False
+    )
+    address_verified_on = models.DateField(null=True, blank=True, editable=False)
+    address_verified_source = models.CharField(
+        max_length=10, choices=FactSource.choices, blank=True, db_default="", editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class RegistryRecord(models.Model):
+    """What the NPPES registry says about a listing beyond its name and address."""
+
+    taxonomy_code = models.CharField(
+        "NPPES taxonomy",
+        max_length=10,
+        blank=True,
+        db_default="",
+        help_text="NUCC code from NPPES, for example 207XS0117X (orthopaedic surgery of the "
+        "spine).",
+    )
+
+    class Meta:
+        abstract = True
+
+
+# --------------------------------------------------------------------------------------
+
+
 class SpecialistQuerySet(models.QuerySet):
     def board_certified(self, on: datetime.date | None = None):
         """Specialists holding at least one certification that is current on ``on`` (today)."""
@@ -200,6 +342,28 @@ class SpecialistQuerySet(models.QuerySet):
             )
         return queryset
 
+    def facts_stale(self, *, fact: str | None = None, on: datetime.date | None = None):
+        """Specialists with a listing fact (``fact``, a LISTING_FACTS key or
+        ``"certifications"``; default any) not confirmed since ``stale_before(on)``.
+
+        A certificate counts while it is current; facts never confirmed are stale.
+        """
+        cutoff = stale_before(on)
+        conditions = {
+            name: Q(**{f"{name}_verified_on__isnull": True})
+            | Q(**{f"{name}_verified_on__lt": cutoff})
+            for name in LISTING_FACTS
+        }
+        conditions["certifications"] = Exists(
+            BoardCertification.objects.current(on).stale(on).filter(specialist=OuterRef("pk"))
+        )
+        if fact is not None:
+            return self.filter(conditions[fact])
+        any_stale = Q()
+        for condition in conditions.values():
+            any_stale |= condition
+        return self.filter(any_stale)
+
     def with_profile(self):
         """Everything a result card shows, in a fixed number of queries."""
         return self.select_related("institute").prefetch_related(
@@ -208,13 +372,14 @@ class SpecialistQuerySet(models.QuerySet):
                 queryset=BoardCertification.objects.select_related("board").order_by("board__code"),
             ),
             models.Prefetch(
-                "treatments", queryset=Treatment.objects.only("id", "slug", "name", "sort_order")
+                "treatments",
+                queryset=Treatment.objects.only("id", "slug", "name", "name_es", "sort_order"),
             ),
             "insurance",
         )
 
 
-class Specialist(PracticeLocation, Audited):
+class Specialist(PracticeLocation, Audited, DatedListingFacts, RegistryRecord):
     npi = models.CharField("NPI", max_length=10, unique=True, validators=[validate_npi])
     slug = models.SlugField(max_length=160, unique=True)
     first_name = models.CharField(max_length=80)
@@ -279,6 +444,53 @@ class Specialist(PracticeLocation, Audited):
     def is_board_certified(self, on: datetime.date | None = None) -> bool:
         return bool(self.current_certifications(on))
 
+    def search_hidden_reasons(self, on: datetime.date | None = None) -> list[str]:
+        """Why search and routing leave this specialist out; empty when they qualify.
+
+        Mirrors ``SpecialistQuerySet.qualifying`` (active, a current certificate) in words.
+        """
+        reasons = []
+        if not self.active:
+            reasons.append(
+                "inactive: a draft from NPPES waiting for review"
+                if self.source == "nppes"
+                else "inactive"
+            )
+        if not self.is_board_certified(on):
+            expired = [c for c in self.certifications.all() if not c.is_current(on)]
+            last = max((c.expires_on for c in expired), default=None)
+            reasons.append(
+                f"no current board certification (the last one expired on {last:%B} "
+                f"{last.day}, {last.year})"
+                if last
+                else "no board certification on file"
+            )
+        return reasons
+
+    def stale_facts(self, on: datetime.date | None = None) -> list[str]:
+        """The facts (FACT_LABELS keys) not confirmed since ``stale_before(on)``; mirrors
+        ``SpecialistQuerySet.facts_stale``."""
+        cutoff = stale_before(on)
+        stale = [
+            fact
+            for fact in LISTING_FACTS
+            if (verified := getattr(self, f"{fact}_verified_on")) is None or verified < cutoff
+        ]
+        if any(
+            c.verified_on is None or c.verified_on < cutoff for c in self.current_certifications(on)
+        ):
+            stale.insert(0, "certifications")
+        return stale
+
+    @property
+    def certifications_verified_on(self) -> datetime.date | None:
+        """When the current certificates were last confirmed, the oldest of them; None
+        while any of them never was."""
+        dates = [c.verified_on for c in self.current_certifications()]
+        if not dates or None in dates:
+            return None
+        return min(dates)
+
 
 class BoardCertificationQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None):
@@ -288,6 +500,18 @@ class BoardCertificationQuerySet(models.QuerySet):
     def expired(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
         return self.filter(expires_on__lt=on)
+
+    def expiring(self, on: datetime.date | None = None):
+        """Current certificates that lapse within CERTIFICATION_WARNING_DAYS of ``on``."""
+        on = on or timezone.localdate()
+        return self.filter(
+            expires_on__gte=on,
+            expires_on__lte=on + datetime.timedelta(days=CERTIFICATION_WARNING_DAYS),
+        )
+
+    def stale(self, on: datetime.date | None = None):
+        """Certificates not confirmed since ``stale_before(on)``, or never."""
+        return self.filter(Q(verified_on__isnull=True) | Q(verified_on__lt=stale_before(on)))
 
 
 class BoardCertification(models.Model):
@@ -300,6 +524,9 @@ class BoardCertification(models.Model):
         null=True, blank=True, help_text="Empty for a lifetime certificate."
     )
     verified_on = models.DateField(null=True, blank=True)
+    verified_source = models.CharField(
+        max_length=10, choices=FactSource.choices, blank=True, db_default="", editable=False
+    )
 
     objects = BoardCertificationQuerySet.as_manager()
 
@@ -324,6 +551,25 @@ class BoardCertification(models.Model):
         """The single definition of a current certificate (mirrors the queryset's ``current``)."""
         on = on or timezone.localdate()
         return self.expires_on is None or self.expires_on >= on
+
+
+class ListingChange(models.Model):
+    """One field of a listing changed by a source outside the admin (NPPES, a provider),
+    with the value before and after; the admin's own edits are in its history."""
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=40)
+    old_value = models.CharField(max_length=255, blank=True)
+    new_value = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=10, choices=FactSource.choices)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["specialist", "-changed_at"], name="listing_change_idx")]
+
+    def __str__(self):
+        return f"{self.field}: {self.old_value!r} → {self.new_value!r}"
 
 
 class DirectoryVersion(models.Model):

@@ -10,11 +10,19 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from geo.gazetteer import ZipPlace
 from geo.geocoder import geocode_street_address
 
-from .models import DirectoryVersion
+from .models import (
+    LISTING_FACTS,
+    BoardCertification,
+    DirectoryVersion,
+    FactSource,
+    Specialist,
+    fact_stamp,
+)
 
 # Inside ``directory_changes_batched`` the signal receivers only note that something changed;
 # the block bumps the version once at its end instead of once per row.
@@ -93,3 +101,33 @@ def listings_set_active(*, queryset: models.QuerySet, active: bool, user) -> int
         )
         directory_changed()
     return len(ids)
+
+
+def listing_facts_confirm(*, queryset: models.QuerySet, user) -> int:
+    """Operations confirmed every fact of these specialists' listings today: each listing
+    fact and each current certificate is dated today with the admin as its source, and the
+    admin history says so. Returns how many listings; search results do not change."""
+    today = timezone.localdate()
+    stamps = {}
+    for fact in LISTING_FACTS:
+        stamps.update(fact_stamp(fact, source=FactSource.ADMIN, on=today))
+    with transaction.atomic():
+        listings = Specialist.objects.filter(pk__in=queryset.values("pk"))
+        count = listings.update(**stamps, updated_by=user, updated_at=timezone.now())
+        BoardCertification.objects.current(today).filter(specialist__in=listings).update(
+            verified_on=today, verified_source=FactSource.ADMIN
+        )
+        LogEntry.objects.log_actions(
+            user_id=user.pk,
+            queryset=listings,
+            action_flag=CHANGE,
+            change_message="Confirmed every listing fact.",
+        )
+    return count
+
+
+def specialist_slug(*, first_name: str, last_name: str, credentials: str, npi: str) -> str:
+    """A new specialist's slug, made once and never changed: name, credentials and NPI,
+    the name part cut so the NPI always fits."""
+    name = slugify(f"{first_name} {last_name} {credentials}")
+    return f"{name[:148].strip('-')}-{npi}" if name else npi

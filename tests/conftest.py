@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +22,12 @@ def _fresh_match_index(settings):
     forget()
     yield
     forget()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_between_tests():
+    """The locale middleware leaves a request's language active in its thread after the
+    response, as in any server; each test starts in the default language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -2,10 +2,13 @@
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from geo.gazetteer import ZipCodeError, place_search
@@ -26,12 +29,12 @@ from ..templatetags.content import render_markdown
 @require_http_methods(["GET", "HEAD", "POST"])
 def treatment_detail(request, slug):
     treatment = get_object_or_404(Treatment, slug=slug)
-    body = render_markdown(treatment.body)
+    text = treatment.text
     context = {
         "treatment": treatment,
         "page": treatment,
-        "section": "Treatments",
-        "body": body,
+        "section": gettext("Treatments"),
+        "body": render_markdown(text.body),
         "availability": treatment_availability(treatment=treatment),
         "conditions": list(treatment.conditions.all()),
         "json_ld": procedure_json_ld(treatment, request=request),
@@ -43,7 +46,8 @@ def treatment_detail(request, slug):
         widget=widget_context(
             request,
             treatment=treatment.slug,
-            heading=f"Find a specialist who offers {treatment.name.lower()}",
+            heading=gettext("Find a specialist who offers %(treatment)s")
+            % {"treatment": text.name.lower()},
         ),
     )
 
@@ -55,8 +59,8 @@ def condition_detail(request, slug):
     context = {
         "condition": condition,
         "page": condition,
-        "section": "Conditions",
-        "body": render_markdown(condition.body),
+        "section": gettext("Conditions"),
+        "body": render_markdown(condition.text.body),
         "treatments": treatments,
         "json_ld": condition_json_ld(condition, treatments=treatments, request=request),
     }
@@ -148,13 +152,16 @@ def _opening_hours(institute: Institute) -> list:
 def robots_txt(request):
     """Crawl the content; keep search results, lead pages and machine endpoints out."""
     sitemap_url = request.build_absolute_uri(reverse("sitemap-index"))
+    private_pages = []
+    for language, _ in settings.LANGUAGES:
+        with translation.override(language):
+            private_pages += [reverse("find"), reverse("lead-received")]
     lines = [
         "User-agent: *",
         "Allow: /",
         "Disallow: /admin/",
         "Disallow: /api/",
-        "Disallow: /find/",
-        "Disallow: /thanks/",
+        *(f"Disallow: {path}" for path in private_pages),
         f"Sitemap: {sitemap_url}",
         "",
     ]

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from leads import newsletter
-from leads.ebook import EBOOK_FILE, ebook_downloaded
+from leads.ebook import EBOOK_FILES, ebook_downloaded
 from leads.models import ROUTING_RADIUS_MILES
 from leads.selectors import lead_with_matches
 from leads.tokens import (
@@ -22,8 +22,6 @@ from leads.tokens import (
     subscriber_from_confirm_token,
     subscriber_from_unsubscribe_token,
 )
-
-EBOOK_DOWNLOAD_NAME = EBOOK_FILE.name
 
 
 def signed_link(resolve: Callable, *, what: str):
@@ -101,10 +99,12 @@ def newsletter_unsubscribe(request, subscriber):
 @require_GET
 @signed_link(ebook_request_from_token, what="download")
 def ebook_download(request, ebook_request):
+    """The guide in the language it was asked for."""
     ebook_downloaded(ebook_request=ebook_request)
+    guide = EBOOK_FILES[ebook_request.language]
     return FileResponse(
-        EBOOK_FILE.open("rb"),
+        guide.open("rb"),
         as_attachment=True,
-        filename=EBOOK_DOWNLOAD_NAME,
+        filename=guide.name,
         content_type="text/html; charset=utf-8",
     )

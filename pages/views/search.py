@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
@@ -20,7 +21,7 @@ from core.http import client_ip
 from core.text import joined_with_and
 from geo.gazetteer import PlaceError, nearest_zip_place
 from leads.apis import LeadInputSerializer
-from leads.consent import CONSENT_TEXT, consent_text_parts
+from leads.consent import CONSENT_TEXT, consent_chosen_parts
 from leads.models import MAX_CHOSEN_SPECIALISTS, TRACKING_FIELDS, TRACKING_MAX_LENGTH
 from leads.selectors import specialists_choosable
 from leads.services import honeypot_filled, lead_submit
@@ -187,7 +188,7 @@ def _find_url(link_params: dict, *, page: int = 1, fragment: str = "") -> str:
     query = dict(link_params)
     if page > 1:
         query["page"] = str(page)
-    return f"/find/?{urlencode(query)}{fragment}"
+    return f"{reverse('find')}?{urlencode(query)}{fragment}"
 
 
 def _pager(link_params: dict, page: int, page_count: int) -> dict:
@@ -329,7 +330,7 @@ def _lead_form(
     }
     chooser = _chooser(search, chosen=chosen, ticked=ticked)
     names = [option["specialist"].display_name for option in chooser if option["checked"]]
-    before, after = consent_text_parts()
+    before, after = consent_chosen_parts()
     hidden_search = {
         name: clean_text(values.get(name) or request.GET.get(name), max_length=80)
         for name in (*FILTER_FIELDS, "radius", "sort", "page")
@@ -385,7 +386,7 @@ def _near_redirect(request: HttpRequest) -> HttpResponse | None:
             problem = error.messages
         else:
             query = {k: v for k, v in request.GET.items() if k not in ("near", "zip", "page")}
-            return redirect(f"/find/?{urlencode({'zip': place.zip, **query})}")
+            return redirect(f"{reverse('find')}?{urlencode({'zip': place.zip, **query})}")
     return _render_find(
         request,
         params=request.GET,

@@ -65,6 +65,10 @@ class ProviderRow:
     # None when the file has no insurance column.
     insurance_ids: frozenset[int] | None
 
+    def rejection(self, reason: str) -> RowRejection:
+        name = f"{self.values['first_name']} {self.values['last_name']}"
+        return RowRejection(self.line, reason, npi=self.npi, name=name)
+
 
 @dataclass
 class Catalog:
@@ -98,8 +102,8 @@ def row_parse(
 ) -> ProviderRow | RowRejection:
     """The typed row, or its rejection listing every problem the row has."""
     if len(values) != len(header.names):
-        return RowRejection(
-            line, f"has {len(values)} values but the header has {len(header.names)}"
+        return _rejection(
+            line, f"has {len(values)} values but the header has {len(header.names)}", values, header
         )
     cells = header.cells(values)
     errors = [
@@ -116,7 +120,7 @@ def row_parse(
     place = _place(cells, errors)
     row = _typed_row(line, cells, catalog, errors)
     if errors:
-        return RowRejection(line, "; ".join(errors))
+        return _rejection(line, "; ".join(errors), values, header)
     fields = row.values
     fields["state"], fields["zip"] = place.state, place.zip
     fields["latitude"], fields["longitude"], fields["location_source"] = practice_location_resolve(
@@ -128,6 +132,17 @@ def row_parse(
         use_geocoder=use_geocoder,
     )
     return row
+
+
+def _rejection(line: int, reason: str, values: list[str], header: Header) -> RowRejection:
+    """A rejection naming the row's NPI and name as far as the row has them."""
+
+    def cell(name: str) -> str:
+        position = header.index.get(name)
+        return values[position].strip() if position is not None and position < len(values) else ""
+
+    name = " ".join(part for part in (cell("first_name"), cell("last_name")) if part)
+    return RowRejection(line, reason, npi=cell("npi"), name=name)
 
 
 def _typed_row(

@@ -123,7 +123,7 @@ class BatchPlan:
         certifications = self.stored.certifications.get(stored["id"], {}) if stored else {}
         conflict = _expiry_before_start(row, certifications)
         if conflict:
-            self.rejections.append(RowRejection(row.line, conflict))
+            self.rejections.append(row.rejection(conflict))
             return
         row.values["institute_id"] = self._institute_id(row, catalog)
         row.values["source"] = source
@@ -163,7 +163,7 @@ def batch_plan(
         earlier = earlier if earlier is not None else (first.line if first else None)
         if earlier is not None:
             plan.rejections.append(
-                RowRejection(row.line, f"npi: {row.npi} already appears on line {earlier}")
+                row.rejection(f"npi: {row.npi} already appears on line {earlier}")
             )
         else:
             rows[row.npi] = row

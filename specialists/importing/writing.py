@@ -3,14 +3,22 @@ and treatments, all in one transaction."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from ..models import BoardCertification, Institute, Specialist
-from ..services import directory_changed, directory_changes_batched
+from ..models import (
+    LISTING_FACTS,
+    BoardCertification,
+    FactSource,
+    Institute,
+    Specialist,
+    fact_stamp,
+)
+from ..services import directory_changed, directory_changes_batched, specialist_slug
 from .parsing import Catalog, ProviderRow
 from .planning import COMPARED_FIELDS, OPTIONAL_FIELDS, BatchPlan
 from .sql import chunks, column, rows_insert, specialists_where, table
@@ -36,6 +44,7 @@ def batch_write(plan: BatchPlan, *, catalog: Catalog, user, source: str) -> None
     with transaction.atomic(), directory_changes_batched():
         _institutes_resolve(plan, catalog=catalog, user=user, source=source)
         ids = _specialists_upsert(plan, user=user)
+        _facts_stamp(plan, ids)
         _certifications_sync(plan, ids)
         _links_sync(plan, ids, "treatments", lambda row: row.treatment_ids)
         _links_sync(plan, ids, "insurance", lambda row: row.insurance_ids)
@@ -57,7 +66,16 @@ def _institutes_resolve(plan: BatchPlan, *, catalog: Catalog, user, source: str)
 def _specialists_upsert(plan: BatchPlan, *, user) -> dict[str, int]:
     """Insert or update every row's specialist; their ids by NPI."""
     rows, existing = plan.to_write, plan.stored.specialists
-    created_slugs = {row.npi: _specialist_slug(row) for row in rows if row.npi not in existing}
+    created_slugs = {
+        row.npi: specialist_slug(
+            first_name=row.values["first_name"],
+            last_name=row.values["last_name"],
+            credentials=row.values["credentials"],
+            npi=row.npi,
+        )
+        for row in rows
+        if row.npi not in existing
+    }
     taken = {slug for (slug,) in specialists_where("slug", list(created_slugs.values()), ("slug",))}
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     user_id = user.pk if user is not None else None
@@ -90,9 +108,52 @@ def _specialists_upsert(plan: BatchPlan, *, user) -> dict[str, int]:
     return ids
 
 
+def _facts_stamp(plan: BatchPlan, ids: dict[str, int]) -> None:
+    """Date the listing facts the batch writes: all of a new listing's, and those of a
+    stored one whose value the file changes. Rows that changed the same facts share one
+    UPDATE per chunk."""
+    by_facts: dict[tuple[str, ...], list[int]] = {}
+    for row in plan.to_write:
+        specialist_id = ids[row.npi]
+        stored = plan.stored.specialists.get(row.npi)
+        changed = tuple(
+            fact
+            for fact, fields in LISTING_FACTS.items()
+            if stored is None
+            or (
+                plan.stored.treatments.get(specialist_id, set()) != row.treatment_ids
+                if fact == "treatments"
+                else any(stored[name] != row.values[name] for name in fields)
+            )
+        )
+        if changed:
+            by_facts.setdefault(changed, []).append(specialist_id)
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        for facts, specialist_ids in by_facts.items():
+            stamp = {}
+            for fact in facts:
+                stamp.update(fact_stamp(fact, source=FactSource.IMPORT, on=today))
+            assignments = ", ".join(f"{column(Specialist, name)} = %s" for name in stamp)
+            values = [
+                connection.ops.adapt_datefield_value(value)
+                if isinstance(value, datetime.date)
+                else value
+                for value in stamp.values()
+            ]
+            for chunk in chunks(specialist_ids):
+                cursor.execute(
+                    f"UPDATE {table(Specialist)} SET {assignments} "
+                    f"WHERE {column(Specialist, 'id')} IN ({', '.join(['%s'] * len(chunk))})",
+                    [*values, *chunk],
+                )
+
+
 def _certifications_sync(plan: BatchPlan, ids: dict[str, int]) -> None:
-    """Make each row's stored certifications exactly the row's, touching only what differs."""
+    """Make each row's stored certifications exactly the row's, touching only what differs;
+    a certificate created or changed is dated as confirmed by the import today."""
     adapt_date = connection.ops.adapt_datefield_value
+    today = adapt_date(timezone.localdate())
     create, update, delete = [], [], []
     for row in plan.to_write:
         specialist_id = ids[row.npi]
@@ -100,9 +161,11 @@ def _certifications_sync(plan: BatchPlan, ids: dict[str, int]) -> None:
         for board_id, expires_on in row.certifications.items():
             current = stored.get(board_id)
             if current is None:
-                create.append((specialist_id, board_id, adapt_date(expires_on)))
+                create.append(
+                    (specialist_id, board_id, adapt_date(expires_on), today, FactSource.IMPORT)
+                )
             elif current["expires_on"] != expires_on:
-                update.append((adapt_date(expires_on), current["id"]))
+                update.append((adapt_date(expires_on), today, FactSource.IMPORT, current["id"]))
         delete += [
             current["id"]
             for board_id, current in stored.items()
@@ -111,13 +174,20 @@ def _certifications_sync(plan: BatchPlan, ids: dict[str, int]) -> None:
     for chunk in chunks(delete):
         BoardCertification.objects.filter(id__in=chunk).delete()
     if update:
-        expires_on, pk = column(BoardCertification, "expires_on"), column(BoardCertification, "id")
+        assignments = ", ".join(
+            f"{column(BoardCertification, name)} = %s"
+            for name in ("expires_on", "verified_on", "verified_source")
+        )
+        pk = column(BoardCertification, "id")
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"UPDATE {table(BoardCertification)} SET {expires_on} = %s WHERE {pk} = %s",
-                update,
+                f"UPDATE {table(BoardCertification)} SET {assignments} WHERE {pk} = %s", update
             )
-    rows_insert(BoardCertification, ("specialist", "board", "expires_on"), create)
+    rows_insert(
+        BoardCertification,
+        ("specialist", "board", "expires_on", "verified_on", "verified_source"),
+        create,
+    )
 
 
 def _links_sync(
@@ -188,10 +258,3 @@ def _institute_slugs(rows: list[ProviderRow]) -> list[str]:
         taken.add(slug)
         slugs.append(slug)
     return slugs
-
-
-def _specialist_slug(row: ProviderRow) -> str:
-    """Stable per specialist: the name part is cut so the NPI always fits."""
-    values = row.values
-    name = slugify(f"{values['first_name']} {values['last_name']} {values['credentials']}")
-    return f"{name[:148].strip('-')}-{row.npi}" if name else row.npi

@@ -10,9 +10,9 @@ from specialists.catalog import catalog_load
 
 def load_catalog(app_config, verbosity=2, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs):
     try:
-        apps.get_model("specialists", "Treatment")._meta.get_field("content_hash")
+        apps.get_model("specialists", "Treatment")._meta.get_field("content_hash_es")
     except (LookupError, FieldDoesNotExist):
-        # Migrated back past the migration that tracks what the loader wrote.
+        # Migrated back past the migration that tracks what the loader wrote in Spanish.
         return
     written = catalog_load(apps=apps, using=using)
     if written and verbosity >= 2:

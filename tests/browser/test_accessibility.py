@@ -64,3 +64,26 @@ def test_key_pages_pass_axe_at_phone_and_desktop_widths(live_server, page_at):
             if found:
                 problems[f"{viewport['width']}px {path}"] = found
     assert problems == {}
+
+
+def test_spanish_pages_pass_axe_and_switch_language_at_phone_width(live_server, page_at):
+    institute = make_institute(name="Midtown Spine Institute")
+    make_specialist(first_name="Ada", last_name="Alvarez", institute=institute)
+    paths = [
+        "/es/conditions/failed-back-surgery-syndrome/",
+        "/es/treatments/spinal-cord-stimulation/",
+        institute.get_absolute_url().replace("/institutes/", "/es/institutes/", 1),
+    ]
+    problems = {}
+    page = page_at(PHONE)
+    for path in paths:
+        assert page.goto(f"{live_server.url}{path}").status == 200, path
+        assert page.evaluate("document.documentElement.lang") == "es"
+        found = serious_violations(page)
+        if found:
+            problems[path] = found
+    assert problems == {}
+    # The header's switch, a plain link, leads to the same page in English.
+    page.get_by_role("link", name="English").click()
+    assert page.url == f"{live_server.url}{institute.get_absolute_url()}"
+    assert page.evaluate("document.documentElement.lang") == "en"

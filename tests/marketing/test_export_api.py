@@ -130,6 +130,7 @@ def test_header_is_the_contract_columns_in_order_then_extras(marketing_client):
         "utm_content",
         "referrer",
         "city",
+        "language",
     ]
     assert tuple(header) == COLUMNS
 
@@ -178,7 +179,16 @@ def test_one_row_per_lead_with_every_value(marketing_client):
         "utm_content": "ad-7",
         "referrer": "https://www.google.com/",
         "city": "New York",
+        "language": "en",
     }
+
+
+def test_the_language_column_is_last_and_says_what_the_patient_used(marketing_client):
+    make_lead(created_at=local_datetime(2025, 1, 1))
+    make_lead(created_at=local_datetime(2025, 1, 2), language="es")
+    rows = export_rows(marketing_client)
+    assert [row["language"] for row in rows] == ["en", "es"]
+    assert COLUMNS[-1] == "language"
 
 
 def test_created_at_is_iso_8601_to_the_second_with_the_site_time_zone_offset(marketing_client):

@@ -33,6 +33,8 @@ def test_the_sitemap_lists_every_public_page_and_nothing_private(client, directo
         directory["far"].get_absolute_url(),
         directory["institute"].get_absolute_url(),
     }
+    # Each page in English and, under /es/, in Spanish.
+    expected |= {f"/es{location}" for location in expected}
     assert locations == expected
     for location in locations:
         assert client.get(location).status_code == 200, location

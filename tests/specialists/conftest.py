@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -69,3 +70,14 @@ def run_import(tmp_path):
         return ImportRun(stdout.getvalue(), stderr.getvalue(), error)
 
     return run
+
+
+@pytest.fixture
+def admin_user():
+    return User.objects.create_superuser("ops", "ops@example.com", "pw")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from geo.gazetteer import zip_place
-from specialists.models import Board, DirectoryVersion, Institute, Specialist
+from specialists.models import Board, DirectoryVersion, Institute, Specialist, Treatment
 from tests.factories import make_institute, make_specialist, valid_npi
 
 from .conftest import csv_text, provider_row
@@ -17,17 +17,6 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:specialists_specialist_changelist")
 UPLOAD = reverse("admin:specialists_specialist_upload")
-
-
-@pytest.fixture
-def admin_user():
-    return User.objects.create_superuser("ops", "ops@example.com", "pw")
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
 
 
 def _today():
@@ -256,3 +245,29 @@ def test_upload_needs_add_and_change_permission(client):
     assert UPLOAD not in client.get(CHANGELIST).content.decode()
     assert client.get(UPLOAD).status_code == 403
     assert client.post(UPLOAD, {}).status_code == 403
+
+
+def test_a_page_is_edited_in_english_and_spanish_and_spanish_shows_at_once(admin_client, client):
+    treatment = Treatment.objects.get(slug="nerve-block")
+    url = f"/admin/specialists/treatment/{treatment.pk}/change/"
+    form = admin_client.get(url).content.decode()
+    for name in ("name", "body", "name_es", "summary_es", "meta_description_es", "body_es"):
+        assert f'name="{name}"' in form
+    data = {
+        "slug": treatment.slug,
+        "sort_order": treatment.sort_order,
+        "last_reviewed": treatment.last_reviewed.isoformat(),
+        "name": treatment.name,
+        "summary": treatment.summary,
+        "meta_description": treatment.meta_description,
+        "body": treatment.body,
+        "name_es": "Bloqueo de nervios",
+        "summary_es": treatment.summary_es,
+        "meta_description_es": treatment.meta_description_es,
+        "body_es": "## Nuevo\n\nTexto nuevo.",
+    }
+    assert admin_client.post(url, data).status_code == 302
+    html = client.get("/es/treatments/nerve-block/").content.decode()
+    assert "<h1>Bloqueo de nervios</h1>" in html
+    assert "Texto nuevo." in html
+    assert "<h1>Nerve block</h1>" in client.get("/treatments/nerve-block/").content.decode()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('specialists', '0006_content_hash'),
+        ('specialists', '0008_listing_facts_and_nppes'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0003_outbox_enqueued_at'),
+        ('leads', '0005_directory_digest'),
     ]
 
     operations = [

@@ -1,0 +1,74 @@
+"""What a reader sees of a page or an email, and a check that the Spanish one says none of
+it in English.
+
+A page rendered in Spanish and in English is split into text nodes (plus the attributes a
+reader meets: alt, title, aria-label, placeholder and the meta description). A Spanish
+node that also appears, identical, in the English rendering was not translated, unless
+nothing but names, numbers and punctuation is left of it once the strings both languages
+share (``shared``: the site's name, phone numbers, people, places) are taken out.
+"""
+
+import re
+from html.parser import HTMLParser
+
+READ_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder"}
+_SPACE = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W\d_]")
+_URL = re.compile(r"https?://\S+")
+
+
+class _Reader(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.nodes: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "style"):
+            self._hidden += 1
+        for name in READ_ATTRIBUTES & attrs.keys():
+            self._add(attrs[name])
+        if tag == "meta" and attrs.get("name") == "description":
+            self._add(attrs.get("content"))
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self._add(data)
+
+    def _add(self, text):
+        text = _SPACE.sub(" ", text or "").strip()
+        if text:
+            self.nodes.append(text)
+
+
+def html_nodes(html: str) -> list[str]:
+    reader = _Reader()
+    reader.feed(html)
+    reader.close()
+    return reader.nodes
+
+
+def text_nodes(text: str) -> list[str]:
+    """A plain-text email's lines, as nodes."""
+    return [line for line in (_SPACE.sub(" ", raw).strip() for raw in text.splitlines()) if line]
+
+
+def _says_nothing(node: str, shared: set[str]) -> bool:
+    rest = _URL.sub(" ", node)
+    for value in sorted(shared, key=len, reverse=True):
+        rest = rest.replace(value, " ")
+    return not _LETTER.search(rest)
+
+
+def untranslated(spanish: list[str], english: list[str], *, shared=frozenset()) -> list[str]:
+    """The Spanish nodes that are English: also in the English rendering, and more than
+    names, numbers and punctuation."""
+    said_in_english = set(english)
+    return [
+        node for node in spanish if node in said_in_english and not _says_nothing(node, set(shared))
+    ]
