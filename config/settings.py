@@ -4,6 +4,7 @@ Local defaults are safe for a laptop: SQLite file, tasks in-process, email writt
 files under var/. Production switches are environment variables, never another module.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -24,7 +25,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on core's AdminSite: the sign-in asks for an authenticator code.
+    "core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -34,8 +36,10 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # The project's apps, in layer order: each imports only from those above it.
     "core",
     "geo",
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,8 +60,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -96,6 +104,34 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out username and address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# The admin (core.admin_site). Its path can move off the well-known /admin/.
+ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+# Superusers must sign in with an authenticator code (TOTP); staff who set one up always do.
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Spine Match admin")
+# Only staff sign in. The session ends after this long without a request (each request
+# renews it), so an unattended admin browser does not stay signed in for days.
+STAFF_SESSION_SECONDS = env.int("STAFF_SESSION_SECONDS", default=3600)
+SESSION_COOKIE_AGE = STAFF_SESSION_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
+# Failed admin sign-ins: counted per username and client address (core.http.client_ip, so
+# only trusted proxies' X-Forwarded-For counts), stored and logged; too many lock that
+# pair out for a while, answered 429 with Retry-After (core.admin_site.lockout_response).
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.admin_site.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # no banner on every start (it would land in piped command output)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -164,7 +200,7 @@ GEOCODER_MIN_DELAY_SECONDS = env.float("GEOCODER_MIN_DELAY_SECONDS", default=1.0
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api_tokens.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -175,6 +211,8 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Scripts' API tokens (core.api_tokens) expire after this many days unless made otherwise.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Spine Match API",
     "DESCRIPTION": "Nearest board-certified spine specialists, leads and marketing export.",
@@ -213,12 +251,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.outbox_dispatch_due",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
+    # Provider requests nobody answered within PROVIDER_RESPONSE_HOURS go to the next one.
+    "routing-overdue-sweep": {
+        "task": "leads.tasks.routing_overdue_sweep",
+        "schedule": env.float("ROUTING_SWEEP_SECONDS", default=300.0),
+    },
     # Stale listing facts and expiring certificates, to the network team, Monday morning.
     "directory-digest-weekly": {
         "task": "leads.tasks.directory_digest_owe",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
+    "lead-retention": {
+        "task": "leads.tasks.lead_retention_apply",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "sent-mail-prune": {
+        "task": "leads.tasks.sent_mail_prune",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
+# Retention (leads.privacy): leads are anonymised this long after they arrive (the funnel
+# keeps its counts), and the file email backend's copies are deleted after this many days.
+LEAD_RETENTION_DAYS = env.int("LEAD_RETENTION_DAYS", default=365)
+SENT_MAIL_RETENTION_DAYS = env.int("SENT_MAIL_RETENTION_DAYS", default=7)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Crontab entries are read in the site's time zone, not UTC.
 CELERY_TIMEZONE = TIME_ZONE
@@ -234,6 +289,15 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Institutes have no email address: requests for a specialist without one, and leads
 # with no match, go to the network team here.
 NETWORK_INBOX_EMAIL = env.str("NETWORK_INBOX_EMAIL", default="network@spinematch.example")
+# Abuse limits on leads per rolling 24 hours (leads.services). Beyond any of them a lead
+# is stored, held for review and emails nobody; the client is answered as usual. Only the
+# first lead from an address in 24 hours emails the patient.
+LEADS_PER_EMAIL_PER_DAY = env.int("LEADS_PER_EMAIL_PER_DAY", default=3)
+LEADS_PER_PHONE_PER_DAY = env.int("LEADS_PER_PHONE_PER_DAY", default=3)
+LEADS_PER_IP_PER_DAY = env.int("LEADS_PER_IP_PER_DAY", default=10)
+# The patient's free-text message can hold health details: off, the provider email says a
+# note exists and the provider reads it through the network team instead.
+PROVIDER_EMAIL_INCLUDES_MESSAGE = env.bool("PROVIDER_EMAIL_INCLUDES_MESSAGE", default=False)
 # A listing fact (certificate, accepting new patients, treatments, address) not confirmed
 # for this many days is stale: the admin filters on it and the weekly digest lists it.
 LISTING_STALE_DAYS = env.int("LISTING_STALE_DAYS", default=365)
@@ -241,6 +305,11 @@ LISTING_STALE_DAYS = env.int("LISTING_STALE_DAYS", default=365)
 IMPORT_STAGING_MAX_AGE_SECONDS = env.int("IMPORT_STAGING_MAX_AGE_SECONDS", default=3600)
 NEWSLETTER_CONFIRM_MAX_AGE_DAYS = env.int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", default=7)
 EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
+# The closed loop with providers (leads.responses): how long the link in a provider's
+# email works, and how many business hours (Mon-Fri 9-17, site time) they have to answer
+# before the request goes to the next nearest specialist.
+PROVIDER_LINK_MAX_AGE_DAYS = env.int("PROVIDER_LINK_MAX_AGE_DAYS", default=30)
+PROVIDER_RESPONSE_HOURS = env.float("PROVIDER_RESPONSE_HOURS", default=8.0)
 
 LOGGING = {
     "version": 1,
@@ -251,6 +320,35 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Scripts and styles from this site only, never inline (core.middleware). Templates keep
+# CSS and JavaScript in static files; inline SVG presentation attributes are not styles.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self'",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+# Location is for the coming "use my location" search; nothing here needs the rest.
+PERMISSIONS_POLICY = {
+    "geolocation": "(self)",
+    "camera": "()",
+    "microphone": "()",
+    "payment": "()",
+    "usb": "()",
+    "serial": "()",
+    "bluetooth": "()",
+    "magnetometer": "()",
+    "gyroscope": "()",
+    "accelerometer": "()",
+    "display-capture": "()",
+    "browsing-topics": "()",
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

@@ -27,7 +27,7 @@ admin.site.index_title = "Directory, leads and marketing"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("matcher.api_urls")),
     path("api/v1/", include("marketing.api_urls")),

@@ -1,10 +1,66 @@
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
+from django.template.response import TemplateResponse
 
-from .models import TRACKING_FIELDS, EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
+from core.admin import ViewOnlyAdmin
+
+from .models import (
+    TRACKING_FIELDS,
+    EbookRequest,
+    ErasureRecord,
+    Lead,
+    LeadMatch,
+    OutboundMessage,
+    Subscriber,
+    email_normalize,
+)
 from .newsletter import newsletter_unsubscribe
 from .outbox import outbox_retry
-from .services import lead_status_set
+from .privacy import person_forget
+from .services import lead_release, lead_status_set
+
+MESSAGE_PERMISSION = "leads.view_lead_message"
+
+
+class ForgetPeopleMixin:
+    """The erasure action for rows that name a person (leads, subscribers, e-book
+    requests): after a confirmation page, ``person_forget`` for each person selected."""
+
+    def has_forget_permission(self, request):
+        return request.user.has_perm("leads.delete_lead")
+
+    @admin.action(
+        description="Erase these people's data everywhere (cannot be undone)",
+        permissions=["forget"],
+    )
+    def forget_people(self, request, queryset):
+        people = {
+            (email_normalize(row.email), getattr(row, "phone", ""))
+            for row in queryset
+            if row.email
+        }
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/leads/forget_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Erase these people's data?",
+                    "opts": self.opts,
+                    "people": len(people),
+                    "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                },
+            )
+        for email, phone in sorted(people):
+            person_forget(
+                email=email,
+                phone=phone,
+                actor=request.user.get_username(),
+                channel=ErasureRecord.Channel.ADMIN,
+            )
+        self.message_user(request, f"Erased the data of {len(people)} person(s).")
 
 
 class RecordInline(admin.TabularInline):
@@ -36,7 +92,7 @@ class OutboundMessageInline(RecordInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "status",
@@ -44,6 +100,7 @@ class LeadAdmin(admin.ModelAdmin):
         "state",
         "treatment",
         "needs_network_attention",
+        "held_for_review",
         "language",
         "utm_source",
     ]
@@ -51,6 +108,7 @@ class LeadAdmin(admin.ModelAdmin):
     list_filter = [
         "status",
         "needs_network_attention",
+        "held_for_review",
         "language",
         "treatment",
         "state",
@@ -59,9 +117,21 @@ class LeadAdmin(admin.ModelAdmin):
     search_fields = ["=id", "=zip", "=email", "=phone", "last_name"]
     date_hierarchy = "created_at"
     list_select_related = ["treatment"]
+    actions = ["release", "forget_people"]
     inlines = [LeadMatchInline, OutboundMessageInline]
     fieldsets = [
-        (None, {"fields": ["id", "status", "status_changed_at", "needs_network_attention"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "id",
+                    "status",
+                    "status_changed_at",
+                    "needs_network_attention",
+                    "held_for_review",
+                ]
+            },
+        ),
         (
             "Patient",
             {
@@ -97,6 +167,14 @@ class LeadAdmin(admin.ModelAdmin):
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        if request.user.has_perm(MESSAGE_PERMISSION):
+            return self.fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "message"]})
+            for name, options in self.fieldsets
+        ]
+
     def get_readonly_fields(self, request, obj=None):
         # The status and the network team's flag are edited by hand; the rest is what the
         # patient sent.
@@ -105,6 +183,18 @@ class LeadAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_release_permission(self, request):
+        return request.user.has_perm("leads.change_lead")
+
+    @admin.action(
+        description="Release the selected held leads: notify their specialists",
+        permissions=["release"],
+    )
+    def release(self, request, queryset):
+        released = sum(lead_release(lead=lead) for lead in queryset.exclude(held_for_review=""))
+        level = messages.SUCCESS if released else messages.WARNING
+        self.message_user(request, f"{released} held lead(s) released.", level)
 
     def save_model(self, request, obj, form, change):
         if "status" in form.changed_data:
@@ -116,7 +206,7 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(ForgetPeopleMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "status",
@@ -128,7 +218,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     list_filter = ["status", "language", "created_at"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "requested_at", "confirmed_at", "unsubscribed_at"]
-    actions = ["unsubscribe"]
+    actions = ["unsubscribe", "forget_people"]
 
     @admin.action(description="Unsubscribe the selected addresses")
     def unsubscribe(self, request, queryset):
@@ -138,7 +228,7 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 
 @admin.register(EbookRequest)
-class EbookRequestAdmin(admin.ModelAdmin):
+class EbookRequestAdmin(ForgetPeopleMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "first_name",
@@ -148,6 +238,7 @@ class EbookRequestAdmin(admin.ModelAdmin):
         "last_downloaded_at",
     ]
     list_filter = ["requested_on", "language"]
+    actions = ["forget_people"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "downloads", "last_downloaded_at"]
 
@@ -188,3 +279,13 @@ class OutboundMessageAdmin(admin.ModelAdmin):
             count = outbox_retry(message_ids=queryset.values_list("pk", flat=True))
         level = messages.SUCCESS if count else messages.WARNING
         self.message_user(request, f"{count} message(s) queued again.", level)
+
+
+@admin.register(ErasureRecord)
+class ErasureRecordAdmin(ViewOnlyAdmin):
+    """The erasure audit trail: written by code only, never changed or removed here."""
+
+    list_display = ["erased_at", "actor", "channel", "counts"]
+    list_filter = ["channel", "erased_at"]
+    search_fields = ["actor", "=email_digest", "=phone_digest"]
+    readonly_fields = [f.name for f in ErasureRecord._meta.fields]

@@ -33,6 +33,7 @@ from .consent import CONSENT_REQUIRED_MESSAGE
 from .ebook import ebook_request
 from .models import MAX_CHOSEN_SPECIALISTS, TRACKING_FIELDS, TRACKING_MAX_LENGTH, Lead
 from .newsletter import newsletter_subscribe
+from .receipts import lead_receipt_add, lead_receipt_ids
 from .selectors import specialists_choosable
 from .services import honeypot_filled, lead_submit
 
@@ -164,14 +165,17 @@ class LeadInputSerializer(serializers.Serializer):
     ``phone_extension`` beside it ("" for none), ``specialists`` (when chosen) the chosen
     Specialist rows in the order given."""
 
+    # min_length=1 says in the schema what allow_blank=False already enforces.
     zip = StrictCharField(
-        max_length=20, error_messages={"invalid": gettext_lazy("Enter a 5-digit US ZIP code.")}
+        min_length=1,
+        max_length=20,
+        error_messages={"invalid": gettext_lazy("Enter a 5-digit US ZIP code.")},
     )
     treatment = StrictCharField(required=False, allow_blank=True, max_length=80)
-    first_name = StrictCharField(max_length=80)
-    last_name = StrictCharField(max_length=80)
+    first_name = StrictCharField(min_length=1, max_length=80)
+    last_name = StrictCharField(min_length=1, max_length=80)
     email = StrictEmailField()
-    phone = StrictCharField(max_length=40)
+    phone = StrictCharField(min_length=1, max_length=40)
     consent = ConsentField()
     message = StrictCharField(required=False, allow_blank=True, default="")
     specialists = SpecialistChoiceField(
@@ -257,7 +261,7 @@ class NewsletterInputSerializer(serializers.Serializer):
 
 class EbookInputSerializer(serializers.Serializer):
     email = StrictEmailField()
-    first_name = StrictCharField(max_length=80)
+    first_name = StrictCharField(min_length=1, max_length=80)
 
 
 def json_body(request):
@@ -292,7 +296,11 @@ class LeadCreateApi(APIView):
         request=LeadInputSerializer,
         responses={
             201: OutputSerializer,
-            200: OpenApiResponse(OutputSerializer, description="Duplicate within 24 hours."),
+            200: OpenApiResponse(
+                OutputSerializer,
+                description="The same request again within 24 hours from the client that "
+                "sent it (its lead_receipt cookie): the first lead, nothing new owed.",
+            ),
             400: OpenApiResponse(description="{field: [messages]}"),
             429: OpenApiResponse(description="Too many posts; see Retry-After."),
         },
@@ -307,7 +315,9 @@ class LeadCreateApi(APIView):
         serializer = self.InputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         submission = lead_submit(
-            data=serializer.validated_data, client_ip=client_ip(request)
+            data=serializer.validated_data,
+            client_ip=client_ip(request),
+            submitted_ids=lead_receipt_ids(request),
         )
         with in_default_language():  # the English pages' addresses, in every language
             body = self.OutputSerializer(
@@ -317,12 +327,19 @@ class LeadCreateApi(APIView):
                     "matches": submission.matches,
                 }
             ).data
-        return Response(
-            body, status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
-        )
+        if not submission.created:
+            return Response(body, status=status.HTTP_200_OK)
+        response = Response(body, status=status.HTTP_201_CREATED)
+        lead_receipt_add(response, request=request, lead_id=submission.lead.id)
+        return response
 
 
 PendingSerializer = inline_serializer(name="Pending", fields={"status": serializers.CharField()})
+SIGNUP_RESPONSES = {
+    202: PendingSerializer,
+    400: OpenApiResponse(description="{field: [messages]}"),
+    429: OpenApiResponse(description="Too many posts; see Retry-After."),
+}
 
 
 class NewsletterSubscribeApi(APIView):
@@ -331,7 +348,7 @@ class NewsletterSubscribeApi(APIView):
     throttle_classes = [PublicPostThrottle]
     InputSerializer = NewsletterInputSerializer
 
-    @extend_schema(request=NewsletterInputSerializer, responses={202: PendingSerializer})
+    @extend_schema(request=NewsletterInputSerializer, responses=SIGNUP_RESPONSES)
     def post(self, request):
         serializer = self.InputSerializer(data=json_body(request))
         serializer.is_valid(raise_exception=True)
@@ -345,7 +362,7 @@ class EbookRequestApi(APIView):
     throttle_classes = [PublicPostThrottle]
     InputSerializer = EbookInputSerializer
 
-    @extend_schema(request=EbookInputSerializer, responses={202: PendingSerializer})
+    @extend_schema(request=EbookInputSerializer, responses=SIGNUP_RESPONSES)
     def post(self, request):
         serializer = self.InputSerializer(data=json_body(request))
         serializer.is_valid(raise_exception=True)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.i18n import Language, language_current
 
-from .models import EbookRequest, OutboundMessage
+from .models import EbookRequest, OutboundMessage, email_normalize
 from .outbox import outbox_add, outbox_message
 
 EBOOK_DIR = Path(__file__).resolve().parent / "ebook"
@@ -22,7 +22,7 @@ EBOOK_FILES = {
 def ebook_request(*, email: str, first_name: str, language: str | None = None) -> None:
     """Owe ``email`` the e-book download link; repeats on the same day send nothing more.
     The email and the guide are in ``language`` (the active language by default)."""
-    email = email.strip().lower()
+    email = email_normalize(email)
     with transaction.atomic():
         requested, created = EbookRequest.objects.get_or_create(
             email=email,

@@ -24,8 +24,13 @@ from core.phones import phone_display
 from specialists.models import CERTIFICATION_WARNING_DAYS, FACT_LABELS
 from specialists.selectors import certifications_expiring, listings_stale, listings_stale_counts
 
-from .models import ROUTING_RADIUS_MILES, DirectoryDigest, OutboundMessage
-from .tokens import ebook_download_token, newsletter_confirm_token, newsletter_unsubscribe_token
+from .models import ROUTING_RADIUS_MILES, DirectoryDigest, LeadMatch, OutboundMessage
+from .tokens import (
+    ebook_download_token,
+    newsletter_confirm_token,
+    newsletter_unsubscribe_token,
+    provider_lead_token,
+)
 
 Kind = OutboundMessage.Kind
 
@@ -39,6 +44,7 @@ SUBJECTS = {
     Kind.NEWSLETTER_WELCOME: gettext_lazy("Welcome to the {site_name} newsletter"),
     Kind.EBOOK_LINK: gettext_lazy("Your free e-book: Life after back surgery"),
     Kind.DIRECTORY_DIGEST: "Directory digest: listings to confirm, certificates to renew",
+    Kind.PATIENT_REROUTED: gettext_lazy("Another specialist will call you"),
 }
 # Written to our own people, who read English whatever the patient's language.
 STAFF_KINDS = (Kind.PROVIDER_NOTIFICATION, Kind.NETWORK_ALERT, Kind.DIRECTORY_DIGEST)
@@ -129,10 +135,23 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
                 raise MessageNotDeliverable("the matched specialist no longer exists")
             context["specialist"] = specialist
             context["via_network_inbox"] = not specialist.email
-            context["chosen"] = lead.matches.filter(
-                specialist=specialist, chosen_by_patient=True
-            ).exists()
+            context["include_message"] = settings.PROVIDER_EMAIL_INCLUDES_MESSAGE
+            match = LeadMatch.objects.filter(lead=lead, specialist=specialist).first()
+            if match is not None:
+                context["respond_url"] = absolute_url(
+                    reverse("provider-lead", args=[provider_lead_token(match)])
+                )
+                context["respond_by"] = match.respond_by
+                context["chosen"] = match.chosen_by_patient
+            context["link_days"] = settings.PROVIDER_LINK_MAX_AGE_DAYS
             return specialist.email or settings.NETWORK_INBOX_EMAIL, context
+        if message.kind == Kind.PATIENT_REROUTED:
+            if message.specialist is None:
+                raise MessageNotDeliverable("the new specialist no longer exists")
+            context["specialist"] = message.specialist
+            context["specialist_phone_display"] = phone_display(message.specialist.phone)
+            context["specialist_url"] = absolute_url(message.specialist.get_absolute_url())
+            return lead.email, context
         if message.kind == Kind.NETWORK_ALERT:
             context["admin_url"] = absolute_url(reverse("admin:leads_lead_change", args=[lead.pk]))
             return settings.NETWORK_INBOX_EMAIL, context

@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +24,12 @@ ROUTING_LIMIT = 3
 # How many specialists a patient may choose to send one request to.
 MAX_CHOSEN_SPECIALISTS = 5
 
+def email_normalize(email: str) -> str:
+    """An address as every comparison sees it (duplicates, daily limits, subscriptions,
+    e-book requests, erasure): trimmed and lower-cased."""
+    return email.strip().lower()
+
+
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 TRACKING_FIELDS = (*UTM_FIELDS, "referrer")
 
@@ -35,6 +42,13 @@ class Lead(models.Model):
         CONTACTED = "contacted", "Contacted"
         SCHEDULED = "scheduled", "Appointment scheduled"
         CLOSED = "closed", "Closed"
+
+    class Hold(models.TextChoices):
+        """Why a lead was stored without notifying anyone (``leads.services``)."""
+
+        EMAIL_LIMIT = "email_limit", "Over the daily limit for its email address"
+        PHONE_LIMIT = "phone_limit", "Over the daily limit for its phone number"
+        IP_LIMIT = "ip_limit", "Over the daily limit for its IP address"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
@@ -84,6 +98,15 @@ class Lead(models.Model):
             "the network team must find one."
         ),
     )
+    held_for_review = models.CharField(
+        max_length=16,
+        choices=Hold.choices,
+        blank=True,
+        help_text=(
+            "Stored but nobody was emailed, for this reason. After checking, the admin "
+            "action 'Release' notifies its specialists."
+        ),
+    )
     dedupe_key = models.CharField(
         max_length=64,
         editable=False,
@@ -92,14 +115,36 @@ class Lead(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_contacted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When someone first reached the patient (a provider's answer or the admin).",
+    )
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the patient's details were erased (on request or past retention); "
+        "what the funnel counts is kept.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("export_lead", "Can export leads as CSV")]
+        permissions = [
+            ("export_lead", "Can export leads as CSV"),
+            # The message can hold health details: a permission of its own, which the
+            # Marketing group does not hold.
+            ("view_lead_message", "Can read a lead's free-text message"),
+        ]
         indexes = [
             models.Index(fields=["dedupe_key", "-created_at"], name="lead_dedupe_idx"),
             models.Index(fields=["status", "-created_at"], name="lead_status_idx"),
             models.Index(fields=["state", "-created_at"], name="lead_state_idx"),
+            # The daily limits count recent leads per address, phone and IP.
+            models.Index(Lower("email"), "created_at", name="lead_email_idx"),
+            models.Index(fields=["phone", "created_at"], name="lead_phone_idx"),
+            models.Index(fields=["consent_ip", "created_at"], name="lead_ip_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(consent=True), name="lead_has_consent"),
@@ -118,9 +163,21 @@ class Lead(models.Model):
 
 
 class LeadMatch(models.Model):
-    """One of the specialists a lead was sent to, nearest first: chosen by the patient (up
-    to MAX_CHOSEN_SPECIALISTS) or, when they chose none, filled in by routing (up to
-    ROUTING_LIMIT)."""
+    """One specialist a lead was sent to (nearest first, re-routes after them), and how that
+    specialist answered through the link in their email. Chosen by the patient (up to
+    MAX_CHOSEN_SPECIALISTS) or, when they chose none, filled in by routing (up to
+    ROUTING_LIMIT, then one per re-route)."""
+
+    class Outcome(models.TextChoices):
+        CONTACTED = "contacted", "Contacted the patient"
+        SCHEDULED = "scheduled", "Appointment scheduled"
+        CANT_HELP = "cant_help", "Can't help"
+
+    class Reason(models.TextChoices):
+        NOT_ACCEPTING = "not_accepting", "Not accepting new patients"
+        WRONG_TREATMENT = "wrong_treatment", "We don't offer this treatment"
+        OUT_OF_NETWORK = "out_of_network", "Out of network for the patient"
+        OTHER = "other", "Other"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="matches")
     specialist = models.ForeignKey(
@@ -132,15 +189,52 @@ class LeadMatch(models.Model):
         default=False,
         help_text="The patient picked this specialist; otherwise routing filled the place in.",
     )
+    public_id = models.UUIDField(
+        unique=True,
+        default=uuid.uuid4,
+        editable=False,
+        help_text="What the provider's signed link names, so the link carries no row id.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    respond_by = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="No answer by then sends the request on to the next specialist.",
+    )
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    cant_help_reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    rerouted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the request went on to another specialist instead of this one.",
+    )
 
     class Meta:
         ordering = ["lead_id", "rank"]
+        indexes = [
+            models.Index(
+                fields=["respond_by"],
+                condition=Q(outcome="", rerouted_at__isnull=True, respond_by__isnull=False),
+                name="lead_match_awaiting_idx",
+            ),
+            models.Index(fields=["specialist", "created_at"], name="lead_match_capacity_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["lead", "rank"], name="lead_match_unique_rank"),
             models.UniqueConstraint(
                 fields=["lead", "specialist"], name="lead_match_unique_specialist"
             ),
             models.CheckConstraint(condition=Q(rank__gte=1), name="lead_match_rank_positive"),
+            models.CheckConstraint(
+                condition=Q(outcome="cant_help") | Q(cant_help_reason=""),
+                name="lead_match_reason_only_when_cant_help",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="", answered_at__isnull=True)
+                | (~Q(outcome="") & Q(answered_at__isnull=False)),
+                name="lead_match_answered_with_outcome",
+            ),
         ]
         verbose_name_plural = "lead matches"
 
@@ -157,6 +251,8 @@ class Subscriber(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
     email = models.EmailField(max_length=254, unique=True, help_text="Stored lower-cased.")
+    # Links in email name the row by this random id, not the sequential primary key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -184,6 +280,8 @@ class EbookRequest(models.Model):
     """A request for the free e-book; one per address per day, so repeats send one email."""
 
     email = models.EmailField(max_length=254, help_text="Stored lower-cased.")
+    # Links in email name the row by this random id, not the sequential primary key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     first_name = models.CharField(max_length=80)
     requested_on = models.DateField(default=timezone.localdate)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
@@ -206,6 +304,34 @@ class EbookRequest(models.Model):
 
     def __str__(self):
         return f"E-book request {self.pk}"
+
+
+class ErasureRecord(models.Model):
+    """One erasure of a person's data (``leads.privacy.person_forget``): when, who asked
+    for it, how many rows and files went. The address and phone are never stored, only
+    their keyed hashes (HMAC with SECRET_KEY), so a later request can be checked against
+    it without the record itself identifying anyone."""
+
+    class Channel(models.TextChoices):
+        COMMAND = "command", "Management command"
+        ADMIN = "admin", "Admin action"
+
+    erased_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.CharField(
+        max_length=150, help_text="Username, or the operating-system login for the command."
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    email_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    counts = models.JSONField(
+        default=dict, help_text="Leads, subscriptions, e-book requests, messages, mail files."
+    )
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self):
+        return f"Erasure #{self.pk} by {self.actor}"
 
 
 class DirectoryDigest(models.Model):
@@ -251,6 +377,7 @@ class OutboundMessage(models.Model):
         NEWSLETTER_WELCOME = "newsletter_welcome", "Newsletter: welcome"
         EBOOK_LINK = "ebook_link", "E-book: download link"
         DIRECTORY_DIGEST = "directory_digest", "Network team: weekly directory digest"
+        PATIENT_REROUTED = "patient_rerouted", "Patient: another specialist will call"
 
     # Reminders to the patient, each due this long after the lead: wanted only while nobody
     # has reached them (``Lead.awaits_contact``).

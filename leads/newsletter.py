@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.i18n import language_current
 
-from .models import OutboundMessage, Subscriber
+from .models import OutboundMessage, Subscriber, email_normalize
 from .outbox import outbox_add_once, outbox_message
 
 Kind = OutboundMessage.Kind
@@ -21,7 +21,7 @@ def newsletter_subscribe(*, email: str, language: str | None = None) -> None:
     alone. The newsletter's emails go out in ``language`` (the active language by
     default) of the latest sign-up before the address was confirmed.
     """
-    email = email.strip().lower()
+    email = email_normalize(email)
     language = language or language_current()
     now = timezone.now()
     with transaction.atomic():

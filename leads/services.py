@@ -5,12 +5,16 @@ The emails go through the outbox (``leads.outbox``), written in the lead's own t
 
 import datetime
 import hashlib
-from collections.abc import Mapping
+import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from core.business_hours import business_hours_after
 from core.i18n import language_current
 from geo.distance import great_circle_distance, rounded
 from geo.gazetteer import ZipPlace, zip_place
@@ -19,16 +23,30 @@ from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
 from .consent import consent_chosen, consent_wording
-from .models import ROUTING_LIMIT, ROUTING_RADIUS_MILES, Lead, LeadMatch, OutboundMessage
+from .models import (
+    ROUTING_LIMIT,
+    ROUTING_RADIUS_MILES,
+    Lead,
+    LeadMatch,
+    OutboundMessage,
+    email_normalize,
+)
 from .outbox import outbox_add, outbox_message
-from .selectors import lead_recent_duplicate
+from .selectors import RecentLeads, lead_recent_counts, lead_recent_duplicate
 
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
-DEDUPE_WINDOW = datetime.timedelta(hours=24)
+# A specialist's weekly_capacity counts the requests routed to them in this window.
+CAPACITY_WINDOW = datetime.timedelta(days=7)
+# Routing asks the matcher for this many more than it needs, for those it must skip (full,
+# already sent this lead, or no longer accepting since the index's snapshot).
+CANDIDATE_MARGIN = 20
+# The duplicate check and the daily limits look back this far.
+LEAD_WINDOW = datetime.timedelta(hours=24)
 FOLLOWUPS = OutboundMessage.FOLLOWUPS
 HONEYPOT_FIELD = "website"
+REACHED = (Lead.Status.CONTACTED, Lead.Status.SCHEDULED)
 
 
 @dataclass
@@ -54,45 +72,20 @@ def honeypot_filled(data: object) -> bool:
     return bool(value.strip() if isinstance(value, str) else value)
 
 
-def lead_dedupe_key(
-    *,
-    email: str,
-    phone: str,
-    zip: str,
-    treatment: Treatment | None,
-    chosen: list[Specialist] = (),
-) -> str:
-    """The same person asking the same about the same place (and, when they chose, the same
-    specialists) within the window is one lead."""
-    parts = [email.strip().lower(), phone, zip, treatment.slug if treatment else ""]
+def lead_dedupe_key(*, email: str, phone: str, zip: str, chosen: list[Specialist] = ()) -> str:
+    """The same person asking again from the same place, whatever treatment they name: the
+    treatment is left out so that no answer can tell a stranger which one the first asked
+    about. A patient who chose specialists and then chooses others is asking anew."""
+    parts = [email_normalize(email), phone, zip]
     if chosen:
         parts.append(",".join(str(pk) for pk in sorted(s.pk for s in chosen)))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _routed(place: ZipPlace, treatment: Treatment | None) -> list[tuple[Specialist, float]]:
-    """The ROUTING_LIMIT nearest qualifying specialists accepting new patients within
-    ROUTING_RADIUS_MILES, nearest first, with their rounded distances."""
-    found = specialist_nearest_ids(
-        MatchQuery(
-            origin=place,
-            treatment=treatment,
-            radius=ROUTING_RADIUS_MILES,
-            unit="mi",
-            limit=ROUTING_LIMIT,
-            accepting=True,
-        )
-    )
-    # Only what the answer shows (name, URL): the emails load the rest when they are sent.
-    specialists = Specialist.objects.only(
-        "id", "slug", "first_name", "last_name", "credentials"
-    ).in_bulk([specialist_id for specialist_id, _ in found])
-    return [(specialists[pk], distance) for pk, distance in found if pk in specialists]
-
-
-def _chosen(place: ZipPlace, chosen: list[Specialist]) -> list[tuple[Specialist, float]]:
-    """The patient's choice, nearest first (ties by last name, then id), as routing ranks."""
-    measured = [
+def _chosen_ranked(place: ZipPlace, chosen: list[Specialist]) -> list[tuple[Specialist, float]]:
+    """The patient's choice nearest first (ties by last name, then id), as routing ranks,
+    with the rounded miles from the lead's ZIP centroid."""
+    measured = sorted(
         (
             great_circle_distance(
                 place.latitude, place.longitude, s.latitude, s.longitude, unit="mi"
@@ -102,27 +95,42 @@ def _chosen(place: ZipPlace, chosen: list[Specialist]) -> list[tuple[Specialist,
             s,
         )
         for s in chosen
-    ]
-    return [(s, rounded(distance)) for distance, _, _, s in sorted(measured)]
+    )
+    return [(s, rounded(distance)) for distance, _, _, s in measured]
 
 
 def lead_submit(
-    *, data: dict, client_ip: str | None = None, language: str | None = None
+    *,
+    data: dict,
+    client_ip: str | None = None,
+    language: str | None = None,
+    submitted_ids: Collection[uuid.UUID] = (),
 ) -> LeadSubmission:
     """Store a lead from ``LeadInputSerializer.validated_data``, route it and owe its emails.
 
-    - Goes to the specialists the patient chose (``specialists``, already checked by the
-      serializer), else to the ROUTING_LIMIT nearest qualifying specialists accepting new
-      patients within ROUTING_RADIUS_MILES (the matcher's own search,
-      ``specialist_nearest_ids``); stored as LeadMatch rows ranked from 1, nearest first,
-      marked ``chosen_by_patient`` or not. No match: the lead is flagged
+    - Goes to the specialists the patient chose (``specialists``, checked by the
+      serializer: qualifying and accepting new patients), else routes to the ROUTING_LIMIT
+      nearest qualifying specialists within ROUTING_RADIUS_MILES that accept new patients
+      and have room this week (``routing_candidates``); stored as LeadMatch rows ranked
+      from 1, nearest first, marked ``chosen_by_patient`` or not, each due an answer by
+      ``respond_by_for`` (see ``leads.responses``). No match: the lead is flagged
       ``needs_network_attention`` and the network inbox is told.
     - The consent wording stored names the chosen specialists (``consent.consent_chosen``).
-    - The same email, phone, ZIP, treatment (and choice) within 24 hours returns the earlier
-      lead with ``created=False`` and owes nothing new.
-    - Owes, in the same transaction: one notification per matched specialist, a patient
-      confirmation, and follow-ups due at +2 and +7 days. Messages due now are handed to
-      Celery after the commit; a broker failure is logged and left to the sweep.
+    - The same email, phone and ZIP (and, when chosen, the same specialists) within 24
+      hours, whatever the treatment (the contract's duplicate, widened so every treatment
+      guess gets the same answer), returns the first
+      lead with ``created=False`` and owes nothing new. Its matches come back only to the
+      client that sent it (its id is in ``submitted_ids``, the client's signed cookie); to
+      anyone else the answer is the id alone, which opens nothing (the thank-you page
+      is generic without the receipt).
+    - Limits per rolling 24 hours (``LEADS_PER_EMAIL_PER_DAY``, ``_PHONE_``, ``_IP_``,
+      counting the leads already stored): beyond any of them the lead is stored, held for
+      review (``held_for_review`` says why) and owes no email at all. The caller answers a
+      held lead exactly like any other, so a client learns nothing from it.
+    - Owes, in the same transaction: one notification per matched specialist and, for the
+      first lead from the email address in 24 hours only, a patient confirmation and
+      follow-ups due at +2 and +7 days. Messages due now are handed to Celery after the
+      commit; a broker failure is logged and left to the sweep.
     - ``client_ip`` is kept with the consent as evidence of where it came from.
     - ``language`` (the active language by default: the page's, or the API request's
       Accept-Language) is stored; the lead keeps the consent wording and version of that
@@ -138,16 +146,27 @@ def lead_submit(
         if chosen
         else consent_wording(language)
     )
-    key = lead_dedupe_key(
-        email=data["email"], phone=data["phone"], zip=place.zip, treatment=treatment, chosen=chosen
-    )
-    targets = _chosen(place, chosen) if chosen else _routed(place, treatment)
+    key = lead_dedupe_key(email=data["email"], phone=data["phone"], zip=place.zip, chosen=chosen)
     now = timezone.now()
+    if chosen:
+        targets = _chosen_ranked(place, chosen)
+    else:
+        found = routing_candidates(place=place, treatment=treatment, count=ROUTING_LIMIT, now=now)
+        # Only what the answer shows (name, URL): the emails load the rest when they are sent.
+        specialists = Specialist.objects.only(
+            "id", "slug", "first_name", "last_name", "credentials"
+        ).in_bulk([specialist_id for specialist_id, _ in found])
+        targets = [(specialists[pk], distance) for pk, distance in found if pk in specialists]
     with transaction.atomic():
-        _lock_dedupe_key(key)
-        earlier = lead_recent_duplicate(dedupe_key=key, since=now - DEDUPE_WINDOW)
+        _lock_person(data["email"])
+        earlier = lead_recent_duplicate(dedupe_key=key, since=now - LEAD_WINDOW)
         if earlier is not None:
-            return LeadSubmission(lead=earlier, created=False, matches=list(earlier.matches.all()))
+            shown = list(earlier.matches.all()) if earlier.id in submitted_ids else []
+            return LeadSubmission(lead=earlier, created=False, matches=shown)
+        recent = lead_recent_counts(
+            email=data["email"], phone=data["phone"], ip=client_ip, since=now - LEAD_WINDOW
+        )
+        hold = _over_limit(recent)
         lead = Lead.objects.create(
             zip=place.zip,
             state=place.state,
@@ -172,6 +191,7 @@ def lead_submit(
             referrer=data.get("referrer", ""),
             language=language,
             needs_network_attention=not targets,
+            held_for_review=hold,
             dedupe_key=key,
             created_at=now,
         )
@@ -182,28 +202,98 @@ def lead_submit(
                 rank=rank,
                 distance=distance,
                 chosen_by_patient=bool(chosen),
+                created_at=now,
+                respond_by=respond_by_for(now),
             )
             for rank, (specialist, distance) in enumerate(targets, start=1)
         )
-        outbox_add(_lead_messages(lead=lead, matches=matches, now=now))
+        if not hold:
+            outbox_add(
+                _lead_messages(lead=lead, matches=matches, now=now, patient=recent.email == 0)
+            )
     return LeadSubmission(lead=lead, created=True, matches=matches)
 
 
-def _lock_dedupe_key(key: str) -> None:
-    """Serialize concurrent submissions of the same lead so only one is stored.
+def respond_by_for(routed_at: datetime.datetime) -> datetime.datetime:
+    """When a specialist routed a request at ``routed_at`` must have answered it:
+    PROVIDER_RESPONSE_HOURS business hours later."""
+    return business_hours_after(routed_at, hours=settings.PROVIDER_RESPONSE_HOURS)
 
-    PostgreSQL gets a transaction-scoped advisory lock on the key; SQLite transactions are
-    already serialized (the settings open them IMMEDIATE).
+
+def specialists_routable(*, ids: list[int], now: datetime.datetime) -> set[int]:
+    """Of ``ids``, the specialists a new request may go to: accepting new patients and
+    below their ``weekly_capacity`` (requests routed to them in the last 7 days)."""
+    rows = (
+        Specialist.objects.filter(pk__in=ids, accepting_new_patients=True)
+        .annotate(
+            recent=Count(
+                "lead_matches", filter=Q(lead_matches__created_at__gte=now - CAPACITY_WINDOW)
+            )
+        )
+        .values_list("pk", "weekly_capacity", "recent")
+    )
+    return {pk for pk, capacity, recent in rows if capacity is None or recent < capacity}
+
+
+def routing_candidates(
+    *,
+    place: ZipPlace,
+    treatment: Treatment | None,
+    count: int,
+    now: datetime.datetime,
+    exclude: frozenset[int] | set[int] = frozenset(),
+) -> list[tuple[int, float]]:
+    """``(specialist id, miles)`` of the ``count`` nearest qualifying specialists within
+    ROUTING_RADIUS_MILES a request may go to (``specialists_routable``), skipping
+    ``exclude`` (those the lead was already sent to); the matcher's own search, which
+    answers only with specialists accepting new patients."""
+    found = specialist_nearest_ids(
+        MatchQuery(
+            origin=place,
+            treatment=treatment,
+            radius=ROUTING_RADIUS_MILES,
+            unit="mi",
+            limit=count + len(exclude) + CANDIDATE_MARGIN,
+            accepting=True,
+        )
+    )
+    found = [pair for pair in found if pair[0] not in exclude]
+    routable = specialists_routable(ids=[pk for pk, _ in found], now=now)
+    return [pair for pair in found if pair[0] in routable][:count]
+
+
+def _over_limit(recent: RecentLeads) -> str:
+    """The hold for a lead arriving after ``recent`` ones in 24 hours, or "" for none."""
+    limits = (
+        (recent.email, settings.LEADS_PER_EMAIL_PER_DAY, Lead.Hold.EMAIL_LIMIT),
+        (recent.phone, settings.LEADS_PER_PHONE_PER_DAY, Lead.Hold.PHONE_LIMIT),
+        (recent.ip, settings.LEADS_PER_IP_PER_DAY, Lead.Hold.IP_LIMIT),
+    )
+    return next((hold for count, limit, hold in limits if count >= limit), "")
+
+
+def _lock_person(email: str) -> None:
+    """Serialize concurrent submissions from one email address, so the duplicate check,
+    the daily limits and the one-confirmation rule each see the other's lead.
+
+    PostgreSQL gets a transaction-scoped advisory lock on the address; SQLite transactions
+    are already serialized (the settings open them IMMEDIATE).
     """
     if connection.vendor == "postgresql":
+        digest = hashlib.sha256(email_normalize(email).encode()).hexdigest()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key[:15], 16)])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(digest[:15], 16)])
 
 
-def _lead_messages(*, lead: Lead, matches: list[LeadMatch], now) -> list[OutboundMessage]:
+def _lead_messages(
+    *, lead: Lead, matches: list[LeadMatch], now, patient: bool
+) -> list[OutboundMessage]:
     """The emails a new lead owes, in the order they are handed to the broker: the patient
-    hears first, then each matched office (or the network team when nobody matched)."""
-    messages = [outbox_message(kind=Kind.PATIENT_CONFIRMATION, lead=lead, due_at=now)]
+    hears first (when ``patient``), then each matched office (or the network team when
+    nobody matched), then the patient's follow-ups."""
+    messages = []
+    if patient:
+        messages.append(outbox_message(kind=Kind.PATIENT_CONFIRMATION, lead=lead, due_at=now))
     messages.extend(
         outbox_message(
             kind=Kind.PROVIDER_NOTIFICATION,
@@ -215,21 +305,48 @@ def _lead_messages(*, lead: Lead, matches: list[LeadMatch], now) -> list[Outboun
     )
     if not matches:
         messages.append(outbox_message(kind=Kind.NETWORK_ALERT, lead=lead, due_at=now))
-    messages.extend(
-        outbox_message(kind=kind, lead=lead, due_at=now + delay) for kind, delay in FOLLOWUPS
-    )
+    if patient:
+        messages.extend(
+            outbox_message(kind=kind, lead=lead, due_at=now + delay) for kind, delay in FOLLOWUPS
+        )
     return messages
 
 
-def lead_status_set(*, lead: Lead, status: str) -> Lead:
+def lead_release(*, lead: Lead) -> bool:
+    """Notify a held lead's specialists (or the network team) after staff checked it.
+
+    The patient is not emailed: the hold means the address may not be theirs. Returns
+    False when the lead was not held (nothing to do).
+    """
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if not lead.held_for_review:
+            return False
+        lead.held_for_review = ""
+        lead.save(update_fields=["held_for_review", "updated_at"])
+        now = timezone.now()
+        # The specialists hear of it only now: their time to answer starts now.
+        lead.matches.update(respond_by=respond_by_for(now))
+        matches = list(lead.matches.all())
+        outbox_add(_lead_messages(lead=lead, matches=matches, now=now, patient=False))
+    return True
+
+
+def lead_status_set(*, lead: Lead, status: str, now: datetime.datetime | None = None) -> Lead:
     """Move a lead to ``status``; once someone reached the patient, pending follow-ups are
-    cancelled (the sender re-checks too, in case one is already in flight)."""
+    cancelled (the sender re-checks too, in case one is already in flight). The first move
+    to contacted or scheduled is kept as ``first_contacted_at``."""
+    now = now or timezone.now()
     if lead.status != status:
         lead.status = status
-        lead.status_changed_at = timezone.now()
-        lead.save(update_fields=["status", "status_changed_at", "updated_at"])
+        lead.status_changed_at = now
+        fields = ["status", "status_changed_at", "updated_at"]
+        if status in REACHED and lead.first_contacted_at is None:
+            lead.first_contacted_at = now
+            fields.append("first_contacted_at")
+        lead.save(update_fields=fields)
     if not lead.awaits_contact:
         OutboundMessage.objects.filter(
             lead=lead, kind__in=OutboundMessage.FOLLOWUP_KINDS, status=Status.PENDING
-        ).update(status=Status.CANCELLED, updated_at=timezone.now())
+        ).update(status=Status.CANCELLED, updated_at=now)
     return lead

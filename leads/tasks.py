@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import digest, outbox
+from . import digest, outbox, privacy, responses
 
 
 @shared_task(
@@ -43,7 +43,26 @@ def outbox_dispatch_due() -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def lead_retention_apply() -> int:
+    """Celery beat runs this daily: leads past LEAD_RETENTION_DAYS are anonymised."""
+    return privacy.leads_retention_apply()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sent_mail_prune() -> int:
+    """Celery beat runs this daily: stored mail files past SENT_MAIL_RETENTION_DAYS go."""
+    return privacy.sent_mail_prune()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def directory_digest_owe() -> bool:
     """Celery beat runs this weekly: the network team's digest of the directory's upkeep,
     owed once per week, sent through the outbox."""
     return digest.directory_digest_owe()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def routing_overdue_sweep() -> int:
+    """Celery beat runs this every ROUTING_SWEEP_SECONDS: requests a specialist did not
+    answer within PROVIDER_RESPONSE_HOURS go to the next nearest one."""
+    return responses.routing_overdue_sweep()

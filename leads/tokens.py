@@ -1,19 +1,22 @@
-"""Signed tokens in the links of newsletter and e-book emails.
+"""Signed tokens in the links of newsletter, e-book and provider emails.
 
 Each purpose has its own salt, so a token for one link never opens another. Tokens carry
-only a row id; they are signed (not encrypted) with SECRET_KEY.
+only the row's random ``public_id`` (never the sequential primary key, which would tell
+how many people subscribed); they are signed (not encrypted) with SECRET_KEY.
 """
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.core import signing
 
-from .models import EbookRequest, Subscriber
+from .models import EbookRequest, LeadMatch, Subscriber
 
 CONFIRM_SALT = "leads.newsletter.confirm"
 UNSUBSCRIBE_SALT = "leads.newsletter.unsubscribe"
 EBOOK_SALT = "leads.ebook.download"
+PROVIDER_LEAD_SALT = "leads.provider.lead"
 
 
 class TokenExpired(Exception):
@@ -24,54 +27,65 @@ class TokenInvalid(Exception):
     """Not a link we made (mistyped, truncated or forged), or its row is gone."""
 
 
-def _load(token: str, *, salt: str, max_age: datetime.timedelta | None) -> int:
+def _load(token: str, *, salt: str, max_age: datetime.timedelta | None) -> uuid.UUID:
     try:
         value = signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired:
         raise TokenExpired from None
     except signing.BadSignature:
         raise TokenInvalid from None
-    if not isinstance(value, int):
+    try:
+        return uuid.UUID(hex=value)
+    except (TypeError, ValueError, AttributeError):
+        raise TokenInvalid from None
+
+
+def _dump(row: Subscriber | EbookRequest | LeadMatch, *, salt: str) -> str:
+    return signing.dumps(row.public_id.hex, salt=salt)
+
+
+def _row(model, public_id: uuid.UUID):
+    row = model.objects.filter(public_id=public_id).first()
+    if row is None:
         raise TokenInvalid
-    return value
+    return row
 
 
 def newsletter_confirm_token(subscriber: Subscriber) -> str:
-    return signing.dumps(subscriber.pk, salt=CONFIRM_SALT)
+    return _dump(subscriber, salt=CONFIRM_SALT)
 
 
 def newsletter_unsubscribe_token(subscriber: Subscriber) -> str:
-    return signing.dumps(subscriber.pk, salt=UNSUBSCRIBE_SALT)
+    return _dump(subscriber, salt=UNSUBSCRIBE_SALT)
 
 
 def ebook_download_token(request: EbookRequest) -> str:
-    return signing.dumps(request.pk, salt=EBOOK_SALT)
+    return _dump(request, salt=EBOOK_SALT)
 
 
 def subscriber_from_confirm_token(token: str) -> Subscriber:
     """Raises TokenExpired after NEWSLETTER_CONFIRM_MAX_AGE_DAYS, TokenInvalid otherwise."""
     max_age = datetime.timedelta(days=settings.NEWSLETTER_CONFIRM_MAX_AGE_DAYS)
-    pk = _load(token, salt=CONFIRM_SALT, max_age=max_age)
-    subscriber = Subscriber.objects.filter(pk=pk).first()
-    if subscriber is None:
-        raise TokenInvalid
-    return subscriber
+    return _row(Subscriber, _load(token, salt=CONFIRM_SALT, max_age=max_age))
 
 
 def subscriber_from_unsubscribe_token(token: str) -> Subscriber:
     """Unsubscribe links never expire: an old email must still let people leave."""
-    subscriber = Subscriber.objects.filter(
-        pk=_load(token, salt=UNSUBSCRIBE_SALT, max_age=None)
-    ).first()
-    if subscriber is None:
-        raise TokenInvalid
-    return subscriber
+    return _row(Subscriber, _load(token, salt=UNSUBSCRIBE_SALT, max_age=None))
 
 
 def ebook_request_from_token(token: str) -> EbookRequest:
     """Raises TokenExpired after EBOOK_LINK_MAX_AGE_DAYS, TokenInvalid otherwise."""
     max_age = datetime.timedelta(days=settings.EBOOK_LINK_MAX_AGE_DAYS)
-    request = EbookRequest.objects.filter(pk=_load(token, salt=EBOOK_SALT, max_age=max_age)).first()
-    if request is None:
-        raise TokenInvalid
-    return request
+    return _row(EbookRequest, _load(token, salt=EBOOK_SALT, max_age=max_age))
+
+
+def provider_lead_token(match: LeadMatch) -> str:
+    return _dump(match, salt=PROVIDER_LEAD_SALT)
+
+
+def lead_match_from_token(token: str) -> LeadMatch:
+    """The routing a provider's link names. Raises TokenExpired after
+    PROVIDER_LINK_MAX_AGE_DAYS, TokenInvalid otherwise."""
+    max_age = datetime.timedelta(days=settings.PROVIDER_LINK_MAX_AGE_DAYS)
+    return _row(LeadMatch, _load(token, salt=PROVIDER_LEAD_SALT, max_age=max_age))

@@ -1,4 +1,4 @@
-"""Marketing in the admin: the lead CSV action, API tokens, the export audit and the funnel."""
+"""Marketing in the admin: the lead CSV action, the export audit and the funnel."""
 
 import datetime
 
@@ -9,8 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.admin import TokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
 from core.admin import ViewOnlyAdmin
 from leads.admin import LeadAdmin
@@ -71,19 +69,6 @@ class MarketingLeadAdmin(LeadAdmin):
             filters=filters,
         )
         return lead_csv_download(leads=lead_export_list(queryset=queryset), record=record)
-
-
-# Importing DRF's token admin registered TokenProxy; this replaces that registration.
-admin.site.unregister(TokenProxy)
-
-
-@admin.register(TokenProxy)
-class ApiTokenAdmin(TokenAdmin):
-    """DRF's token admin, with a searchable user picker and a filter by group, so an
-    admin can give a Marketing user a token for the export API in two clicks."""
-
-    autocomplete_fields = ("user",)
-    list_filter = ("created", "user__groups")
 
 
 @admin.register(ExportRecord)

@@ -4,12 +4,17 @@ from rest_framework import authentication, permissions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
+from core.api_tokens import TokenAuthentication
 from leads.models import Lead
 from marketing.exporting import lead_csv_download, user_may_export
 from marketing.filters import US_STATE_CODES, export_filters_validate
 from marketing.models import ExportRecord
 from marketing.selectors import lead_export_list
 from marketing.services import export_record_start
+
+BLANK_OR_DATE = {
+    "oneOf": [{"type": "string", "format": "date"}, {"type": "string", "enum": [""]}]
+}
 
 
 class CanExportLeads(permissions.BasePermission):
@@ -32,10 +37,7 @@ class JSONErrorsCSVBody(BaseContentNegotiation):
 
 class LeadExportApi(APIView):
     # Token first: an anonymous caller then gets 401 with WWW-Authenticate, not 403.
-    authentication_classes = [
-        authentication.TokenAuthentication,
-        authentication.SessionAuthentication,
-    ]
+    authentication_classes = [TokenAuthentication, authentication.SessionAuthentication]
     permission_classes = [CanExportLeads]
     content_negotiation_class = JSONErrorsCSVBody
 
@@ -48,14 +50,18 @@ class LeadExportApi(APIView):
             "Dates are inclusive days in the site time zone. Cells that a spreadsheet "
             "would evaluate get a leading apostrophe."
         ),
+        # Every filter may be sent blank (``?state=``), which counts as absent.
         parameters=[
-            OpenApiParameter("created_after", OpenApiTypes.DATE, description="YYYY-MM-DD"),
-            OpenApiParameter("created_before", OpenApiTypes.DATE, description="YYYY-MM-DD"),
+            OpenApiParameter("created_after", BLANK_OR_DATE, description="YYYY-MM-DD"),
+            OpenApiParameter("created_before", BLANK_OR_DATE, description="YYYY-MM-DD"),
             OpenApiParameter("treatment", OpenApiTypes.STR, description="treatment slug"),
             OpenApiParameter(
-                "state", OpenApiTypes.STR, description="USPS code", enum=sorted(US_STATE_CODES)
+                "state",
+                OpenApiTypes.STR,
+                description="USPS code, any case",
+                enum=["", *sorted(US_STATE_CODES)],
             ),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=Lead.Status.values),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=["", *Lead.Status.values]),
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="the CSV"),
@@ -66,10 +72,11 @@ class LeadExportApi(APIView):
     )
     def get(self, request):
         filters = export_filters_validate(data=request.query_params)
+        leads = lead_export_list(filters=filters)
         record = export_record_start(
             user=request.user,
             actor=request.user.get_username(),
             channel=ExportRecord.Channel.API,
             filters=filters.as_json(),
         )
-        return lead_csv_download(leads=lead_export_list(filters=filters), record=record)
+        return lead_csv_download(leads=leads, record=record)

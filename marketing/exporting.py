@@ -43,7 +43,19 @@ COLUMNS = (
 
 EXPORT_PERMISSION = "leads.export_lead"
 
-FUNNEL_COLUMNS = ("day", "treatment", "utm_source", "searches", "leads", "conversion_rate")
+FUNNEL_COLUMNS = (
+    "day",
+    "treatment",
+    "utm_source",
+    "searches",
+    "leads",
+    "conversion_rate",
+    "contacted",
+    "scheduled",
+    "cant_help",
+    "rerouted",
+    "median_hours_to_first_contact",
+)
 
 CHUNK_SIZE = 2000
 LINES_PER_WRITE = 500
@@ -176,9 +188,11 @@ def lead_csv_stream(
 
 
 def funnel_csv_rows(rows: Iterable[FunnelRow]) -> Iterator[tuple]:
-    """Funnel rows in FUNNEL_COLUMNS order; the rate has 4 decimals, blank without searches."""
+    """Funnel rows in FUNNEL_COLUMNS order; the rate has 4 decimals, blank without searches;
+    the median hours 1 decimal, blank when nobody was reached."""
     for row in rows:
         rate = row.conversion_rate
+        hours = row.median_hours_to_first_contact
         yield (
             row.day.isoformat(),
             row.treatment,
@@ -186,6 +200,11 @@ def funnel_csv_rows(rows: Iterable[FunnelRow]) -> Iterator[tuple]:
             row.searches,
             row.leads,
             "" if rate is None else f"{rate:.4f}",
+            row.contacted,
+            row.scheduled,
+            row.cant_help,
+            row.rerouted,
+            "" if hours is None else f"{hours:.1f}",
         )
 
 

@@ -2,8 +2,9 @@
 
 import dataclasses
 import datetime
+import statistics
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Lower, Trim, TruncDate
 from django.utils import timezone
 
@@ -13,9 +14,33 @@ from marketing.models import SearchTally
 from specialists.models import Treatment
 
 
-def local_day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of ``day`` in the site time zone."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+def _local_day_start(day: datetime.date) -> datetime.datetime | None:
+    """Midnight at the start of ``day`` in the site time zone, or None when that instant
+    is not representable in UTC (0001-01-01 east of Greenwich)."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    try:
+        start.astimezone(datetime.UTC)
+    except OverflowError:
+        return None
+    return start
+
+
+def created_on_days(
+    rows: QuerySet, *, first: datetime.date | None = None, last: datetime.date | None = None
+) -> QuerySet:
+    """``rows`` created on the local days ``first`` to ``last``, both inclusive; None, or a
+    day at the very end of the calendar, leaves that end open. Any date the filters accept
+    is a valid bound, so no filter value can overflow."""
+    if first is not None and (start := _local_day_start(first)) is not None:
+        rows = rows.filter(created_at__gte=start)
+    if (
+        last is not None
+        and last < datetime.date.max
+        and (end := _local_day_start(last + datetime.timedelta(days=1))) is not None
+    ):
+        rows = rows.filter(created_at__lt=end)
+    return rows
 
 
 def lead_export_list(
@@ -28,11 +53,7 @@ def lead_export_list(
     """
     leads = Lead.objects.all() if queryset is None else queryset
     if filters is not None:
-        if filters.created_after:
-            leads = leads.filter(created_at__gte=local_day_start(filters.created_after))
-        if filters.created_before:
-            next_day = filters.created_before + datetime.timedelta(days=1)
-            leads = leads.filter(created_at__lt=local_day_start(next_day))
+        leads = created_on_days(leads, first=filters.created_after, last=filters.created_before)
         if filters.treatment:
             leads = leads.filter(treatment=filters.treatment)
         if filters.state:
@@ -55,6 +76,11 @@ class FunnelRow:
     utm_source: str
     searches: int
     leads: int
+    contacted: int = 0
+    scheduled: int = 0
+    cant_help: int = 0
+    rerouted: int = 0
+    median_hours_to_first_contact: float | None = None
 
     @property
     def conversion_rate(self) -> float | None:
@@ -64,40 +90,82 @@ class FunnelRow:
 def funnel_report(
     *, start: datetime.date, end: datetime.date, treatment: Treatment | None = None
 ) -> list[FunnelRow]:
-    """Step-1 searches against step-2 leads per local day, treatment slug and utm_source.
+    """Step-1 searches against step-2 leads per local day, treatment slug and utm_source,
+    and what became of the leads: reached (``contacted``: by a provider's answer or the
+    admin, scheduled included), ``scheduled``, can't-help answers, re-routes, and the
+    median hours from the lead to its first contact (None when nobody was reached yet).
 
     ``start`` and ``end`` are inclusive. utm_source is compared lower-cased and trimmed,
     the way searches are tallied. Rows are ordered by day, treatment, then utm_source;
     "" stands for no treatment / no source.
     """
     searches = SearchTally.objects.filter(day__gte=start, day__lte=end)
-    leads = Lead.objects.filter(
-        created_at__gte=local_day_start(start),
-        created_at__lt=local_day_start(end + datetime.timedelta(days=1)),
-    )
+    leads = created_on_days(Lead.objects.all(), first=start, last=end)
     if treatment is not None:
         searches = searches.filter(treatment=treatment)
         leads = leads.filter(treatment=treatment)
-    counts: dict[tuple, list[int]] = {}
+    counts: dict[tuple, _Tally] = {}
     search_counts = (
         searches.values("day", "treatment__slug", "utm_source").annotate(n=Sum("count")).order_by()
     )
     for row in search_counts:
         key = (row["day"], row["treatment__slug"] or "", row["utm_source"])
-        counts.setdefault(key, [0, 0])[0] += row["n"]
-    lead_counts = (
+        counts.setdefault(key, _Tally()).searches += row["n"]
+    lead_rows = (
         leads.annotate(
             day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
             source=Lower(Trim("utm_source")),
+            scheduled_answers=Count("matches", filter=Q(matches__outcome="scheduled")),
+            cant_help=Count("matches", filter=Q(matches__outcome="cant_help")),
+            rerouted=Count("matches", filter=Q(matches__rerouted_at__isnull=False)),
         )
-        .values("day", "treatment__slug", "source")
-        .annotate(n=Count("id"))
+        .values_list(
+            "day",
+            "treatment__slug",
+            "source",
+            "status",
+            "created_at",
+            "first_contacted_at",
+            "scheduled_answers",
+            "cant_help",
+            "rerouted",
+        )
         .order_by()
     )
-    for row in lead_counts:
-        key = (row["day"], row["treatment__slug"] or "", row["source"])
-        counts.setdefault(key, [0, 0])[1] += row["n"]
+    for day, slug, source, status, created, reached, scheduled, cant_help, rerouted in (
+        lead_rows.iterator()
+    ):
+        tally = counts.setdefault((day, slug or "", source), _Tally())
+        tally.leads += 1
+        tally.scheduled += bool(scheduled or status == Lead.Status.SCHEDULED)
+        tally.cant_help += cant_help
+        tally.rerouted += rerouted
+        if reached is not None:
+            tally.hours_to_contact.append((reached - created).total_seconds() / 3600)
     return [
-        FunnelRow(day=day, treatment=slug, utm_source=source, searches=s, leads=n)
-        for (day, slug, source), (s, n) in sorted(counts.items())
+        FunnelRow(
+            day=day,
+            treatment=slug,
+            utm_source=source,
+            searches=tally.searches,
+            leads=tally.leads,
+            contacted=len(tally.hours_to_contact),
+            scheduled=tally.scheduled,
+            cant_help=tally.cant_help,
+            rerouted=tally.rerouted,
+            median_hours_to_first_contact=statistics.median(tally.hours_to_contact)
+            if tally.hours_to_contact
+            else None,
+        )
+        for (day, slug, source), tally in sorted(counts.items())
     ]
+
+
+@dataclasses.dataclass
+class _Tally:
+    searches: int = 0
+    leads: int = 0
+    scheduled: int = 0
+    cant_help: int = 0
+    rerouted: int = 0
+    hours_to_contact: list[float] = dataclasses.field(default_factory=list)

@@ -142,8 +142,12 @@ class MatchQuerySerializer(serializers.Serializer):
     (``geo.gazetteer.place_search``).
     """
 
+    # A blank ZIP is answered by validate_zip's message, so allow_blank; min_length only
+    # tells the schema that a blank one is not a valid search.
     zip = serializers.CharField(
-        allow_blank=True, help_text="5-digit US ZIP code or ZIP+4 (12345-6789 or 123456789)."
+        allow_blank=True,
+        min_length=1,
+        help_text="5-digit US ZIP code or ZIP+4 (12345-6789 or 123456789).",
     )
     treatment = serializers.CharField(
         required=False,

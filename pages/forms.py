@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 from core.api import PublicPostThrottle
 from leads.apis import EbookInputSerializer, NewsletterInputSerializer
 from leads.ebook import ebook_request
-from leads.models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
+from leads.models import TRACKING_FIELDS, TRACKING_MAX_LENGTH, LeadMatch
 from leads.newsletter import newsletter_subscribe
 from matcher.query import DEFAULT_RADIUS, MAX_RADIUS
 
@@ -188,3 +189,16 @@ def render_page(
     return render(
         request, template_name, {**context, "widget": widget, "signup": signup}, status=status
     )
+
+
+class ProviderAnswerForm(forms.Form):
+    """A specialist's one-click answer on their lead page; a reason only with can't help."""
+
+    outcome = forms.ChoiceField(choices=LeadMatch.Outcome.choices)
+    reason = forms.ChoiceField(choices=LeadMatch.Reason.choices, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == LeadMatch.Outcome.CANT_HELP and not cleaned.get("reason"):
+            self.add_error("reason", "Please say why you can't help.")
+        return cleaned

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import content, links, search
+from .views import content, links, providers, search
 
 urlpatterns = [
     path("", search.home, name="home"),
@@ -20,4 +20,5 @@ urlpatterns = [
         name="newsletter-unsubscribe",
     ),
     path("ebook/download/<str:token>/", links.ebook_download, name="ebook-download"),
+    path("provider/lead/<str:token>/", providers.provider_lead, name="provider-lead"),
 ]

@@ -231,7 +231,7 @@ class SpecialistAdmin(ListingAdmin):
                     ("npi", "slug"),
                     ("specialty", "taxonomy_code"),
                     "institute",
-                    ("active", "accepting_new_patients"),
+                    ("active", "accepting_new_patients", "weekly_capacity"),
                 ]
             },
         ),

@@ -399,6 +399,11 @@ class Specialist(PracticeLocation, Audited, DatedListingFacts, RegistryRecord):
         help_text="Where new patient requests go; the institute's address is used when empty.",
     )
     accepting_new_patients = models.BooleanField(default=True)
+    weekly_capacity = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="New patient requests a week at most; empty means no limit.",
+    )
     active = models.BooleanField(default=True)
     treatments = models.ManyToManyField(Treatment, related_name="specialists", blank=True)
     boards = models.ManyToManyField(Board, through="BoardCertification", related_name="specialists")

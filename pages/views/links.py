@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from leads import newsletter
 from leads.ebook import EBOOK_FILES, ebook_downloaded
 from leads.models import ROUTING_RADIUS_MILES
+from leads.receipts import lead_receipt_ids
 from leads.selectors import lead_with_matches
 from leads.tokens import (
     TokenExpired,
@@ -51,12 +52,15 @@ def signed_link(resolve: Callable, *, what: str):
 @never_cache
 @require_GET
 def lead_thanks(request, lead_id: uuid.UUID):
-    """Names the matched specialists and what happens next. The UUID in the address is
-    unguessable, yet the page shows no personal data at all: addresses get shared and
-    browsers sync history."""
+    """Names the matched specialists and what happens next, to the browser that sent the
+    request (its lead receipt cookie); anyone else holding the address gets the generic
+    thank-you, since the ZIP, treatment and specialists say something about a person.
+    Neither version shows a name, email, phone or message."""
     lead = lead_with_matches(lead_id=lead_id)
     if lead is None:
         raise Http404("No such request.")
+    if lead.id not in lead_receipt_ids(request):
+        return render(request, "pages/received.html")
     context = {
         "lead": lead,
         "matches": list(lead.matches.all()),

@@ -23,6 +23,7 @@ from geo.gazetteer import PlaceError, nearest_zip_place
 from leads.apis import LeadInputSerializer
 from leads.consent import CONSENT_TEXT, consent_chosen_parts
 from leads.models import MAX_CHOSEN_SPECIALISTS, TRACKING_FIELDS, TRACKING_MAX_LENGTH
+from leads.receipts import lead_receipt_add, lead_receipt_ids
 from leads.selectors import specialists_choosable
 from leads.services import honeypot_filled, lead_submit
 from matcher.apis import MatchQuerySerializer
@@ -325,8 +326,7 @@ def _lead_form(
     values = values or {}
     errors = errors or {}
     tracking = {
-        name: values.get(name) or tracking_values(request).get(name, "")
-        for name in TRACKING_FIELDS
+        name: values.get(name) or tracking_values(request).get(name, "") for name in TRACKING_FIELDS
     }
     chooser = _chooser(search, chosen=chosen, ticked=ticked)
     names = [option["specialist"].display_name for option in chooser if option["checked"]]
@@ -450,8 +450,15 @@ def _lead_post(request: HttpRequest) -> HttpResponse:
         data[name] = clean_text(data.get(name, ""), max_length=TRACKING_MAX_LENGTH[name])
     lead = LeadInputSerializer(data=data)
     if lead.is_valid():
-        submission = lead_submit(data=lead.validated_data, client_ip=client_ip(request))
-        return redirect(submission.lead.get_absolute_url())
+        submission = lead_submit(
+            data=lead.validated_data,
+            client_ip=client_ip(request),
+            submitted_ids=lead_receipt_ids(request),
+        )
+        response = redirect(submission.lead.get_absolute_url())
+        if submission.created:
+            lead_receipt_add(response, request=request, lead_id=submission.lead.id)
+        return response
     search, search_errors = _search(request.POST, request)
     values = {
         name: clean_text(

@@ -145,3 +145,26 @@ def test_an_extension_too_long_and_a_message_too_long_are_refused_not_cut(post_l
         "phone": ["Enter an extension of at most 10 digits."],
         "message": ["Please keep your message to 2000 characters or fewer (it has 2001)."],
     }
+
+
+def test_a_chosen_specialist_who_cannot_help_goes_to_the_network_team_not_to_another(
+    post_lead, lead_payload, django_capture_on_commit_callbacks
+):
+    from leads.responses import lead_match_answer, routing_overdue_sweep
+
+    chosen = specialist_at(3, email="chosen@clinic.example")
+    silent = specialist_at(4, email="silent@clinic.example")
+    specialist_at(1, email="nearer@clinic.example")  # routing would pick this one
+    post_lead({**lead_payload, "specialists": [chosen.id, silent.id]})
+    lead = Lead.objects.get()
+    first, second = lead.matches.order_by("rank")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert lead_match_answer(match=first, outcome=LeadMatch.Outcome.CANT_HELP)
+        routing_overdue_sweep(now=second.respond_by)
+
+    lead.refresh_from_db()
+    assert list(lead.matches.values_list("specialist_id", flat=True)) == [chosen.id, silent.id]
+    assert lead.needs_network_attention
+    assert OutboundMessage.objects.filter(lead=lead, kind=Kind.NETWORK_ALERT).count() == 1
+    assert not [m for m in mail.outbox if m.to == ["nearer@clinic.example"]]

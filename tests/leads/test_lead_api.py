@@ -293,9 +293,14 @@ def test_the_same_lead_within_24_hours_is_200_with_the_first_id(post_lead, lead_
     assert len(mail.outbox) == sent
 
 
-def test_a_different_treatment_or_a_day_later_is_a_new_lead(post_lead, lead_payload):
+def test_another_treatment_is_the_same_request_but_another_zip_or_a_day_later_is_new(
+    post_lead, lead_payload
+):
     first = post_lead(lead_payload).json()
-    assert post_lead({**lead_payload, "treatment": "nerve-block"}).status_code == 201
+    # Another treatment folds into the open request: no answer may tell which one it named.
+    folded = post_lead({**lead_payload, "treatment": "nerve-block"})
+    assert (folded.status_code, folded.json()["id"]) == (200, first["id"])
+    assert post_lead({**lead_payload, "zip": "10002"}).status_code == 201
 
     Lead.objects.filter(pk=first["id"]).update(
         created_at=timezone.now() - datetime.timedelta(hours=24, minutes=1)

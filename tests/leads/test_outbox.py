@@ -50,7 +50,8 @@ def test_patient_confirmation_has_text_and_html_parts_and_the_postal_address(
     assert message.attempts == 1
 
 
-def test_provider_notification_carries_the_patients_details(post_lead, lead_payload):
+def test_provider_notification_carries_the_patients_details(post_lead, lead_payload, settings):
+    settings.PROVIDER_EMAIL_INCLUDES_MESSAGE = True
     specialist_at(1, email="doc@clinic.example")
 
     post_lead(lead_payload)

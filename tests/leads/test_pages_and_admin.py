@@ -10,11 +10,12 @@ from .conftest import specialist_at
 pytestmark = pytest.mark.django_db
 
 
-def test_the_thanks_page_names_the_matches_and_no_personal_data(client, post_lead, lead_payload):
+def test_the_thanks_page_names_the_matches_and_no_personal_data(api, post_lead, lead_payload):
     doctor = specialist_at(1, first_name="Ana", last_name="Lopez")
     lead_id = post_lead(lead_payload).json()["id"]
 
-    response = client.get(f"/thanks/{lead_id}/")
+    # The client that sent the lead: it holds the lead's receipt cookie.
+    response = api.get(f"/thanks/{lead_id}/")
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -28,11 +29,11 @@ def test_the_thanks_page_names_the_matches_and_no_personal_data(client, post_lea
 
 
 def test_the_thanks_page_for_a_lead_without_a_match_says_the_team_will_call(
-    client, post_lead, lead_payload
+    api, post_lead, lead_payload
 ):
     lead_id = post_lead(lead_payload).json()["id"]
 
-    page = client.get(f"/thanks/{lead_id}/").content.decode()
+    page = api.get(f"/thanks/{lead_id}/").content.decode()
 
     assert "network team" in page
 

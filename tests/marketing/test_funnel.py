@@ -87,9 +87,12 @@ def test_funnel_through_the_real_search_and_lead_endpoints():
 
     today = timezone.localdate()
     assert funnel_csv() == [
-        ["day", "treatment", "utm_source", "searches", "leads", "conversion_rate"],
-        [today.isoformat(), "", "", "1", "0", "0.0000"],
-        [today.isoformat(), SCS, "google", "2", "1", "0.5000"],
+        [
+            *("day", "treatment", "utm_source", "searches", "leads", "conversion_rate"),
+            *("contacted", "scheduled", "cant_help", "rerouted", "median_hours_to_first_contact"),
+        ],
+        [today.isoformat(), "", "", "1", "0", "0.0000", "0", "0", "0", "0", ""],
+        [today.isoformat(), SCS, "google", "2", "1", "0.5000", "0", "0", "0", "0", ""],
     ]
 
 
@@ -122,10 +125,13 @@ def test_funnel_report_groups_leads_by_local_day_and_leaves_rate_blank_without_s
     assert rows[1].conversion_rate is None
 
     assert funnel_csv("--created-after", "2025-05-01", "--created-before", "2025-05-02") == [
-        ["day", "treatment", "utm_source", "searches", "leads", "conversion_rate"],
-        ["2025-05-01", SCS, "google", "40", "3", "0.0750"],
-        ["2025-05-02", "", "", "0", "1", ""],
-        ["2025-05-02", SCS, "google", "0", "1", ""],
+        [
+            *("day", "treatment", "utm_source", "searches", "leads", "conversion_rate"),
+            *("contacted", "scheduled", "cant_help", "rerouted", "median_hours_to_first_contact"),
+        ],
+        ["2025-05-01", SCS, "google", "40", "3", "0.0750", "0", "0", "0", "0", ""],
+        ["2025-05-02", "", "", "0", "1", "", "0", "0", "0", "0", ""],
+        ["2025-05-02", SCS, "google", "0", "1", "", "0", "0", "0", "0", ""],
     ]
 
 
@@ -140,5 +146,5 @@ def test_funnel_treatment_filter_and_neutralised_sources():
     rows = funnel_csv(
         "--created-after", "2025-05-01", "--created-before", "2025-05-01", "--treatment", SCS
     )
-    assert rows[1:] == [["2025-05-01", SCS, "'=x", "2", "0", "0.0000"]]
+    assert rows[1:] == [["2025-05-01", SCS, "'=x", "2", "0", "0.0000", "0", "0", "0", "0", ""]]
     assert Lead.objects.count() == 0

@@ -1,5 +1,4 @@
 import datetime
-import getpass
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,6 +6,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
+from core.audit import operator_login
 from marketing.exporting import FUNNEL_COLUMNS, csv_lines, funnel_csv_rows, lead_csv_stream
 from marketing.filters import FILTER_NAMES, export_filters_validate
 from marketing.models import ExportRecord
@@ -20,13 +20,6 @@ FUNNEL_DEFAULT_DAYS = 30
 
 def option_name(parameter: str) -> str:
     return "--" + parameter.replace("_", "-")
-
-
-def operator_login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 class Command(BaseCommand):
@@ -111,7 +104,10 @@ class Command(BaseCommand):
 
     def write_funnel(self, output, filters) -> None:
         end = filters.created_before or timezone.localdate()
-        start = filters.created_after or end - datetime.timedelta(days=FUNNEL_DEFAULT_DAYS - 1)
+        # Counted in ordinals so an --created-before near 0001-01-01 cannot overflow.
+        start = filters.created_after or datetime.date.fromordinal(
+            max(1, end.toordinal() - (FUNNEL_DEFAULT_DAYS - 1))
+        )
         search_tally_flush()
         rows = funnel_report(start=start, end=end, treatment=filters.treatment)
         for text in csv_lines(FUNNEL_COLUMNS, funnel_csv_rows(rows)):

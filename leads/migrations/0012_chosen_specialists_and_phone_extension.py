@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0005_directory_digest'),
+        ('leads', '0011_closed_loop'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('specialists', '0008_listing_facts_and_nppes'),
+        ('specialists', '0009_closed_loop'),
     ]
 
     operations = [
