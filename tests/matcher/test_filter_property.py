@@ -159,22 +159,29 @@ def build(dataset, facts, insurance_links):
     )
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_filtered_sorted_paged_searches_match_brute_force(seed, centres):
-    rng = random.Random(1000 + seed)
-    checked = nonempty = 0
-    for _ in range(60):
+def random_cases(rng, centres, *, datasets: int, queries: int):
+    """(dataset, facts, insurance links, its index, a query) for random datasets, several
+    queries each."""
+    for _ in range(datasets):
         dataset = random_dataset(rng, centres)
         facts, insurance_links = random_facts(rng, dataset[0])
         index = build(dataset, facts, insurance_links)
-        for _ in range(10):
-            query = random_query(rng, centres, dataset)
-            page = index.specialists_page(**query)
-            expected, total = brute_force(dataset, facts, insurance_links, query)
-            assert (page.found, page.total) == (expected, total), query
-            assert index.specialists_nearest(**query) == expected
-            checked += 1
-            nonempty += bool(expected)
+        for _ in range(queries):
+            yield dataset, facts, insurance_links, index, random_query(rng, centres, dataset)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_filtered_sorted_paged_searches_match_brute_force(seed, centres):
+    checked = nonempty = 0
+    for dataset, facts, insurance_links, index, query in random_cases(
+        random.Random(1000 + seed), centres, datasets=60, queries=10
+    ):
+        page = index.specialists_page(**query)
+        expected, total = brute_force(dataset, facts, insurance_links, query)
+        assert (page.found, page.total) == (expected, total), query
+        assert index.specialists_nearest(**query) == expected
+        checked += 1
+        nonempty += bool(expected)
     assert checked == 600 and nonempty > 120
 
 
@@ -242,13 +249,9 @@ def brute_force_institutes(dataset, facts, insurance_links, query):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_institute_pages_match_brute_force(seed, centres):
-    rng = random.Random(2000 + seed)
-    for _ in range(60):
-        dataset = random_dataset(rng, centres)
-        facts, insurance_links = random_facts(rng, dataset[0])
-        index = build(dataset, facts, insurance_links)
-        for _ in range(8):
-            query = random_query(rng, centres, dataset)
-            page = index.institutes_page(**query)
-            expected = brute_force_institutes(dataset, facts, insurance_links, query)
-            assert (page.found, page.total) == expected, query
+    for dataset, facts, insurance_links, index, query in random_cases(
+        random.Random(2000 + seed), centres, datasets=60, queries=8
+    ):
+        page = index.institutes_page(**query)
+        expected = brute_force_institutes(dataset, facts, insurance_links, query)
+        assert (page.found, page.total) == expected, query
