@@ -12,10 +12,13 @@ CATALOGUES := locale/es/LC_MESSAGES/django.mo
 
 install: $(VENV)/.installed $(CATALOGUES)
 
-$(VENV)/.installed: pyproject.toml
+# npm brings us-atlas (the state outlines the results map draws) and axe-core (the
+# accessibility audit of the browser tests).
+$(VENV)/.installed: pyproject.toml package-lock.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	npm ci --silent --no-audit --no-fund
 	touch $@
 
 # A build step: DEBUG=1, the development settings, not a production environment.

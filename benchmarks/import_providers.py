@@ -29,11 +29,10 @@ TARGET_ROWS_PER_SECOND = 10_000
 
 
 def _write_csv(path: Path, rows: int) -> None:
-    from specialists.importing import COLUMNS
-    from specialists.management.commands.seed_demo import demo_rows
+    from specialists.management.commands.seed_demo import DEMO_COLUMNS, demo_rows
 
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[*COLUMNS, "email"])
+        writer = csv.DictWriter(handle, fieldnames=DEMO_COLUMNS)
         writer.writeheader()
         writer.writerows(
             demo_rows(

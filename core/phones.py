@@ -1,17 +1,33 @@
-"""US phone numbers: the one parser (to E.164) and the one way they are shown to people."""
+"""US phone numbers: the one parser (to E.164, with an optional extension) and the one way
+they are shown and dialled."""
+
+from dataclasses import dataclass
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
 MAX_PHONE_INPUT_LENGTH = 40
+# Digits of an extension we keep; phonenumbers reads up to 20 but no US switchboard uses
+# that many, and a longer run of digits is more likely a typing slip.
+MAX_EXTENSION_LENGTH = 10
 
 
-def us_phone_to_e164(raw: str) -> str:
-    """Parse a US (or US territory) phone number and return it in E.164 (+12125550100).
+@dataclass(frozen=True, slots=True)
+class UsPhone:
+    """A parsed US number: E.164 (+12125550100) and the extension's digits ("" for none)."""
+
+    e164: str
+    extension: str = ""
+
+
+def us_phone_parse(raw: str) -> UsPhone:
+    """Parse a US (or US territory) phone number, keeping an extension typed after it
+    ("212-555-0100 ext. 12", "x12", "#12").
 
     Raises ValidationError with a patient-readable message (in the active language) for
-    anything else.
+    anything else, including an extension longer than MAX_EXTENSION_LENGTH digits: it is
+    refused, never cut.
     """
     text = (raw or "").strip()
     if not text:
@@ -29,17 +45,55 @@ def us_phone_to_e164(raw: str) -> str:
             gettext("Enter a valid US phone number, for example (212) 555-0100."),
             code="invalid_phone",
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    extension = number.extension or ""
+    if len(extension) > MAX_EXTENSION_LENGTH:
+        raise ValidationError(
+            gettext("Enter an extension of at most %(count)d digits.")
+            % {"count": MAX_EXTENSION_LENGTH},
+            code="invalid_extension",
+        )
+    number.extension = None
+    return UsPhone(
+        e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        extension=extension,
+    )
+
+
+def us_phone_to_e164(raw: str) -> str:
+    """A US number without an extension, in E.164 (+12125550100): what a listing stores.
+
+    Raises ValidationError as ``us_phone_parse`` does, and when an extension was typed,
+    which a listing's phone field cannot hold (refused with a clear message, never cut).
+    """
+    phone = us_phone_parse(raw)
+    if phone.extension:
+        raise ValidationError(
+            gettext("Enter the number without an extension (ext. %(extension)s).")
+            % {"extension": phone.extension},
+            code="extension_not_allowed",
+        )
+    return phone.e164
 
 
 def validate_us_phone(value: str) -> None:
     us_phone_to_e164(value)
 
 
-def phone_display(e164: str) -> str:
-    """+12125550100 as (212) 555-0100, the way US readers dial it; anything else unchanged."""
+def phone_display(e164: str, extension: str = "") -> str:
+    """+12125550100 as (212) 555-0100, the way US readers dial it, and "ext. 12" after it
+    when there is an extension; anything unparsable unchanged."""
     try:
         number = phonenumbers.parse(e164, "US")
     except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        shown = e164
+    else:
+        shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if extension:
+        return gettext("%(number)s ext. %(extension)s") % {"number": shown, "extension": extension}
+    return shown
+
+
+def phone_tel_uri(e164: str, extension: str = "") -> str:
+    """The ``tel:`` link for a number: the extension follows a comma, the pause that phone
+    dialers on iOS and Android both honour before sending the remaining digits."""
+    return f"tel:{e164},{extension}" if extension else f"tel:{e164}"

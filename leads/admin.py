@@ -78,7 +78,7 @@ class RecordInline(admin.TabularInline):
 
 class LeadMatchInline(RecordInline):
     model = LeadMatch
-    fields = ["rank", "specialist", "distance"]
+    fields = ["rank", "specialist", "distance", "chosen_by_patient"]
     ordering = ["rank"]
 
 
@@ -134,7 +134,16 @@ class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
         ),
         (
             "Patient",
-            {"fields": ["first_name", "last_name", "email", "phone", "language", "message"]},
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "email",
+                    ("phone", "phone_extension"),
+                    "language",
+                    "message",
+                ]
+            },
         ),
         ("Where and what", {"fields": ["zip", "city", "state", "treatment"]}),
         (

@@ -25,18 +25,20 @@ from rest_framework.views import APIView
 from core.api import PublicPostThrottle
 from core.http import client_ip
 from core.i18n import in_default_language
-from core.phones import us_phone_to_e164
+from core.phones import us_phone_parse
 from geo.gazetteer import ZipCodeError, zip_place
 from specialists.models import Treatment, unknown_treatment_message
 
 from .consent import CONSENT_REQUIRED_MESSAGE
 from .ebook import ebook_request
-from .models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
+from .models import MAX_CHOSEN_SPECIALISTS, TRACKING_FIELDS, TRACKING_MAX_LENGTH, Lead
 from .newsletter import newsletter_subscribe
 from .receipts import lead_receipt_add, lead_receipt_ids
+from .selectors import specialists_choosable
 from .services import honeypot_filled, lead_submit
 
 CHECKBOX_ON = {"on", "true", "1", "yes"}
+MAX_MESSAGE_LENGTH = Lead._meta.get_field("message").max_length
 
 
 def _require_text(field: serializers.Field, data) -> None:
@@ -110,6 +112,46 @@ class ConsentField(serializers.Field):
         return bool(value)
 
 
+@extend_schema_field(
+    {"type": "array", "items": {"type": "integer"}, "maxItems": MAX_CHOSEN_SPECIALISTS}
+)
+class SpecialistChoiceField(serializers.Field):
+    """Ids of the specialists the patient chose: a JSON list of integers, or a form's
+    checked ``specialists`` boxes. Repeats count once."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("Give a list of specialist ids."),
+        "too_many": gettext_lazy("Choose at most %(count)d specialists.")
+        % {"count": MAX_CHOSEN_SPECIALISTS},
+    }
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary):
+            values = dictionary.getlist(self.field_name)
+            if not values:
+                return empty
+            # A form's values are text; digits become the integers JSON would carry.
+            return [
+                int(value) if value.isascii() and value.isdigit() and len(value) < 12 else value
+                for value in values
+            ]
+        return dictionary.get(self.field_name, empty)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not all(
+            isinstance(item, int) and not isinstance(item, bool) and 0 < item < 2**63
+            for item in data
+        ):
+            self.fail("invalid")
+        ids = list(dict.fromkeys(data))
+        if len(ids) > MAX_CHOSEN_SPECIALISTS:
+            self.fail("too_many")
+        return ids
+
+    def to_representation(self, value):
+        return list(value)
+
+
 def validate_zip_field(value: str) -> str:
     try:
         return zip_place(value).zip
@@ -119,7 +161,9 @@ def validate_zip_field(value: str) -> str:
 
 class LeadInputSerializer(serializers.Serializer):
     """Step 2 of the funnel. ``validated_data`` is what ``services.lead_submit`` takes:
-    ``zip`` as 5 digits, ``treatment`` a Treatment or None, ``phone`` in E.164."""
+    ``zip`` as 5 digits, ``treatment`` a Treatment or None, ``phone`` in E.164 with
+    ``phone_extension`` beside it ("" for none), ``specialists`` (when chosen) the chosen
+    Specialist rows in the order given."""
 
     # min_length=1 says in the schema what allow_blank=False already enforces.
     zip = StrictCharField(
@@ -133,7 +177,13 @@ class LeadInputSerializer(serializers.Serializer):
     email = StrictEmailField()
     phone = StrictCharField(min_length=1, max_length=40)
     consent = ConsentField()
-    message = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
+    message = StrictCharField(required=False, allow_blank=True, default="")
+    specialists = SpecialistChoiceField(
+        required=False,
+        help_text=f"Ids of up to {MAX_CHOSEN_SPECIALISTS} specialists the patient chose; each "
+        "must qualify for the treatment and accept new patients. Omitted: routed to the "
+        "nearest who do.",
+    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -153,11 +203,56 @@ class LeadInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(unknown_treatment_message(value))
         return treatment
 
+    def validate_message(self, value):
+        # Said with the count, so a patient who pasted a long text knows how much to cut.
+        if len(value) > MAX_MESSAGE_LENGTH:
+            raise serializers.ValidationError(
+                gettext(
+                    "Please keep your message to %(limit)d characters or fewer (it has %(count)d)."
+                )
+                % {"limit": MAX_MESSAGE_LENGTH, "count": len(value)}
+            )
+        return value
+
     def validate_phone(self, value):
         try:
-            return us_phone_to_e164(value)
+            return us_phone_parse(value)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
+
+    def validate(self, attrs):
+        phone = attrs["phone"]
+        attrs["phone"], attrs["phone_extension"] = phone.e164, phone.extension
+        if attrs.get("specialists"):
+            attrs["specialists"] = self._chosen(attrs["specialists"], attrs.get("treatment"))
+        return attrs
+
+    def _chosen(self, ids: list[int], treatment) -> list:
+        found = specialists_choosable(ids=ids, treatment=treatment)
+        problems = []
+        for pk in ids:
+            specialist = found.get(pk)
+            if specialist is None:
+                problems.append(
+                    gettext(
+                        "Specialist %(id)d is not a board-certified specialist in our "
+                        "directory who offers %(treatment)s."
+                    )
+                    % {"id": pk, "treatment": treatment.text.name.lower()}
+                    if treatment
+                    else gettext(
+                        "Specialist %(id)d is not a board-certified specialist in our directory."
+                    )
+                    % {"id": pk}
+                )
+            elif not specialist.accepting_new_patients:
+                problems.append(
+                    gettext("%(name)s is not accepting new patients.")
+                    % {"name": specialist.display_name}
+                )
+        if problems:
+            raise serializers.ValidationError({"specialists": problems})
+        return [found[pk] for pk in ids]
 
 
 class NewsletterInputSerializer(serializers.Serializer):

@@ -5,6 +5,9 @@ Stored verbatim on every lead with the version and time, so the business can sho
 each patient agreed to. Change the version whenever the wording changes; each language's
 wording has its own version. The wording lives here, not in the translation catalogue, so
 that nobody can change what patients agree to by editing a translation.
+
+A patient who chose their specialists agrees to be contacted by those, by name
+(``consent_chosen``); a request routed by us names no one, since nobody is chosen yet.
 """
 
 from dataclasses import dataclass
@@ -13,6 +16,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
 from core.i18n import Language, language_current
+from core.text import joined_with_and
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,47 @@ WORDINGS = {
         ),
     ),
 }
+# The same agreements naming the specialists the patient chose, where "{names}" stands.
+CHOSEN_WORDINGS = {
+    Language.ENGLISH: ConsentWording(
+        version="2026-11-26-chosen",
+        text=(
+            "I agree that Spine Match and the specialists I chose ({names}) may contact me "
+            "by phone, text message and email about my request, including by automated "
+            "means. Consent is not a condition of any purchase or treatment. Message and "
+            "data rates may apply; reply STOP to stop texts."
+        ),
+    ),
+    Language.SPANISH: ConsentWording(
+        version="2026-11-26-chosen-es",
+        text=(
+            "Acepto que Spine Match y los especialistas que elegí ({names}) se comuniquen "
+            "conmigo por teléfono, mensaje de texto y correo electrónico sobre mi solicitud, "
+            "incluso por medios automatizados. Este consentimiento no es una condición para "
+            "ninguna compra ni tratamiento. Pueden aplicarse tarifas por mensajes y datos; "
+            "responda STOP para dejar de recibir mensajes de texto."
+        ),
+    ),
+}
 
 
 def consent_wording(language: str | None = None) -> ConsentWording:
     """The wording shown, and stored, in ``language`` (the active language by default)."""
     return WORDINGS[language or language_current()]
+
+
+def consent_chosen(names: list[str], language: str | None = None) -> ConsentWording:
+    """The wording naming the specialists a patient chose, as stored with their lead."""
+    wording = CHOSEN_WORDINGS[language or language_current()]
+    return ConsentWording(wording.version, wording.text.format(names=joined_with_and(names)))
+
+
+def consent_chosen_parts(language: str | None = None) -> tuple[str, str]:
+    """The chosen wording before and after the names, for the page to fill in."""
+    before, _names, after = CHOSEN_WORDINGS[language or language_current()].text.partition(
+        "{names}"
+    )
+    return before, after
 
 
 # The active language's wording and version, read when used: the step 2 form shows the

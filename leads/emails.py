@@ -121,7 +121,7 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
         lead = message.lead
         context = {
             "lead": lead,
-            "lead_phone_display": phone_display(lead.phone),
+            "lead_phone_display": phone_display(lead.phone, lead.phone_extension),
             "thanks_url": absolute_url(lead.get_absolute_url()),
             "routing_radius": ROUTING_RADIUS_MILES,
             # For the staff: the language to call the patient in, when it is not English.
@@ -142,6 +142,7 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
                     reverse("provider-lead", args=[provider_lead_token(match)])
                 )
                 context["respond_by"] = match.respond_by
+                context["chosen"] = match.chosen_by_patient
             context["link_days"] = settings.PROVIDER_LINK_MAX_AGE_DAYS
             return specialist.email or settings.NETWORK_INBOX_EMAIL, context
         if message.kind == Kind.PATIENT_REROUTED:

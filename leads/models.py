@@ -21,6 +21,8 @@ from core.i18n import Language
 # Where a lead is sent: the nearest qualifying specialists within this radius of its ZIP.
 ROUTING_RADIUS_MILES = 50
 ROUTING_LIMIT = 3
+# How many specialists a patient may choose to send one request to.
+MAX_CHOSEN_SPECIALISTS = 5
 
 def email_normalize(email: str) -> str:
     """An address as every comparison sees it (duplicates, daily limits, subscriptions,
@@ -64,6 +66,9 @@ class Lead(models.Model):
     last_name = models.CharField(max_length=80)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=16, help_text="E.164, for example +12125550100.")
+    phone_extension = models.CharField(
+        max_length=10, blank=True, help_text="Digits dialled after the number, if any."
+    )
     message = models.TextField(max_length=2000, blank=True)
     consent = models.BooleanField(
         help_text="Agreed to be contacted by phone, text and email (always true when stored)."
@@ -158,8 +163,10 @@ class Lead(models.Model):
 
 
 class LeadMatch(models.Model):
-    """One specialist a lead was routed to (nearest first, re-routes after them), and how
-    that specialist answered through the link in their email."""
+    """One specialist a lead was sent to (nearest first, re-routes after them), and how that
+    specialist answered through the link in their email. Chosen by the patient (up to
+    MAX_CHOSEN_SPECIALISTS) or, when they chose none, filled in by routing (up to
+    ROUTING_LIMIT, then one per re-route)."""
 
     class Outcome(models.TextChoices):
         CONTACTED = "contacted", "Contacted the patient"
@@ -178,6 +185,10 @@ class LeadMatch(models.Model):
     )
     rank = models.PositiveSmallIntegerField(help_text="1 is the nearest.")
     distance = models.FloatField(help_text="Miles from the lead's ZIP centroid.")
+    chosen_by_patient = models.BooleanField(
+        default=False,
+        help_text="The patient picked this specialist; otherwise routing filled the place in.",
+    )
     public_id = models.UUIDField(
         unique=True,
         default=uuid.uuid4,

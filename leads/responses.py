@@ -4,8 +4,8 @@ their email, and a request nobody can take goes on to the next nearest specialis
 - *Contacted* or *scheduled* moves the lead on (``lead_status_set``: follow-ups cancelled).
 - *Can't help*, or no answer by the routing's ``respond_by`` (``routing_overdue_sweep``,
   run by beat), re-routes: the next nearest routable specialist the lead was not already
-  sent to gets a notification, and the patient one email naming them. Nobody left: the
-  network team is told.
+  sent to gets a notification, and the patient one email naming them. Nobody left, or a
+  specialist the patient chose by name: the network team is told.
 
 Each routing is answered at most once and re-routed at most once: both are conditional
 UPDATEs made while the lead's row is locked, so a double click, a reused link and the
@@ -105,8 +105,14 @@ def _reroute(*, lead: Lead, match: LeadMatch, now: datetime.datetime) -> bool:
     if not LeadMatch.objects.filter(pk=match.pk, rerouted_at__isnull=True).update(rerouted_at=now):
         return False
     routed = set(lead.matches.values_list("specialist_id", flat=True))
-    found = routing_candidates(
-        place=zip_place(lead.zip), treatment=lead.treatment, count=1, now=now, exclude=routed
+    # The patient agreed to be contacted by the specialists they chose, by name: another
+    # one is not sent on their behalf, the network team calls them instead.
+    found = (
+        []
+        if match.chosen_by_patient
+        else routing_candidates(
+            place=zip_place(lead.zip), treatment=lead.treatment, count=1, now=now, exclude=routed
+        )
     )
     if not found:
         if not lead.needs_network_attention:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Lower
 
+from specialists.models import Specialist, Treatment
+
 from .models import Lead, LeadMatch, email_normalize
 
 
@@ -62,3 +64,23 @@ def lead_recent_counts(
         .aggregate(**{name: Count("pk", filter=condition) for name, condition in same.items()})
     )
     return RecentLeads(email=counts["email"], phone=counts["phone"], ip=counts.get("ip", 0))
+
+
+def specialists_choosable(*, ids: list[int], treatment: Treatment | None) -> dict[int, Specialist]:
+    """Of ``ids``, the specialists a patient may send a request to, by id: qualifying for
+    a match (``Specialist.objects.qualifying``, offering ``treatment`` when given), whatever
+    the distance, whether or not accepting new patients (the caller says which are not)."""
+    return (
+        Specialist.objects.qualifying(treatment=treatment)
+        .only(
+            "id",
+            "slug",
+            "first_name",
+            "last_name",
+            "credentials",
+            "latitude",
+            "longitude",
+            "accepting_new_patients",
+        )
+        .in_bulk(ids)
+    )

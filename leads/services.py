@@ -17,12 +17,13 @@ from django.utils import timezone
 from core.business_hours import business_hours_after
 from core.i18n import language_current
 from core.metrics import LEADS_ACCEPTED
+from geo.distance import great_circle_distance, rounded
 from geo.gazetteer import ZipPlace, zip_place
 from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
-from .consent import consent_wording
+from .consent import consent_chosen, consent_wording
 from .models import (
     ROUTING_LIMIT,
     ROUTING_RADIUS_MILES,
@@ -39,8 +40,8 @@ Status = OutboundMessage.Status
 
 # A specialist's weekly_capacity counts the requests routed to them in this window.
 CAPACITY_WINDOW = datetime.timedelta(days=7)
-# Routing asks the matcher for this many more than it needs, for those it must skip
-# (full, not accepting, already sent this lead).
+# Routing asks the matcher for this many more than it needs, for those it must skip (full,
+# already sent this lead, or no longer accepting since the index's snapshot).
 CANDIDATE_MARGIN = 20
 # The duplicate check and the daily limits look back this far.
 LEAD_WINDOW = datetime.timedelta(hours=24)
@@ -72,12 +73,31 @@ def honeypot_filled(data: object) -> bool:
     return bool(value.strip() if isinstance(value, str) else value)
 
 
-def lead_dedupe_key(*, email: str, phone: str, zip: str) -> str:
+def lead_dedupe_key(*, email: str, phone: str, zip: str, chosen: list[Specialist] = ()) -> str:
     """The same person asking again from the same place, whatever treatment they name: the
     treatment is left out so that no answer can tell a stranger which one the first asked
-    about."""
-    raw = "|".join((email_normalize(email), phone, zip))
-    return hashlib.sha256(raw.encode()).hexdigest()
+    about. A patient who chose specialists and then chooses others is asking anew."""
+    parts = [email_normalize(email), phone, zip]
+    if chosen:
+        parts.append(",".join(str(pk) for pk in sorted(s.pk for s in chosen)))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _chosen_ranked(place: ZipPlace, chosen: list[Specialist]) -> list[tuple[Specialist, float]]:
+    """The patient's choice nearest first (ties by last name, then id), as routing ranks,
+    with the rounded miles from the lead's ZIP centroid."""
+    measured = sorted(
+        (
+            great_circle_distance(
+                place.latitude, place.longitude, s.latitude, s.longitude, unit="mi"
+            ),
+            s.last_name,
+            s.pk,
+            s,
+        )
+        for s in chosen
+    )
+    return [(s, rounded(distance)) for distance, _, _, s in measured]
 
 
 def lead_submit(
@@ -89,13 +109,17 @@ def lead_submit(
 ) -> LeadSubmission:
     """Store a lead from ``LeadInputSerializer.validated_data``, route it and owe its emails.
 
-    - Routes to the ROUTING_LIMIT nearest qualifying specialists within ROUTING_RADIUS_MILES
-      that accept new patients and have room this week (``routing_candidates``), stored as
-      LeadMatch rows ranked from 1, each due an answer by ``respond_by_for`` (see
-      ``leads.responses``). No match:
-      the lead is flagged ``needs_network_attention`` and the network inbox is told.
-    - The same email, phone and ZIP within 24 hours, whatever the treatment (the contract's
-      duplicate, widened so every treatment guess gets the same answer), returns the first
+    - Goes to the specialists the patient chose (``specialists``, checked by the
+      serializer: qualifying and accepting new patients), else routes to the ROUTING_LIMIT
+      nearest qualifying specialists within ROUTING_RADIUS_MILES that accept new patients
+      and have room this week (``routing_candidates``); stored as LeadMatch rows ranked
+      from 1, nearest first, marked ``chosen_by_patient`` or not, each due an answer by
+      ``respond_by_for`` (see ``leads.responses``). No match: the lead is flagged
+      ``needs_network_attention`` and the network inbox is told.
+    - The consent wording stored names the chosen specialists (``consent.consent_chosen``).
+    - The same email, phone and ZIP (and, when chosen, the same specialists) within 24
+      hours, whatever the treatment (the contract's duplicate, widened so every treatment
+      guess gets the same answer), returns the first
       lead with ``created=False`` and owes nothing new. Its matches come back only to the
       client that sent it (its id is in ``submitted_ids``, the client's signed cookie); to
       anyone else the answer is the id alone, which opens nothing (the thank-you page
@@ -116,15 +140,24 @@ def lead_submit(
     """
     place = zip_place(data["zip"])
     treatment = data.get("treatment")
+    chosen = data.get("specialists") or []
     language = language or language_current()
-    consent = consent_wording(language)
-    key = lead_dedupe_key(email=data["email"], phone=data["phone"], zip=place.zip)
+    consent = (
+        consent_chosen([s.display_name for s in chosen], language)
+        if chosen
+        else consent_wording(language)
+    )
+    key = lead_dedupe_key(email=data["email"], phone=data["phone"], zip=place.zip, chosen=chosen)
     now = timezone.now()
-    found = routing_candidates(place=place, treatment=treatment, count=ROUTING_LIMIT, now=now)
-    # Only what the answer shows (name, URL): the emails load the rest when they are sent.
-    specialists = Specialist.objects.only(
-        "id", "slug", "first_name", "last_name", "credentials"
-    ).in_bulk([specialist_id for specialist_id, _ in found])
+    if chosen:
+        targets = _chosen_ranked(place, chosen)
+    else:
+        found = routing_candidates(place=place, treatment=treatment, count=ROUTING_LIMIT, now=now)
+        # Only what the answer shows (name, URL): the emails load the rest when they are sent.
+        specialists = Specialist.objects.only(
+            "id", "slug", "first_name", "last_name", "credentials"
+        ).in_bulk([specialist_id for specialist_id, _ in found])
+        targets = [(specialists[pk], distance) for pk, distance in found if pk in specialists]
     with transaction.atomic():
         _lock_person(data["email"])
         earlier = lead_recent_duplicate(dedupe_key=key, since=now - LEAD_WINDOW)
@@ -144,6 +177,7 @@ def lead_submit(
             last_name=data["last_name"],
             email=data["email"],
             phone=data["phone"],
+            phone_extension=data.get("phone_extension", ""),
             message=data.get("message", ""),
             consent=True,
             consent_text=consent.text,
@@ -157,7 +191,7 @@ def lead_submit(
             utm_content=data.get("utm_content", ""),
             referrer=data.get("referrer", ""),
             language=language,
-            needs_network_attention=not specialists,
+            needs_network_attention=not targets,
             held_for_review=hold,
             dedupe_key=key,
             created_at=now,
@@ -165,15 +199,14 @@ def lead_submit(
         matches = LeadMatch.objects.bulk_create(
             LeadMatch(
                 lead=lead,
-                specialist=specialists[specialist_id],
+                specialist=specialist,
                 rank=rank,
                 distance=distance,
+                chosen_by_patient=bool(chosen),
                 created_at=now,
                 respond_by=respond_by_for(now),
             )
-            for rank, (specialist_id, distance) in enumerate(
-                (pair for pair in found if pair[0] in specialists), start=1
-            )
+            for rank, (specialist, distance) in enumerate(targets, start=1)
         )
         if not hold:
             outbox_add(
@@ -214,7 +247,8 @@ def routing_candidates(
 ) -> list[tuple[int, float]]:
     """``(specialist id, miles)`` of the ``count`` nearest qualifying specialists within
     ROUTING_RADIUS_MILES a request may go to (``specialists_routable``), skipping
-    ``exclude`` (those the lead was already sent to); the matcher's own search."""
+    ``exclude`` (those the lead was already sent to); the matcher's own search, which
+    answers only with specialists accepting new patients."""
     found = specialist_nearest_ids(
         MatchQuery(
             origin=place,
@@ -222,6 +256,7 @@ def routing_candidates(
             radius=ROUTING_RADIUS_MILES,
             unit="mi",
             limit=count + len(exclude) + CANDIDATE_MARGIN,
+            accepting=True,
         )
     )
     found = [pair for pair in found if pair[0] not in exclude]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -25,14 +25,24 @@ from rest_framework.views import APIView
 
 from core.i18n import in_default_language
 from geo.distance import DEFAULT_UNIT, UNITS
-from geo.gazetteer import ZipCodeError, zip_place
-from specialists.models import Treatment, unknown_treatment_message
+from geo.gazetteer import PlaceError, ZipCodeError, place_search, zip_place
+from specialists.facts import GENDER_WORDS, LANGUAGES, SpecialtyGroup
+from specialists.models import Treatment, unknown_insurance_message, unknown_treatment_message
 
-from .query import DEFAULT_LIMIT, DEFAULT_RADIUS, MAX_LIMIT, MAX_RADIUS, MatchQuery
+from .index import SORT_DISTANCE, SORTS
+from .query import (
+    DEFAULT_LIMIT,
+    DEFAULT_RADIUS,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MAX_RADIUS,
+    MatchQuery,
+)
 from .selectors import (
-    institute_nearest,
     institute_nearest_beyond,
-    specialist_nearest_cards,
+    institute_search,
+    insurance_for_search,
+    specialist_search_cards,
     treatment_for_search,
 )
 from .signals import search_performed
@@ -98,12 +108,38 @@ class UnitField(BlankIsAbsent, serializers.ChoiceField):
     """ "mi" or "km"; empty means the default."""
 
 
+class ChoiceParameter(BlankIsAbsent, serializers.ChoiceField):
+    """One of a few words, exactly as written; empty means absent."""
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class TrueFalseField(BlankIsAbsent, serializers.Field):
+    """``true`` or ``false`` (a checked checkbox sends ``true``); empty means false."""
+
+    default_error_messages = {"invalid": gettext_lazy("Enter true or false.")}
+
+    def to_internal_value(self, data):
+        if data is True or data == "true":
+            return True
+        if data is False or data == "false":
+            return False
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return bool(value)
+
+
+class SlugParameter(BlankIsAbsent, serializers.CharField):
+    """A catalog slug or code; empty means absent."""
+
+
 class MatchQuerySerializer(serializers.Serializer):
     """The search parameters, for the match and institute APIs and the /find/ page.
 
     A repeated parameter counts with its last value (Django's ``QueryDict.get``); an empty
-    optional parameter counts as absent. ``validated_data`` holds the keyword arguments of
-    ``validated_data`` is a ``MatchQuery``.
+    optional parameter counts as absent. ``validated_data`` is a ``MatchQuery``. With
+    ``context={"places": True}`` (the pages), ``zip`` also takes a city
+    (``geo.gazetteer.place_search``).
     """
 
     # A blank ZIP is answered by validate_zip's message, so allow_blank; min_length only
@@ -136,10 +172,65 @@ class MatchQuerySerializer(serializers.Serializer):
         default=DEFAULT_UNIT,
         error_messages={"invalid_choice": gettext_lazy("Enter mi or km.")},
     )
+    offset = PlainIntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=MAX_OFFSET,
+        help_text="How many results of the ordered list to skip, for the next page.",
+    )
+    sort = ChoiceParameter(
+        choices=SORTS,
+        required=False,
+        default=SORT_DISTANCE,
+        error_messages={"invalid_choice": gettext_lazy("Enter distance or name.")},
+        help_text="`distance` (nearest first, the default) or `name` (by last name).",
+    )
+    accepting = TrueFalseField(
+        required=False,
+        default=False,
+        help_text="`true`: only specialists accepting new patients.",
+    )
+    telehealth = TrueFalseField(
+        required=False, default=False, help_text="`true`: only specialists offering telehealth."
+    )
+    language = SlugParameter(
+        required=False,
+        default=None,
+        max_length=10,
+        help_text="An ISO 639-1 code (es, vi, zh...): only specialists who speak it.",
+    )
+    gender = ChoiceParameter(
+        choices=list(GENDER_WORDS),
+        required=False,
+        default=None,
+        error_messages={"invalid_choice": gettext_lazy("Enter female or male.")},
+        help_text="`female` or `male`, as listed in NPPES.",
+    )
+    insurance = SlugParameter(
+        required=False,
+        default=None,
+        max_length=80,
+        help_text="An insurance plan slug (medicare, medicaid, tricare...): only specialists "
+        "who accept it.",
+    )
+    specialty = ChoiceParameter(
+        choices=SpecialtyGroup.values,
+        required=False,
+        default=None,
+        error_messages={
+            "invalid_choice": gettext_lazy("Enter surgery, pain-medicine or rehabilitation.")
+        },
+        help_text="A specialty group: " + ", ".join(f"`{v}`" for v in SpecialtyGroup.values) + ".",
+    )
 
     def validate_zip(self, value):
+        # The patient pages also take a city ("Austin, TX"); the API's contract is ZIPs only.
+        resolve = place_search if self.context.get("places") else zip_place
         try:
-            return zip_place(value)
+            return resolve(value)
+        except PlaceError as error:
+            raise serializers.ValidationError(error.messages) from None
         except ZipCodeError as error:
             raise serializers.ValidationError(str(error)) from None
 
@@ -151,6 +242,28 @@ class MatchQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(unknown_treatment_message(value))
         return treatment
 
+    def validate_language(self, value):
+        if value is None:
+            return None
+        code = value.strip().lower()
+        if code not in LANGUAGES:
+            raise serializers.ValidationError(
+                gettext("Unknown language '%(code)s': use an ISO 639-1 code such as es.")
+                % {"code": value}
+            )
+        return code
+
+    def validate_gender(self, value):
+        return None if value is None else GENDER_WORDS[value].value
+
+    def validate_insurance(self, value):
+        if value is None:
+            return None
+        plan = insurance_for_search(slug=value)
+        if plan is None:
+            raise serializers.ValidationError(unknown_insurance_message(value))
+        return plan
+
     def validate(self, attrs):
         return MatchQuery(
             origin=attrs["zip"],
@@ -158,6 +271,14 @@ class MatchQuerySerializer(serializers.Serializer):
             radius=float(attrs["radius"]),
             unit=attrs["unit"],
             limit=attrs["limit"],
+            offset=attrs["offset"],
+            sort=attrs["sort"],
+            accepting=attrs["accepting"],
+            telehealth=attrs["telehealth"],
+            language=attrs["language"],
+            gender=attrs["gender"],
+            insurance=attrs["insurance"],
+            specialty=attrs["specialty"],
         )
 
 
@@ -210,7 +331,7 @@ class BeyondRadiusSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
-def _envelope(query: MatchQuery, results: list) -> dict:
+def _envelope(query: MatchQuery, results: list, total: int) -> dict:
     """The contract's envelope as plain JSON-ready values, shared by both search endpoints."""
     origin = query.origin
     return {
@@ -225,6 +346,7 @@ def _envelope(query: MatchQuery, results: list) -> dict:
         "radius": _plain_number(query.radius),
         "unit": query.unit,
         "count": len(results),
+        "total": total,
         "results": results,
     }
 
@@ -235,6 +357,9 @@ class EnvelopeSerializer(serializers.Serializer):
     radius = PlainDecimalField()
     unit = serializers.ChoiceField(choices=UNITS)
     count = serializers.IntegerField(help_text="The number of results returned.")
+    total = serializers.IntegerField(
+        help_text="The number of results within the radius for these filters, on every page."
+    )
 
 
 _ERROR_RESPONSE = {
@@ -312,12 +437,12 @@ class SpecialistMatchApi(APIView):
             treatment=query.treatment,
             utm_source=request.query_params.get("utm_source"),
         )
-        found = specialist_nearest_cards(query)
+        found, total = specialist_search_cards(query)
         # A card holds "distance": None in its contract position; the copy fills it in.
         results = [{**card, "distance": distance} for card, distance in found]
         beyond = None
-        if not results:
-            nearest = specialist_nearest_cards(query.unbounded())
+        if not total:
+            nearest, _ = specialist_search_cards(query.unbounded(), count=False)
             if nearest:
                 card, distance = nearest[0]
                 beyond = {
@@ -327,11 +452,16 @@ class SpecialistMatchApi(APIView):
                     "url": card["url"],
                 }
         # Cards are already plain JSON values: no serializer pass on the hot path.
-        return Response({**_envelope(query, results), "nearest_beyond_radius": beyond})
+        return Response({**_envelope(query, results, total), "nearest_beyond_radius": beyond})
 
 
 class InstituteNearestApi(APIView):
-    """Nearest active institutes with a qualifying specialist."""
+    """Nearest active institutes with a qualifying specialist.
+
+    Takes every parameter the match takes: the listing facts choose which specialists
+    count (an institute is listed when one of them matches, and ``specialists`` names only
+    those), ``sort=name`` orders by the institute's name, ``offset`` pages.
+    """
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -367,11 +497,11 @@ class InstituteNearestApi(APIView):
     )
     def get(self, request):
         query = match_query_parse(request.query_params)
-        matches = institute_nearest(query)
-        body = _envelope(query, matches)
+        matches, total = institute_search(query)
+        body = _envelope(query, matches, total)
         body["nearest_beyond_radius"] = None
         with in_default_language():  # the English pages' addresses, in every language
-            if not matches:
+            if not total:
                 beyond = institute_nearest_beyond(query)
                 if beyond is not None:
                     body["nearest_beyond_radius"] = {

@@ -3,12 +3,16 @@ lead routing share.
 
 Rules callers may rely on:
 - only specialists of ``Specialist.objects.qualifying()`` (active, holding a certification
-  current today, offering ``treatment`` when given) and, for institutes, active institutes
-  with at least one such specialist;
+  current today, offering ``treatment`` when given) that have every listing fact the query
+  asks for (``MatchQuery.filters``) and, for institutes, active institutes with at least one
+  such specialist;
 - "within the radius" means an exact great-circle distance (``geo.distance``) at most
   ``radius`` in ``unit``; institutes are measured from their own address;
 - nearest first by exact distance; equal distances are ordered by last name, then id
-  (institutes: by name, then id). ``distance`` on the results is rounded to 0.1 of ``unit``;
+  (institutes: by name, then id). With ``sort="name"``: by last name, first name
+  (case-insensitive), then id (institutes: name, then id). ``offset`` skips that many of the
+  ordered results; ``total`` counts them all. ``distance`` on the results is rounded to 0.1
+  of ``unit``;
 - answers reflect every directory change committed more than MATCH_INDEX_RECHECK_SECONDS
   (1 s) ago, and the certifications current on today's date (see ``matcher.index``).
 """
@@ -20,9 +24,15 @@ from dataclasses import dataclass, field
 from core.i18n import in_default_language
 from core.metrics import MATCH_SEARCH_SECONDS
 from geo.distance import rounded
-from specialists.models import BoardCertification, Institute, Specialist, Treatment
+from specialists.models import (
+    BoardCertification,
+    Institute,
+    InsurancePlan,
+    Specialist,
+    Treatment,
+)
 
-from .index import DirectoryIndex, directory_index
+from .index import DirectoryIndex, Page, directory_index
 from .query import MatchQuery
 
 
@@ -50,6 +60,25 @@ def treatment_for_search(*, slug: str) -> Treatment | None:
     return directory_index().treatments_by_slug.get(slug)
 
 
+def insurance_for_search(*, slug: str) -> InsurancePlan | None:
+    """The catalog insurance plan with this slug, or None; no query while the index is
+    fresh."""
+    return directory_index().insurance_by_slug.get(slug)
+
+
+def search_choices() -> dict:
+    """What the search's filters can offer right now: the languages qualifying specialists
+    speak (ISO 639-1 codes) and the insurance plans in catalog order; no query while the
+    index is fresh."""
+    index = directory_index()
+    return {
+        "languages": index.languages_spoken,
+        "insurance": sorted(
+            index.insurance_by_slug.values(), key=lambda plan: (plan.sort_order, plan.name)
+        ),
+    }
+
+
 def _index_arguments(query: MatchQuery) -> dict:
     """The query as the index takes it: coordinates and ids, no model instances."""
     return {
@@ -59,13 +88,29 @@ def _index_arguments(query: MatchQuery) -> dict:
         "radius": query.radius,
         "unit": query.unit,
         "limit": query.limit,
+        "offset": query.offset,
+        "sort": query.sort,
+        "filters": query.filters,
     }
 
 
-def _search(index: DirectoryIndex, query: MatchQuery) -> list[tuple[int, float]]:
+def _search_page(index: DirectoryIndex, query: MatchQuery, *, count: bool = True) -> Page:
     with MATCH_SEARCH_SECONDS.time():
-        found = index.specialists_nearest(**_index_arguments(query))
-    return [(specialist_id, rounded(distance)) for specialist_id, distance in found]
+        page = index.specialists_page(**_index_arguments(query), count=count)
+    return Page(
+        [(specialist_id, rounded(distance)) for specialist_id, distance in page.found],
+        page.total,
+    )
+
+
+def _search(index: DirectoryIndex, query: MatchQuery) -> list[tuple[int, float]]:
+    return _search_page(index, query, count=False).found
+
+
+def specialist_page_ids(query: MatchQuery) -> Page:
+    """The query's page as ``(specialist id, rounded distance)`` and the total in the
+    radius. No query while the index is fresh (at most one, the directory version's)."""
+    return _search_page(directory_index(), query)
 
 
 def specialist_nearest_ids(query: MatchQuery) -> list[tuple[int, float]]:
@@ -94,6 +139,12 @@ def specialist_nearest(query: MatchQuery) -> list[SpecialistMatch]:
     prefetched, in the same number of queries whatever the limit is.
     """
     return _specialist_matches(specialist_nearest_ids(query))
+
+
+def specialist_search(query: MatchQuery) -> tuple[list[SpecialistMatch], int]:
+    """``specialist_nearest``'s page of results and ``total``: how many qualify in all."""
+    page = specialist_page_ids(query)
+    return _specialist_matches(page.found), page.total
 
 
 def specialist_nearest_beyond(query: MatchQuery) -> SpecialistMatch | None:
@@ -208,13 +259,21 @@ def specialist_nearest_cards(query: MatchQuery) -> list[tuple[dict, float]]:
     directory version's), three more otherwise, whatever the limit is. The cards are
     shared: copy before changing one.
     """
+    return specialist_search_cards(query, count=False)[0]
+
+
+def specialist_search_cards(
+    query: MatchQuery, *, count: bool = True
+) -> tuple[list[tuple[dict, float]], int]:
+    """``specialist_nearest_cards``'s page and ``total`` (0 without ``count``), which
+    costs no query either."""
     index = directory_index()
-    found = _search(index, query)
+    page = _search_page(index, query, count=count)
     with in_default_language():  # shared by every request, whatever its language
         cards = index.payloads(
-            "specialist-card", [pk for pk, _ in found], lambda ids: specialist_cards(ids=ids)
+            "specialist-card", [pk for pk, _ in page.found], lambda ids: specialist_cards(ids=ids)
         )
-    return [(cards[pk], distance) for pk, distance in found if pk in cards]
+    return [(cards[pk], distance) for pk, distance in page.found if pk in cards], page.total
 
 
 def _institute_matches(found) -> list[InstituteMatch]:
@@ -236,6 +295,12 @@ def institute_nearest(query: MatchQuery) -> list[InstituteMatch]:
     return _institute_matches(
         directory_index().institutes_nearest(**_index_arguments(query))
     )
+
+
+def institute_search(query: MatchQuery) -> tuple[list[InstituteMatch], int]:
+    """``institute_nearest``'s page and ``total``: how many institutes qualify in all."""
+    page = directory_index().institutes_page(**_index_arguments(query))
+    return _institute_matches(page.found), page.total
 
 
 def institute_nearest_beyond(query: MatchQuery) -> InstituteMatch | None:

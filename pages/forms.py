@@ -27,11 +27,18 @@ SHOWN_VALUE_MAX_LENGTH = 300
 RADIUS_CHOICES = (10, 25, DEFAULT_RADIUS, 100, 250, MAX_RADIUS)
 
 
-def clean_text(value: object, *, max_length: int = SHOWN_VALUE_MAX_LENGTH) -> str:
-    """A query or form value safe to echo back into a page: no control characters, bounded."""
+def clean_text(
+    value: object, *, max_length: int = SHOWN_VALUE_MAX_LENGTH, multiline: bool = False
+) -> str:
+    """A query or form value safe to echo back into a page: no control characters (line
+    breaks kept when ``multiline``), bounded."""
     if not isinstance(value, str):
         return ""
-    kept = "".join(ch for ch in value[: max_length * 2] if unicodedata.category(ch)[0] != "C")
+    kept = "".join(
+        ch
+        for ch in value[: max_length * 2]
+        if unicodedata.category(ch)[0] != "C" or (multiline and ch in "\n\t")
+    )
     return kept.strip()[:max_length]
 
 
@@ -65,17 +72,20 @@ def widget_context(
     errors: dict | None = None,
     radius: int | None = None,
     heading: str = "",
+    filters: dict | None = None,
 ) -> dict:
+    """The ZIP widget's values and errors; ``filters`` (the /find/ page's, see
+    ``views.search``) adds the filter and sort controls."""
     errors = errors or {}
+    shown_fields = ("zip", "treatment", "radius", *((filters or {}).get("fields", ())))
     return {
         "zip": zip,
         "treatment": treatment,
         "errors": errors,
         "other_errors": {
-            name: messages_
-            for name, messages_ in errors.items()
-            if name not in ("zip", "treatment", "radius")
+            name: messages_ for name, messages_ in errors.items() if name not in shown_fields
         },
+        "filters": filters,
         "tracking": tracking_values(request),
         "show_radius": radius is not None,
         "radius": radius,

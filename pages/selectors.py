@@ -2,10 +2,15 @@
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
+from django.utils.translation import gettext
 
+from core.text import joined_with_and
+from geo.gazetteer import DISTRICT_AND_TERRITORIES, STATES
 from specialists.models import Institute, Specialist, Treatment
 
 AVAILABILITY_CACHE_SECONDS = 300
+# "plus the District of Columbia and Puerto Rico".
+NAMED_WITH_THE = frozenset({"DC", "VI", "MP"})
 TREATMENT_MENU_CACHE_KEY = "treatment-menu-v2"
 TREATMENT_MENU_CACHE_SECONDS = 60
 
@@ -53,14 +58,24 @@ def treatment_availability(*, treatment: Treatment) -> dict:
 
 
 def directory_summary() -> dict:
-    """Headline figures for the home page: qualifying specialists, states, institutes."""
-    key = "directory-summary-v1"
+    """Headline figures for the home page: qualifying specialists, institutes, the states
+    (of the fifty) where at least one practises, and the District of Columbia and
+    territories where one does, by name."""
+    key = "directory-summary-v2"
     summary = cache.get(key)
     if summary is None:
         qualifying = Specialist.objects.qualifying()
+        places = set(qualifying.order_by().values_list("state", flat=True).distinct())
         summary = {
             "specialists": qualifying.count(),
-            "states": qualifying.order_by().values("state").distinct().count(),
+            "states": len(places & STATES.keys()),
+            "also": joined_with_and(
+                [
+                    gettext("the %(place)s") % {"place": name} if code in NAMED_WITH_THE else name
+                    for code, name in DISTRICT_AND_TERRITORIES.items()
+                    if code in places
+                ]
+            ),
             "institutes": Institute.objects.filter(active=True)
             .filter(Exists(qualifying.filter(institute=OuterRef("pk"))))
             .count(),

@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 
 from core.i18n import language_current
+from specialists.facts import language_codes
 from specialists.models import Condition, Institute, Specialist, Treatment
 
 
@@ -100,6 +101,12 @@ def physician_json_ld(specialist: Specialist, *, request: HttpRequest) -> dict:
             for certification in specialist.current_certifications()
         ],
     }
+    languages = language_codes(specialist.languages)
+    if languages:
+        data["knowsLanguage"] = languages
+    plans = [plan.name for plan in specialist.insurance.all()]
+    if plans:
+        data["paymentAccepted"] = ", ".join(plans)
     if specialist.institute_id:
         data["parentOrganization"] = {
             "@type": "MedicalOrganization",
@@ -110,7 +117,11 @@ def physician_json_ld(specialist: Specialist, *, request: HttpRequest) -> dict:
 
 
 def institute_json_ld(
-    institute: Institute, *, specialists: list[Specialist], request: HttpRequest
+    institute: Institute,
+    *,
+    specialists: list[Specialist],
+    request: HttpRequest,
+    opening_hours: list = (),
 ) -> dict:
     data = {
         "@context": "https://schema.org",
@@ -134,4 +145,10 @@ def institute_json_ld(
     }
     if institute.phone:
         data["telephone"] = institute.phone
+    if institute.description:
+        data["description"] = institute.description
+    if institute.website:
+        data["sameAs"] = institute.website
+    if opening_hours:
+        data["openingHours"] = [rule.line for rule in opening_hours]
     return data

@@ -26,6 +26,7 @@ from .models import (
     Condition,
     FactSource,
     Institute,
+    InsurancePlan,
     ListingChange,
     Specialist,
     Treatment,
@@ -144,6 +145,17 @@ class BoardCertificationInline(admin.TabularInline):
     readonly_fields = ["verified_source"]
 
 
+class SpecialistCountMixin:
+    """A sortable list column: how many specialists the row has."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(specialist_total=Count("specialists"))
+
+    @admin.display(description="Specialists", ordering="specialist_total")
+    def specialist_count(self, obj):
+        return obj.specialist_total
+
+
 class ListingAdmin(admin.ModelAdmin):
     """What specialists and institutes share: a practice address placed on the map, an
     import source, who changed the listing last, and bulk (de)activation with a history
@@ -194,6 +206,9 @@ class SpecialistAdmin(ListingAdmin):
         StaleFactsFilter,
         "active",
         "accepting_new_patients",
+        "telehealth",
+        "gender",
+        "insurance",
         "source",
         "specialty",
         "treatments",
@@ -202,7 +217,7 @@ class SpecialistAdmin(ListingAdmin):
     ]
     actions = [*ListingAdmin.actions, "confirm_facts"]
     autocomplete_fields = ["institute"]
-    filter_horizontal = ["treatments"]
+    filter_horizontal = ["treatments", "insurance"]
     inlines = [BoardCertificationInline]
     change_form_template = "admin/specialists/specialist/change_form.html"
     prepopulated_fields = {"slug": ["first_name", "last_name", "credentials", "npi"]}
@@ -223,6 +238,10 @@ class SpecialistAdmin(ListingAdmin):
         ("Contact", {"fields": ["phone", "email"]}),
         PRACTICE_ADDRESS_FIELDSET,
         ("Treatments offered", {"fields": ["treatments"]}),
+        (
+            "What patients filter on",
+            {"fields": ["languages", ("gender", "telehealth"), "insurance"]},
+        ),
         (
             "Listing facts confirmed",
             {
@@ -478,7 +497,7 @@ def _import(request, binary, *, dry_run: bool):
 
 
 @admin.register(Institute)
-class InstituteAdmin(ListingAdmin):
+class InstituteAdmin(SpecialistCountMixin, ListingAdmin):
     form = InstituteAdminForm
     list_display = [
         "name",
@@ -496,18 +515,11 @@ class InstituteAdmin(ListingAdmin):
     list_filter = [StateFilter, "active", "source"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "active", "description"]}),
+        (None, {"fields": ["name", "slug", "active", "description", "opening_hours"]}),
         ("Contact", {"fields": ["phone", "website"]}),
         PRACTICE_ADDRESS_FIELDSET,
         LISTING_HISTORY_FIELDSET,
     ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(specialist_total=Count("specialists"))
-
-    @admin.display(description="Specialists", ordering="specialist_total")
-    def specialist_count(self, obj):
-        return obj.specialist_total
 
 
 class ContentPageAdmin(admin.ModelAdmin):
@@ -538,6 +550,14 @@ class ConditionAdmin(ContentPageAdmin):
         *ContentPageAdmin.fieldsets,
         ("Treatments to read about", {"fields": ["treatments"]}),
     ]
+
+
+@admin.register(InsurancePlan)
+class InsurancePlanAdmin(SpecialistCountMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "sort_order", "specialist_count"]
+    list_editable = ["sort_order"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Board)

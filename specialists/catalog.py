@@ -5,7 +5,9 @@
 - ``treatments/<slug>.es.md`` and ``conditions/<slug>.es.md``: the same page in Spanish
   (``name``, ``summary`` and ``meta_description`` in the front matter, then the body),
   written to the ``*_es`` fields; a page without one shows its English words in Spanish;
-- ``boards.toml``: the certifying boards, ``CODE = "Name"``.
+- ``boards.toml``: the certifying boards, ``CODE = "Name"``;
+- ``insurance.toml``: the insurance plans specialists accept, ``slug = "Name"`` in the order
+  patients see them.
 
 ``catalog_load`` writes them to the database after every ``migrate`` (a ``post_migrate``
 handler, see ``specialists/management/__init__.py``) and on ``manage.py load_content``.
@@ -28,7 +30,7 @@ from pathlib import Path
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from .models import Board, Condition
+from .models import Board, Condition, InsurancePlan
 from .services import directory_changed, directory_changes_batched
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -82,6 +84,7 @@ class Catalog:
     boards: list[Entry]
     treatments: list[Entry]
     conditions: list[Entry]
+    insurance: list[Entry]
 
 
 def _fingerprint(values: dict) -> str:
@@ -104,7 +107,10 @@ def catalog_read(directory: Path = CONTENT_DIR) -> Catalog:
         if unknown:
             raise ContentError(f"{entry.source}: 'treatments' names no treatment file: {unknown}")
     boards = _boards_read(directory / "boards.toml")
-    return Catalog(boards=boards, treatments=treatments, conditions=conditions)
+    insurance = _insurance_read(directory / "insurance.toml")
+    return Catalog(
+        boards=boards, treatments=treatments, conditions=conditions, insurance=insurance
+    )
 
 
 def catalog_load(
@@ -132,6 +138,12 @@ def catalog_load(
             catalog.conditions,
             related=rows("Treatment"),
         )
+        try:
+            plans = rows("InsurancePlan")
+        except LookupError:
+            plans = None  # migrated back past the migration that adds insurance plans
+        if plans is not None:
+            written += _rows_sync(plans, "slug", catalog.insurance)
         if written:
             # The migrated state's models send no listing signals of their own.
             directory_changed()
@@ -229,6 +241,22 @@ def _boards_read(path: Path) -> list[Entry]:
         _length_check(path, Board, "code", code)
         _length_check(path, Board, "name", name)
     return [Entry(key=code, values={"name": name}, source=path) for code, name in boards.items()]
+
+
+def _insurance_read(path: Path) -> list[Entry]:
+    plans = _toml_parse(path, path.read_text(encoding="utf-8"))
+    entries = []
+    for position, (slug, name) in enumerate(plans.items(), start=1):
+        if not isinstance(name, str) or not name:
+            raise ContentError(f"{path}: '{slug}' must be a plan name in quotes")
+        if not _SLUG.fullmatch(slug):
+            raise ContentError(f"{path}: '{slug}' must be a slug (a-z, 0-9 and hyphens)")
+        _length_check(path, InsurancePlan, "slug", slug)
+        _length_check(path, InsurancePlan, "name", name)
+        entries.append(
+            Entry(key=slug, values={"name": name, "sort_order": position * 10}, source=path)
+        )
+    return entries
 
 
 def _toml_parse(path: Path, text: str) -> dict:

@@ -2,11 +2,13 @@
 matches, coordinates placed from the address when left empty)."""
 
 from django import forms
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 
 from core.phones import us_phone_to_e164
 from geo.gazetteer import ZipCodeError, zip_place
 
+from .facts import LANGUAGE_SEPARATOR, LANGUAGES, language_codes
 from .models import Institute, Specialist
 from .services import practice_location_resolve
 from .validators import COORDINATE_LIMITS
@@ -91,7 +93,29 @@ class PracticeLocationForm(forms.ModelForm):
             self.instance.location_source = self.cleaned_data["location_source"]
 
 
+class LanguagesField(forms.MultipleChoiceField):
+    """The stored ``en;es`` text as a list to pick from, by name."""
+
+    def __init__(self, **kwargs):
+        choices = sorted(LANGUAGES.items(), key=lambda item: str(item[1]))
+        super().__init__(
+            choices=choices,
+            required=False,
+            widget=FilteredSelectMultiple("languages", is_stacked=False),
+            help_text="The languages the specialist speaks with patients.",
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        return language_codes(value) if isinstance(value, str) else value
+
+    def clean(self, value):
+        return LANGUAGE_SEPARATOR.join(sorted(super().clean(value)))
+
+
 class SpecialistAdminForm(PracticeLocationForm):
+    languages = LanguagesField()
+
     class Meta:
         model = Specialist
         fields = [
@@ -107,6 +131,10 @@ class SpecialistAdminForm(PracticeLocationForm):
             "phone",
             "email",
             "treatments",
+            "languages",
+            "gender",
+            "telehealth",
+            "insurance",
             *ADDRESS_FIELDS,
         ]
 
@@ -116,7 +144,16 @@ class InstituteAdminForm(PracticeLocationForm):
 
     class Meta:
         model = Institute
-        fields = ["name", "slug", "active", "description", "phone", "website", *ADDRESS_FIELDS]
+        fields = [
+            "name",
+            "slug",
+            "active",
+            "description",
+            "opening_hours",
+            "phone",
+            "website",
+            *ADDRESS_FIELDS,
+        ]
 
 
 class ProviderUploadForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from core.i18n import Language, language_current
 from core.phones import validate_us_phone
 
+from .facts import Gender, validate_language_codes, validate_opening_hours
 from .validators import validate_npi
 
 
@@ -143,6 +144,27 @@ class Board(LoadedFromFile):
         return f"{self.code} ({self.name})"
 
 
+class InsurancePlan(LoadedFromFile):
+    """A way of paying a specialist accepts: a public programme, a commercial plan, workers'
+    compensation or self-pay. The built-in ones come from ``content/insurance.toml``."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+def unknown_insurance_message(slug: str) -> str:
+    """What the search says about an insurance slug not in the catalog, in the active
+    language."""
+    return gettext("Unknown insurance plan '%(slug)s'.") % {"slug": slug}
+
+
 class PracticeLocation(models.Model):
     """A US street address with the coordinates the matcher searches on."""
 
@@ -204,6 +226,12 @@ class Institute(PracticeLocation, Audited):
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
+    # Issue 13 (patients choose): what a patient reads before calling.
+    opening_hours = models.TextField(
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text="One line per rule, for example “Mo-Fr 08:00-17:00” and “Sa 09:00-12:00”.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -347,6 +375,7 @@ class SpecialistQuerySet(models.QuerySet):
                 "treatments",
                 queryset=Treatment.objects.only("id", "slug", "name", "name_es", "sort_order"),
             ),
+            "insurance",
         )
 
 
@@ -378,6 +407,20 @@ class Specialist(PracticeLocation, Audited, DatedListingFacts, RegistryRecord):
     active = models.BooleanField(default=True)
     treatments = models.ManyToManyField(Treatment, related_name="specialists", blank=True)
     boards = models.ManyToManyField(Board, through="BoardCertification", related_name="specialists")
+    # Issue 13 (patients choose): the facts patients filter on.
+    languages = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_language_codes],
+        help_text="ISO 639-1 codes, lower case, sorted, separated by ';' (en;es).",
+    )
+    gender = models.CharField(
+        max_length=1, choices=Gender.choices, blank=True, help_text="As listed in NPPES."
+    )
+    telehealth = models.BooleanField("offers telehealth visits", default=False)
+    insurance = models.ManyToManyField(
+        InsurancePlan, related_name="specialists", blank=True, verbose_name="insurance accepted"
+    )
 
     objects = SpecialistQuerySet.as_manager()
 

@@ -7,7 +7,7 @@ inside ``services.directory_changes_batched`` the per-row bumps below collapse i
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Board, BoardCertification, Institute, Specialist, Treatment
+from .models import Board, BoardCertification, Institute, InsurancePlan, Specialist, Treatment
 from .services import directory_changed
 
 
@@ -16,6 +16,7 @@ from .services import directory_changed
 @receiver([post_save, post_delete], sender=Institute)
 @receiver([post_save, post_delete], sender=Treatment)
 @receiver([post_save, post_delete], sender=Board)
+@receiver([post_save, post_delete], sender=InsurancePlan)
 def _listing_saved(sender, **kwargs):
     if kwargs.get("raw"):
         return
@@ -23,6 +24,7 @@ def _listing_saved(sender, **kwargs):
 
 
 @receiver(m2m_changed, sender=Specialist.treatments.through)
+@receiver(m2m_changed, sender=Specialist.insurance.through)
 def _treatments_changed(sender, action, **kwargs):
     if action in ("post_add", "post_remove", "post_clear"):
         directory_changed()

@@ -5,7 +5,14 @@ import itertools
 
 from django.utils.text import slugify
 
-from specialists.models import Board, BoardCertification, Institute, Specialist, Treatment
+from specialists.models import (
+    Board,
+    BoardCertification,
+    Institute,
+    InsurancePlan,
+    Specialist,
+    Treatment,
+)
 from specialists.validators import npi_check_digit_is_valid
 
 _sequence = itertools.count(1)
@@ -46,9 +53,11 @@ def make_specialist(
     expires_on=None,
     treatments=("spinal-cord-stimulation",),
     active=True,
+    insurance=(),
     **fields,
 ):
-    """A specialist; ``boards`` are certified until ``expires_on`` (None: no expiry)."""
+    """A specialist; ``boards`` are certified until ``expires_on`` (None: no expiry);
+    ``insurance``: plan slugs accepted."""
     n = next(_sequence)
     defaults = {
         "npi": valid_npi(n),
@@ -78,4 +87,6 @@ def make_specialist(
         )
     if treatments:
         specialist.treatments.set(Treatment.objects.filter(slug__in=treatments))
+    if insurance:
+        specialist.insurance.set(InsurancePlan.objects.filter(slug__in=insurance))
     return specialist

@@ -1,27 +1,42 @@
 """The search pages: the home page's ZIP form and /find/, the results and the step 2 form.
 
-/find/ parses its query with the API's ``MatchQuerySerializer`` and posts leads through
-``LeadInputSerializer`` and ``lead_submit``, so a browser without JavaScript gets exactly
-the API's rules and messages, shown next to the fields they concern.
+/find/ parses its query with the API's ``MatchQuerySerializer`` (also taking a city for the
+``zip`` field) and posts leads through ``LeadInputSerializer`` and ``lead_submit``, so a
+browser without JavaScript gets exactly the API's rules and messages, shown next to the
+fields they concern.
 """
 
 import math
-from dataclasses import replace
+import re
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.http import client_ip
+from core.text import joined_with_and
+from geo.gazetteer import PlaceError, nearest_zip_place
 from leads.apis import LeadInputSerializer
-from leads.consent import CONSENT_TEXT
-from leads.models import TRACKING_FIELDS, TRACKING_MAX_LENGTH
+from leads.consent import CONSENT_TEXT, consent_chosen_parts
+from leads.models import MAX_CHOSEN_SPECIALISTS, TRACKING_FIELDS, TRACKING_MAX_LENGTH
 from leads.receipts import lead_receipt_add, lead_receipt_ids
+from leads.selectors import specialists_choosable
 from leads.services import honeypot_filled, lead_submit
 from matcher.apis import MatchQuerySerializer
-from matcher.query import DEFAULT_RADIUS
-from matcher.selectors import institute_nearest, specialist_nearest, specialist_nearest_beyond
+from matcher.index import SORT_DISTANCE, SORT_NAME, pinned_snapshot
+from matcher.query import DEFAULT_RADIUS, MAX_OFFSET
+from matcher.selectors import (
+    institute_nearest,
+    search_choices,
+    specialist_nearest_beyond,
+    specialist_search,
+)
 from matcher.signals import search_performed
+from specialists.facts import GENDER_WORDS, LANGUAGES, Gender, SpecialtyGroup
 from specialists.models import Condition, Treatment
 
 from ..forms import (
@@ -32,13 +47,23 @@ from ..forms import (
     tracking_values,
     widget_context,
 )
+from ..maps import results_map
 from ..selectors import directory_summary
 
 RESULTS_SHOWN = 10
 INSTITUTES_SHOWN = 5
-SEARCH_FIELDS = ("zip", "treatment", "radius")
+FILTER_FIELDS = ("accepting", "telehealth", "language", "gender", "insurance", "specialty")
+SEARCH_FIELDS = ("zip", "treatment", "radius", *FILTER_FIELDS, "sort")
+# Step 2 ticks this many of the nearest specialists accepting new patients for the patient.
+PRESELECTED = 3
+MAX_PAGE = MAX_OFFSET // RESULTS_SHOWN + 1
+PLACE_MAX_LENGTH = 80
 LEAD_VISIBLE_FIELDS = ("first_name", "last_name", "email", "phone", "message")
+# What a patient may type into the message, echoed back with the error when it is too long.
+MESSAGE_ECHO_MAX_LENGTH = 20_000
 FBSS_SLUG = "failed-back-surgery-syndrome"
+_NEAR = re.compile(r"\s*(-?\d{1,2}(?:\.\d{1,6})?)\s*,\s*(-?\d{1,3}(?:\.\d{1,6})?)\s*", re.ASCII)
+SORT_LABELS = {SORT_DISTANCE: gettext_lazy("Nearest first"), SORT_NAME: gettext_lazy("Name, A–Z")}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -65,41 +90,255 @@ def _widen_radius(distance: float) -> int | None:
     return None
 
 
-def _search(params) -> tuple[dict, dict]:
+def _page_number(raw) -> tuple[int, str | None]:
+    """The results page asked for (1 when absent) and the problem with it, if any."""
+    if raw in (None, ""):
+        return 1, None
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 6) or not 1 <= int(text) <= MAX_PAGE:
+        return 1, gettext("Enter a page number from 1 to %(last)d.") % {"last": MAX_PAGE}
+    return int(text), None
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """A result and its number on the page, the map's marker and step 2's list."""
+
+    number: int
+    specialist: object
+    distance: float
+
+
+def _search(params, request: HttpRequest) -> tuple[dict, dict]:
     """Run the search for ``params``; returns (search context, field errors)."""
+    page, page_error = _page_number(params.get("page"))
     parsed = MatchQuerySerializer(
-        data={name: params[name] for name in SEARCH_FIELDS if name in params}
+        data={name: params[name] for name in SEARCH_FIELDS if name in params},
+        context={"places": True},
     )
-    if not parsed.is_valid():
-        return {}, parsed.errors
+    valid = parsed.is_valid()
+    errors = {} if valid else dict(parsed.errors)
+    if page_error:
+        errors["page"] = [page_error]
+    if errors:
+        return {}, errors
     # The page always shows miles and its own number of cards, whatever the query says.
-    query = replace(parsed.validated_data, unit="mi", limit=RESULTS_SHOWN)
-    results = specialist_nearest(query)
+    query = replace(
+        parsed.validated_data,
+        unit="mi",
+        limit=RESULTS_SHOWN,
+        offset=(page - 1) * RESULTS_SHOWN,
+    )
+    matches, total = specialist_search(query)
+    results = [
+        Numbered(query.offset + position, match.specialist, match.distance)
+        for position, match in enumerate(matches, start=1)
+    ]
     beyond = widen_to = None
-    if not results:
+    if not total:
         beyond = specialist_nearest_beyond(query)
         widen_to = beyond and _widen_radius(beyond.distance)
-    institutes = institute_nearest(query.with_limit(INSTITUTES_SHOWN))
+    link_params = _link_params(params, request)
+    page_count = max(1, math.ceil(total / RESULTS_SHOWN))
     return {
+        "query": query,
         "origin": query.origin,
         "treatment": query.treatment,
         "radius": _shown_radius(query.radius),
+        "by_city": any(ch.isalpha() for ch in str(params.get("zip", ""))),
         "results": results,
-        "institutes": institutes,
+        "total": total,
+        "page": page,
+        "page_count": page_count,
+        "first_number": query.offset + 1,
+        "last_number": query.offset + len(results),
+        "pager": _pager(link_params, page, page_count) if total > RESULTS_SHOWN else None,
+        "past_the_end": page > 1 and not results and total > 0,
+        "last_page_url": _find_url(link_params, page=page_count),
+        "filters": _filters_summary(query),
+        "clear_filters_url": _find_url(
+            {k: v for k, v in link_params.items() if k not in FILTER_FIELDS}
+        ),
+        "map": results_map(
+            origin=query.origin,
+            radius_miles=query.radius,
+            results=[(entry.number, entry.specialist) for entry in results],
+        )
+        if results
+        else None,
+        "institutes": institute_nearest(
+            replace(query, limit=INSTITUTES_SHOWN, offset=0, sort=SORT_DISTANCE)
+        ),
         "beyond": beyond,
         "widen_to": widen_to,
     }, {}
 
 
-def _lead_form(request, *, search: dict, values: dict | None = None, errors=None) -> dict:
+def _link_params(params, request: HttpRequest) -> dict[str, str]:
+    """The search as the patient gave it (their own words for the place), with the campaign
+    tags, for links to other pages of the same results."""
+    kept = {}
+    for name in SEARCH_FIELDS:
+        value = clean_text(params.get(name), max_length=PLACE_MAX_LENGTH)
+        if value:
+            kept[name] = value
+    return {**kept, **{k: v for k, v in tracking_values(request).items() if k != "referrer"}}
+
+
+def _find_url(link_params: dict, *, page: int = 1, fragment: str = "") -> str:
+    query = dict(link_params)
+    if page > 1:
+        query["page"] = str(page)
+    return f"{reverse('find')}?{urlencode(query)}{fragment}"
+
+
+def _pager(link_params: dict, page: int, page_count: int) -> dict:
+    """Previous and next, and the page numbers around this one (first and last always)."""
+    shown = sorted({1, page_count, *range(max(1, page - 2), min(page_count, page + 2) + 1)})
+    numbers, previous = [], 0
+    for number in shown:
+        if number > previous + 1:
+            numbers.append(None)  # a gap
+        numbers.append({"number": number, "url": _find_url(link_params, page=number)})
+        previous = number
+    return {
+        "previous": _find_url(link_params, page=page - 1) if page > 1 else None,
+        "next": _find_url(link_params, page=page + 1) if page < page_count else None,
+        "numbers": numbers,
+    }
+
+
+def _filters_summary(query) -> list[str]:
+    """The facts the search narrows to, as the patient reads them."""
+    summary = []
+    if query.accepting:
+        summary.append(gettext("Accepting new patients"))
+    if query.language:
+        summary.append(gettext("Speaks %(language)s") % {"language": LANGUAGES[query.language]})
+    if query.insurance:
+        summary.append(gettext("Takes %(plan)s") % {"plan": query.insurance.name})
+    if query.telehealth:
+        summary.append(gettext("Offers telehealth visits"))
+    if query.gender:
+        summary.append(str(Gender(query.gender).label))
+    if query.specialty:
+        summary.append(str(SpecialtyGroup(query.specialty).label))
+    return summary
+
+
+def _filter_controls(params) -> dict:
+    """The widget's filter and sort controls: what each offers and what is selected."""
+    choices = search_choices()
+    selected = {name: clean_text(params.get(name), max_length=80) for name in FILTER_FIELDS}
+    selected["language"] = selected["language"].lower()
+    languages = set(choices["languages"])
+    if selected["language"] in LANGUAGES:
+        languages.add(selected["language"])
+    return {
+        "fields": (*FILTER_FIELDS, "sort"),
+        "sort": clean_text(params.get("sort"), max_length=20) or SORT_DISTANCE,
+        "sorts": list(SORT_LABELS.items()),
+        "checks": [
+            {"name": name, "label": label, "checked": selected[name] == "true"}
+            for name, label in (
+                ("accepting", gettext("Accepting new patients")),
+                ("telehealth", gettext("Offers telehealth visits")),
+            )
+        ],
+        "selects": [
+            {
+                "name": "language",
+                "label": gettext("Language spoken"),
+                "any": gettext("Any language"),
+                "choices": sorted(
+                    ((code, str(LANGUAGES[code])) for code in languages), key=lambda c: c[1]
+                ),
+            },
+            {
+                "name": "insurance",
+                "label": gettext("Insurance accepted"),
+                "any": gettext("Any insurance"),
+                "choices": [(plan.slug, plan.name) for plan in choices["insurance"]],
+            },
+            {
+                "name": "specialty",
+                "label": gettext("Kind of specialist"),
+                "any": gettext("Any kind"),
+                "choices": SpecialtyGroup.choices,
+            },
+            {
+                "name": "gender",
+                "label": gettext("Specialist's gender"),
+                "any": gettext("No preference"),
+                "choices": [(word, Gender(code).label) for word, code in GENDER_WORDS.items()],
+            },
+        ],
+        "selected": selected,
+        "active": sum(
+            bool(selected[name]) and selected[name] != "false" for name in FILTER_FIELDS
+        ),
+    }
+
+
+def _chosen_from_link(params, search: dict) -> tuple[object | None, dict]:
+    """The specialist a profile's "Request an appointment" link names (``specialist``), if
+    they can still be chosen; a notice when they cannot, an error when the value is not an
+    id at all."""
+    raw = clean_text(params.get("specialist"), max_length=20)
+    if not raw:
+        return None, {}
+    if not (raw.isascii() and raw.isdigit()):
+        return None, {"specialist": [gettext("That link names no specialist.")]}
+    found = specialists_choosable(ids=[int(raw)], treatment=search["treatment"]).get(int(raw))
+    if found is None or not found.accepting_new_patients:
+        search["chosen_unavailable"] = found or True
+        return None, {}
+    return found, {}
+
+
+def _chooser(search: dict, *, chosen=None, ticked: list[int] | None = None) -> list[dict]:
+    """Step 2's list: the specialist the patient came to ask (first), then those on this
+    page accepting new patients. Ticked: what the patient ticked (after a failed post),
+    else the one they came for, else the nearest PRESELECTED."""
+    options = []
+    if chosen is not None:
+        options.append({"specialist": chosen, "distance": None})
+    seen = {chosen.pk} if chosen is not None else set()
+    by_distance = sorted(search["results"], key=lambda entry: entry.distance)
+    for entry in by_distance:
+        if entry.specialist.accepting_new_patients and entry.specialist.pk not in seen:
+            options.append({"specialist": entry.specialist, "distance": entry.distance})
+            seen.add(entry.specialist.pk)
+    if ticked is not None:
+        tick = set(ticked)
+    elif chosen is not None:
+        tick = {chosen.pk}
+    else:
+        tick = {option["specialist"].pk for option in options[:PRESELECTED]}
+    for option in options:
+        option["checked"] = option["specialist"].pk in tick
+    return options
+
+
+def _lead_form(
+    request, *, search: dict, values=None, errors=None, chosen=None, ticked=None
+) -> dict:
     values = values or {}
     errors = errors or {}
     tracking = {
         name: values.get(name) or tracking_values(request).get(name, "") for name in TRACKING_FIELDS
     }
+    chooser = _chooser(search, chosen=chosen, ticked=ticked)
+    names = [option["specialist"].display_name for option in chooser if option["checked"]]
+    before, after = consent_chosen_parts()
+    hidden_search = {
+        name: clean_text(values.get(name) or request.GET.get(name), max_length=80)
+        for name in (*FILTER_FIELDS, "radius", "sort", "page")
+    }
     return {
         "zip": search["origin"].zip,
         "treatment": search["treatment"].slug if search["treatment"] else "",
+        "search": {name: value for name, value in hidden_search.items() if value},
         "values": {name: values.get(name, "") for name in LEAD_VISIBLE_FIELDS},
         "consent": bool(values.get("consent")),
         "tracking": {name: value for name, value in tracking.items() if value},
@@ -107,48 +346,90 @@ def _lead_form(request, *, search: dict, values: dict | None = None, errors=None
         "other_errors": [
             message
             for name, messages in errors.items()
-            if name not in (*LEAD_VISIBLE_FIELDS, "consent")
+            if name not in (*LEAD_VISIBLE_FIELDS, "consent", "specialists")
             for message in messages
         ],
+        "chooser": chooser,
+        "max_chosen": MAX_CHOSEN_SPECIALISTS,
         "consent_text": CONSENT_TEXT,
+        "consent_before": before,
+        "consent_after": after,
+        "consent_names": joined_with_and(names),
     }
 
 
-def _render_find(request, *, params: dict, search: dict, errors: dict, lead_form, status):
+def _render_find(request, *, params, search: dict, errors: dict, lead_form, status):
     widget = widget_context(
         request,
-        zip=clean_text(params.get("zip"), max_length=20),
+        zip=clean_text(params.get("zip"), max_length=PLACE_MAX_LENGTH),
         treatment=clean_text(params.get("treatment"), max_length=80),
         errors=errors,
         radius=search.get("radius", DEFAULT_RADIUS),
-        heading="Search again" if search else "Find a spine specialist close to home",
+        heading=gettext("Change your search") if search else "",
+        filters=_filter_controls(params),
     )
     context = {"search": search, "widget": widget, "lead_form": lead_form}
     return render(request, "pages/find.html", context, status=status)
 
 
+def _near_redirect(request: HttpRequest) -> HttpResponse | None:
+    """"Use my location": the browser sends ``near=latitude,longitude``; the search goes on
+    from the nearest ZIP, and the address bar keeps that ZIP, never the coordinates."""
+    match = _NEAR.fullmatch(request.GET.get("near", ""))
+    latitude, longitude = (float(match.group(1)), float(match.group(2))) if match else (0, 999)
+    if abs(latitude) > 90 or abs(longitude) > 180:
+        problem = [gettext("We could not read your location. Enter your ZIP code instead.")]
+    else:
+        try:
+            place = nearest_zip_place(latitude, longitude)
+        except PlaceError as error:
+            problem = error.messages
+        else:
+            query = {k: v for k, v in request.GET.items() if k not in ("near", "zip", "page")}
+            return redirect(f"{reverse('find')}?{urlencode({'zip': place.zip, **query})}")
+    return _render_find(
+        request,
+        params=request.GET,
+        search={},
+        errors={"zip": problem},
+        lead_form=None,
+        status=400,
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def find(request: HttpRequest) -> HttpResponse:
     """GET: step 1, the nearest specialists and institutes. POST: step 2, the lead."""
-    if request.method == "POST":
-        return _lead_post(request)
+    with pinned_snapshot():
+        if request.method == "POST":
+            return _lead_post(request)
+        return _find_get(request)
+
+
+def _find_get(request: HttpRequest) -> HttpResponse:
     params = request.GET
+    if "near" in params and not params.get("zip"):
+        return _near_redirect(request)
     if "zip" not in params:
         return _render_find(
             request, params=params, search={}, errors={}, lead_form=None, status=200
         )
-    search, errors = _search(params)
-    if search and request.method == "GET":
-        search_performed.send(
-            sender=find,
-            treatment=search["treatment"],
-            utm_source=tracking_values(request).get("utm_source"),
-        )
-    lead_form = _lead_form(request, search=search) if search else None
+    search, errors = _search(params, request)
+    lead_form = None
+    if search:
+        chosen, link_errors = _chosen_from_link(params, search)
+        errors.update(link_errors)
+        if request.method == "GET":
+            search_performed.send(
+                sender=find,
+                treatment=search["treatment"],
+                utm_source=tracking_values(request).get("utm_source"),
+            )
+        lead_form = _lead_form(request, search=search, chosen=chosen)
     return _render_find(
         request,
         params=params,
-        search=search,
+        search=search if search else {},
         errors=errors,
         lead_form=lead_form,
         status=400 if errors else 200,
@@ -178,11 +459,22 @@ def _lead_post(request: HttpRequest) -> HttpResponse:
         if submission.created:
             lead_receipt_add(response, request=request, lead_id=submission.lead.id)
         return response
-    search, search_errors = _search(request.POST)
-    values = {name: clean_text(data.get(name, ""), max_length=2000) for name in data}
-    lead_form = (
-        _lead_form(request, search=search, values=values, errors=lead.errors) if search else None
-    )
+    search, search_errors = _search(request.POST, request)
+    values = {
+        name: clean_text(
+            data.get(name, ""),
+            max_length=MESSAGE_ECHO_MAX_LENGTH if name == "message" else 2000,
+            multiline=name == "message",
+        )
+        for name in data
+    }
+    lead_form = None
+    if search:
+        ticked = [int(v) for v in data.getlist("specialists") if v.isascii() and v.isdigit()]
+        chosen = _ticked_beyond_the_page(ticked, search)
+        lead_form = _lead_form(
+            request, search=search, values=values, errors=lead.errors, chosen=chosen, ticked=ticked
+        )
     return _render_find(
         request,
         params=request.POST,
@@ -191,3 +483,14 @@ def _lead_post(request: HttpRequest) -> HttpResponse:
         lead_form=lead_form,
         status=400,
     )
+
+
+def _ticked_beyond_the_page(ticked: list[int], search: dict):
+    """A ticked specialist not among this page's results (the one a profile link chose),
+    so the re-rendered list still shows them."""
+    on_page = {entry.specialist.pk for entry in search["results"]}
+    missing = [pk for pk in ticked if pk not in on_page]
+    if not missing:
+        return None
+    found = specialists_choosable(ids=missing[:1], treatment=search["treatment"])
+    return found.get(missing[0])

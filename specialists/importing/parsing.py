@@ -14,7 +14,8 @@ from django.core.validators import validate_email
 from core.phones import us_phone_to_e164
 from geo.gazetteer import ZipCodeError, ZipPlace, zip_place
 
-from ..models import Board, Institute, Specialist, Treatment
+from ..facts import GENDER_WORDS, Gender, LanguageCodeError, language_codes_parse
+from ..models import Board, Institute, InsurancePlan, Specialist, Treatment
 from ..services import practice_location_resolve
 from ..validators import COORDINATE_LIMITS, npi_check_digit_is_valid
 from .reading import REQUIRED_COLUMNS, Header
@@ -39,6 +40,7 @@ _MAX_LENGTH = {
 }
 _MAX_LENGTH["institute"] = Institute._meta.get_field("name").max_length
 _MAX_LENGTH["email"] = Specialist._meta.get_field("email").max_length
+_LANGUAGES_MAX_LENGTH = Specialist._meta.get_field("languages").max_length
 
 # Practices share phone numbers across many rows, and parsing one costs more than the rest
 # of a row's checks together.
@@ -57,7 +59,11 @@ class ProviderRow:
     institute_name: str
     certifications: dict[int, datetime.date | None]
     treatment_ids: frozenset[int]
-    email: str | None
+    # Model field values of the optional columns the file has (see OPTIONAL_FIELDS); the
+    # others keep what is stored.
+    optional: dict
+    # None when the file has no insurance column.
+    insurance_ids: frozenset[int] | None
 
     def rejection(self, reason: str) -> RowRejection:
         name = f"{self.values['first_name']} {self.values['last_name']}"
@@ -71,6 +77,7 @@ class Catalog:
     treatments: dict[str, int]
     boards: dict[str, int]
     institutes: dict[str, int]
+    insurance: dict[str, int]
     # Institutes named by rows already planned but not yet written, by key.
     pending_institutes: dict[str, ProviderRow] = field(default_factory=dict)
 
@@ -82,6 +89,7 @@ class Catalog:
             institutes={
                 institute_key(name): pk for name, pk in Institute.objects.values_list("name", "id")
             },
+            insurance=dict(InsurancePlan.objects.values_list("slug", "id")),
         )
 
 
@@ -148,7 +156,8 @@ def _typed_row(
     certifications = _certifications(cells["boards"], catalog, errors)
     accepting = _boolean(cells, "accepting_new_patients", errors)
     active = _boolean(cells, "active", errors)
-    email = _email(cells, errors)
+    optional = _optional_values(cells, errors)
+    insurance_ids = _insurance(cells, catalog, errors)
     institute_name = " ".join(cells["institute"].split())
     return ProviderRow(
         line=line,
@@ -171,7 +180,8 @@ def _typed_row(
         institute_name=institute_name,
         certifications=certifications,
         treatment_ids=treatment_ids,
-        email=email,
+        optional=optional,
+        insurance_ids=insurance_ids,
     )
 
 
@@ -201,14 +211,35 @@ def _phone(raw: str, errors: list[str]) -> str:
         return ""
     try:
         return _phone_e164(raw)
-    except ValidationError:
-        errors.append("phone: not a valid US phone number")
+    except ValidationError as error:
+        if error.code == "extension_not_allowed":
+            errors.append("phone: a listing's phone cannot carry an extension; give a direct line")
+        else:
+            errors.append("phone: not a valid US phone number")
         return ""
 
 
-def _email(cells: dict[str, str], errors: list[str]) -> str | None:
-    """None when the file has no email column, so the stored address is kept."""
-    email = cells.get("email")
+def _optional_values(cells: dict[str, str], errors: list[str]) -> dict:
+    """The optional columns the file has, as model field values; an empty cell clears."""
+    values = {}
+    if "email" in cells:
+        values["email"] = _email(cells["email"], errors)
+    if "languages" in cells:
+        try:
+            values["languages"] = language_codes_parse(cells["languages"])
+        except LanguageCodeError as error:
+            errors.append(f"languages: {error}")
+        else:
+            if len(values["languages"]) > _LANGUAGES_MAX_LENGTH:
+                errors.append(f"languages: more than {_LANGUAGES_MAX_LENGTH} characters")
+    if "gender" in cells:
+        values["gender"] = _gender(cells["gender"], errors)
+    if "telehealth" in cells:
+        values["telehealth"] = _boolean(cells, "telehealth", errors, empty=False)
+    return values
+
+
+def _email(email: str, errors: list[str]) -> str:
     if email:
         try:
             validate_email(email)
@@ -217,14 +248,30 @@ def _email(cells: dict[str, str], errors: list[str]) -> str | None:
     return email
 
 
-def _boolean(cells: dict, name: str, errors: list[str]) -> bool:
+def _gender(raw: str, errors: list[str]) -> str:
+    """NPPES's letter (F, M) or the word; empty when not listed."""
+    value = raw.strip().lower()
+    if not value:
+        return ""
+    gender = GENDER_WORDS.get(value) or next(
+        (choice for choice in Gender if choice.value.lower() == value), None
+    )
+    if gender is None:
+        errors.append("gender: use F or M (as NPPES lists it), female or male, or leave it empty")
+        return ""
+    return gender.value
+
+
+def _boolean(cells: dict, name: str, errors: list[str], *, empty: bool = True) -> bool:
     value = cells[name].lower()
-    if not value or value in _TRUE:
+    if not value:
+        return empty
+    if value in _TRUE:
         return True
     if value in _FALSE:
         return False
     errors.append(f"{name}: use true/false, yes/no or 1/0")
-    return True
+    return empty
 
 
 def _coordinates(raw_latitude: str, raw_longitude: str, errors: list[str]):
@@ -251,16 +298,30 @@ def _coordinates(raw_latitude: str, raw_longitude: str, errors: list[str]):
 
 
 def _treatments(raw: str, catalog: Catalog, errors: list[str]) -> frozenset[int]:
+    return _slugs(raw, catalog.treatments, "treatments", "treatment", errors)
+
+
+def _insurance(cells: dict[str, str], catalog: Catalog, errors: list[str]):
+    """None when the file has no insurance column, so the stored plans are kept."""
+    if "insurance" not in cells:
+        return None
+    return _slugs(cells["insurance"], catalog.insurance, "insurance", "insurance plan", errors)
+
+
+def _slugs(
+    raw: str, known: dict[str, int], column: str, what: str, errors: list[str]
+) -> frozenset[int]:
+    """The ids of ``;``-separated catalog slugs; each unknown one is an error."""
     ids = set()
     for item in raw.split(";"):
         slug = item.strip().lower()
         if not slug:
             continue
-        treatment_id = catalog.treatments.get(slug)
-        if treatment_id is None:
-            errors.append(f"treatments: unknown treatment {slug!r}")
+        found = known.get(slug)
+        if found is None:
+            errors.append(f"{column}: unknown {what} {slug!r}")
         else:
-            ids.add(treatment_id)
+            ids.add(found)
     return frozenset(ids)
 
 

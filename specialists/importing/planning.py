@@ -31,6 +31,8 @@ COMPARED_FIELDS = (
     "active",
     "source",
 )
+# Compared and written only when the file has their column (parsing's ``row.optional``).
+OPTIONAL_FIELDS = ("email", "languages", "gender", "telehealth")
 
 
 class SeenNpis:
@@ -68,16 +70,17 @@ class SeenNpis:
 class StoredListings:
     """What is stored for a batch's NPIs."""
 
-    # By NPI: id, npi, slug, email and the compared fields.
+    # By NPI: id, npi, slug, the optional and the compared fields.
     specialists: dict[str, dict] = field(default_factory=dict)
     # By specialist id, then board id: id, specialist_id, board_id, expires_on, certified_since.
     certifications: dict[int, dict[int, dict]] = field(default_factory=dict)
     # By specialist id.
     treatments: dict[int, set[int]] = field(default_factory=dict)
+    insurance: dict[int, set[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, npis: list[str]) -> StoredListings:
-        columns = ("id", "npi", "slug", "email", *COMPARED_FIELDS)
+        columns = ("id", "npi", "slug", *OPTIONAL_FIELDS, *COMPARED_FIELDS)
         stored = cls(
             specialists={
                 values[1]: dict(zip(columns, values, strict=True))
@@ -96,6 +99,10 @@ class StoredListings:
                 specialist_id__in=ids
             ).values_list("specialist_id", "treatment_id"):
                 stored.treatments.setdefault(specialist_id, set()).add(treatment_id)
+            for specialist_id, plan_id in Specialist.insurance.through.objects.filter(
+                specialist_id__in=ids
+            ).values_list("specialist_id", "insuranceplan_id"):
+                stored.insurance.setdefault(specialist_id, set()).add(plan_id)
         return stored
 
 
@@ -123,9 +130,7 @@ class BatchPlan:
         if stored is None:
             self.created += 1
             self.to_write.append(row)
-        elif _is_unchanged(
-            row, stored, certifications, self.stored.treatments.get(stored["id"], set())
-        ):
+        elif _is_unchanged(row, stored, certifications, self.stored):
             self.unchanged += 1
         else:
             self.updated += 1
@@ -171,13 +176,20 @@ def batch_plan(
     return plan
 
 
-def _is_unchanged(row: ProviderRow, stored: dict, certifications: dict, treatment_ids: set) -> bool:
+def _is_unchanged(
+    row: ProviderRow, stored: dict, certifications: dict, listings: StoredListings
+) -> bool:
+    specialist_id = stored["id"]
     return (
         (row.institute_key is None or row.values["institute_id"] is not None)
         and all(stored[name] == row.values[name] for name in COMPARED_FIELDS)
-        and (row.email is None or row.email == stored["email"])
+        and all(stored[name] == value for name, value in row.optional.items())
         and {board: c["expires_on"] for board, c in certifications.items()} == row.certifications
-        and treatment_ids == row.treatment_ids
+        and listings.treatments.get(specialist_id, set()) == row.treatment_ids
+        and (
+            row.insurance_ids is None
+            or listings.insurance.get(specialist_id, set()) == row.insurance_ids
+        )
     )
 
 

@@ -44,8 +44,9 @@ REQUIRED_COLUMNS = (
     "treatments",
     "boards",
 )
-# Beyond the contract: where patient requests go. Left untouched when the column is absent.
-OPTIONAL_EXTRA_COLUMNS = ("email",)
+# Beyond the contract's first columns: where patient requests go, and the facts patients
+# filter on. Each is left untouched on stored listings when the file lacks its column.
+OPTIONAL_EXTRA_COLUMNS = ("email", "languages", "gender", "telehealth", "insurance")
 
 
 class ImportFileError(ValueError):

@@ -4,6 +4,7 @@ and treatments, all in one transaction."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,12 +20,16 @@ from ..models import (
 )
 from ..services import directory_changed, directory_changes_batched, specialist_slug
 from .parsing import Catalog, ProviderRow
-from .planning import COMPARED_FIELDS, BatchPlan
+from .planning import COMPARED_FIELDS, OPTIONAL_FIELDS, BatchPlan
 from .sql import chunks, column, rows_insert, specialists_where, table
 
+# A new listing's value for an optional column the file lacks.
+_OPTIONAL_DEFAULTS = {
+    name: Specialist._meta.get_field(name).get_default() for name in OPTIONAL_FIELDS
+}
 # Written on every insert or update, in this order; the compared fields as model field names.
 _UPDATED_FIELDS = (
-    "email",
+    *OPTIONAL_FIELDS,
     "updated_at",
     "updated_by",
     *(name.removesuffix("_id") for name in COMPARED_FIELDS),
@@ -41,7 +46,8 @@ def batch_write(plan: BatchPlan, *, catalog: Catalog, user, source: str) -> None
         ids = _specialists_upsert(plan, user=user)
         _facts_stamp(plan, ids)
         _certifications_sync(plan, ids)
-        _treatments_sync(plan, ids)
+        _links_sync(plan, ids, "treatments", lambda row: row.treatment_ids)
+        _links_sync(plan, ids, "insurance", lambda row: row.insurance_ids)
         directory_changed()
 
 
@@ -79,10 +85,15 @@ def _specialists_upsert(plan: BatchPlan, *, user) -> dict[str, int]:
         slug = stored["slug"] if stored else created_slugs[row.npi]
         if slug in taken:
             slug = f"{slug[:150]}-{row.line}"
-        email = row.email if row.email is not None else (stored["email"] if stored else "")
+        kept = [
+            row.optional[name]
+            if name in row.optional
+            else (stored[name] if stored else _OPTIONAL_DEFAULTS[name])
+            for name in OPTIONAL_FIELDS
+        ]
         values = row.values
         specialists.append(
-            (row.npi, slug, stamp, email, stamp, user_id, *[values[f] for f in COMPARED_FIELDS])
+            (row.npi, slug, stamp, *kept, stamp, user_id, *[values[f] for f in COMPARED_FIELDS])
         )
     rows_insert(
         Specialist,
@@ -179,19 +190,29 @@ def _certifications_sync(plan: BatchPlan, ids: dict[str, int]) -> None:
     )
 
 
-def _treatments_sync(plan: BatchPlan, ids: dict[str, int]) -> None:
-    """Replace the treatments of the rows whose set differs from the stored one."""
+def _links_sync(
+    plan: BatchPlan,
+    ids: dict[str, int],
+    relation: str,
+    wanted_ids: Callable[[ProviderRow], frozenset[int] | None],
+) -> None:
+    """Replace a specialist's many-to-many set (``treatments``, ``insurance``: the relation
+    and StoredListings share the name) where the row's differs from the stored one; a row
+    whose file lacks the column (None) keeps its own."""
+    field = Specialist._meta.get_field(relation)
+    through, target = field.remote_field.through, field.m2m_reverse_field_name()
+    stored = getattr(plan.stored, relation)
     replace: list[int] = []
     links = []
     for row in plan.to_write:
+        wanted = wanted_ids(row)
         specialist_id = ids[row.npi]
-        if plan.stored.treatments.get(specialist_id, set()) != row.treatment_ids:
+        if wanted is not None and stored.get(specialist_id, set()) != wanted:
             replace.append(specialist_id)
-            links += [(specialist_id, treatment_id) for treatment_id in row.treatment_ids]
-    through = Specialist.treatments.through
+            links += [(specialist_id, target_id) for target_id in wanted]
     for chunk in chunks(replace):
         through.objects.filter(specialist_id__in=chunk).delete()
-    rows_insert(through, ("specialist", "treatment"), links)
+    rows_insert(through, ("specialist", target), links)
 
 
 def _institutes_create(rows: list[ProviderRow], *, user, source: str) -> list[Institute]:

@@ -58,3 +58,13 @@ def page_at(request):
         return context.new_page()
 
     return open_page
+
+
+def step_two_send(page, *, first_name: str, last_name: str, email: str, phone: str) -> None:
+    """Fill step 2's contact fields, agree, and send the request."""
+    page.get_by_label("First name").fill(first_name)
+    page.get_by_label("Last name").fill(last_name)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Phone", exact=True).fill(phone)
+    page.get_by_label("I agree that").check()
+    page.get_by_role("button", name="Send my request").click()

@@ -26,9 +26,20 @@ def serious_violations(page) -> list[str]:
 
 
 def test_key_pages_pass_axe_at_phone_and_desktop_widths(live_server, page_at):
-    institute = make_institute(name="Midtown Spine Institute")
+    institute = make_institute(name="Midtown Spine Institute", opening_hours="Mo-Fr 08:00-17:00")
     specialist = make_specialist(first_name="Ada", last_name="Alvarez", institute=institute)
     make_specialist(first_name="Ben", last_name="Brooks", latitude=40.76, longitude=-73.98)
+    # Enough Spanish-speaking specialists who take Medicare for a second page, a map with
+    # numbered markers, the filters in use and step 2's list of who receives the request.
+    for n in range(12):
+        make_specialist(
+            last_name=f"Vega{n}",
+            languages="en;es",
+            insurance=("medicare",),
+            telehealth=n % 2 == 0,
+            latitude=40.70 + n * 0.02,
+            longitude=-74.02 + n * 0.015,
+        )
     paths = [
         "/",
         "/conditions/failed-back-surgery-syndrome/",
@@ -36,6 +47,9 @@ def test_key_pages_pass_axe_at_phone_and_desktop_widths(live_server, page_at):
         "/find/?zip=10001&treatment=spinal-cord-stimulation",
         "/find/?zip=99546",
         "/find/?zip=00000",
+        "/find/?zip=New+York%2C+NY&language=es&accepting=true&insurance=medicare&telehealth=true",
+        "/find/?zip=10001&sort=name&page=2",
+        "/find/?zip=Sprngfield",
         specialist.get_absolute_url(),
         institute.get_absolute_url(),
     ]

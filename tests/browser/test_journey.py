@@ -9,6 +9,8 @@ from django.core import mail
 from leads.models import Lead
 from tests.factories import make_institute, make_specialist
 
+from .conftest import step_two_send
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -28,12 +30,13 @@ def test_from_the_fbss_page_to_the_thank_you_page(live_server, page_at):
     page.wait_for_url(re.compile(r"/find/\?"))
     assert "Ada Alvarez, MD" in page.locator(".results").inner_text()
     page.get_by_role("link", name="Request an appointment").click()
-    page.get_by_label("First name").fill("Pat")
-    page.get_by_label("Last name").fill("Patient")
-    page.get_by_label("Email", exact=True).fill("pat@example.com")
-    page.get_by_label("Phone", exact=True).fill("212-555-0142")
-    page.get_by_label("I agree that").check()
-    page.get_by_role("button", name="Send my request").click()
+    step_two_send(
+        page,
+        first_name="Pat",
+        last_name="Patient",
+        email="pat@example.com",
+        phone="212-555-0142",
+    )
 
     page.wait_for_url(re.compile(r"/thanks/[0-9a-f-]{36}/$"))
     lead = Lead.objects.get()

@@ -58,6 +58,7 @@ def test_result_has_exactly_the_contract_fields(client):
         "radius": 50,
         "unit": "mi",
         "count": 1,
+        "total": 1,
         "results": [
             {
                 "id": jane.id,
@@ -446,6 +447,14 @@ def test_schema_describes_the_match_endpoints(client):
         "radius",
         "limit",
         "unit",
+        "offset",
+        "sort",
+        "accepting",
+        "telehealth",
+        "language",
+        "gender",
+        "insurance",
+        "specialty",
     }
     result = schema["components"]["schemas"]["SpecialistMatch"]["properties"]
     assert {"board_certifications", "treatments", "institute", "distance", "url"} <= set(result)

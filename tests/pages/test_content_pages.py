@@ -121,7 +121,8 @@ def test_specialist_profile_shows_certification_treatments_address_and_physician
     assert "December 31, 2031" in html
     assert 'href="/treatments/spinal-cord-stimulation/"' in html
     assert 'href="tel:+12125550100"' in html
-    assert 'href="/find/?zip=10001#step-2"' in html
+    # Step 2 opens with this specialist chosen.
+    assert f'href="/find/?zip=10001&amp;specialist={specialist.pk}#step-2"' in html
     (data,) = read(response).json_ld
     assert data["@type"] == "Physician"
     assert data["address"]["postalCode"] == "10001"

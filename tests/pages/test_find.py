@@ -61,7 +61,16 @@ def test_results_show_what_a_patient_needs_nearest_first(client, directory):
     assert "Spine institutes nearby" in html
     # The search is kept in the widget, and step 2 follows with the search's hidden values.
     assert widget(response).inputs["zip"]["value"] == "10001"
-    assert widget(response).selects == {"treatment": "spinal-cord-stimulation", "radius": "50"}
+    assert widget(response).selects == {
+        "treatment": "spinal-cord-stimulation",
+        "radius": "50",
+        # The order and the filters /find/ offers, none chosen.
+        "sort": "distance",
+        "language": None,
+        "insurance": None,
+        "specialty": None,
+        "gender": None,
+    }
     form = step_two_form(response)
     assert form.inputs["zip"]["value"] == "10001"
     assert form.inputs["treatment"]["value"] == "spinal-cord-stimulation"

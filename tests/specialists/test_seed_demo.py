@@ -86,3 +86,35 @@ def test_if_empty_does_nothing_when_specialists_exist():
 
     assert "already exist" in output
     assert Specialist.objects.count() == 10
+
+
+def test_the_demo_fills_what_patients_filter_on_plausibly():
+    from collections import Counter
+
+    from geo.gazetteer import STATES
+
+    _seed("--specialists", "1500", "--institutes", "150")
+
+    specialists = list(Specialist.objects.prefetch_related("insurance"))
+    spanish = Counter(s.state for s in specialists if "es" in s.languages.split(";"))
+    everyone = Counter(s.state for s in specialists)
+    # Spanish follows where it is spoken: far more often in Texas and California than in
+    # the Midwest and New England together.
+    share = {state: spanish[state] / everyone[state] for state in everyone}
+    assert share["TX"] > 0.3 and share["CA"] > 0.3
+    north = [state for state in ("OH", "MI", "IN", "WI", "MN", "VT", "NH", "ME") if state in share]
+    assert sum(spanish[s] for s in north) / sum(everyone[s] for s in north) < share["TX"] - 0.1
+    assert all("en" in s.languages.split(";") for s in specialists)
+    assert len({code for s in specialists for code in s.languages.split(";")}) > 10
+    genders = Counter(s.gender for s in specialists)
+    assert genders["M"] > genders["F"] > genders[""] > 0
+    assert 0.25 < sum(s.telehealth for s in specialists) / len(specialists) < 0.65
+    medicare = sum(any(p.slug == "medicare" for p in s.insurance.all()) for s in specialists)
+    assert medicare / len(specialists) > 0.8
+    # Colleagues at one institute take the same plans.
+    for institute in Institute.objects.prefetch_related("specialists__insurance")[:20]:
+        plans = {frozenset(p.slug for p in s.insurance.all()) for s in institute.specialists.all()}
+        assert len(plans) == 1
+    described = Institute.objects.exclude(description="").exclude(opening_hours="")
+    assert described.count() == Institute.objects.count()
+    assert set(STATES) >= {s.state for s in specialists} - {"DC", "PR", "GU", "VI", "AS", "MP"}

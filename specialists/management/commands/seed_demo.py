@@ -2,8 +2,14 @@
 
 Rows are generated as CSV in memory and fed to ``providers_import`` with source="demo", so
 the demo exercises exactly the code path real provider files take. Institute names end in
-"(demo)", specialist emails use the reserved .example domain, and phones are 555-01xx
-numbers (reserved for fiction) wherever the area code's numbering plan allows it.
+"(demo)", specialist emails and institute websites use the reserved .example domain, and
+phones are 555-01xx numbers (reserved for fiction) wherever the area code's numbering plan
+allows it.
+
+The facts patients filter on follow the country: Spanish is spoken in proportion to how
+much it is spoken in the practice's state, other languages where their communities live
+and with the surnames that suggest them, gender by each specialty's share of women, and
+insurance per practice (colleagues at one institute take the same plans).
 """
 
 import csv
@@ -20,8 +26,8 @@ from django.utils import timezone
 
 from core.phones import us_phone_to_e164
 from geo.gazetteer import ZipPlace, located_zip_places
-from specialists.importing import COLUMNS, providers_import
-from specialists.models import Specialist
+from specialists.importing import COLUMNS, OPTIONAL_EXTRA_COLUMNS, providers_import
+from specialists.models import Institute, Specialist
 from specialists.validators import npi_check_digit_is_valid
 
 # 2020 census resident population (states, DC and the territories).
@@ -57,6 +63,72 @@ AREA_CODES = {
 }  # fmt: skip
 
 
+# Share of residents aged 5 and over who speak Spanish at home (American Community Survey,
+# 2017-2021 estimates, rounded).
+SPANISH_AT_HOME = {
+    "AL": 0.04, "AK": 0.04, "AZ": 0.20, "AR": 0.06, "CA": 0.28, "CO": 0.11, "CT": 0.12,
+    "DE": 0.07, "DC": 0.08, "FL": 0.22, "GA": 0.08, "HI": 0.02, "ID": 0.07, "IL": 0.13,
+    "IN": 0.05, "IA": 0.04, "KS": 0.08, "KY": 0.03, "LA": 0.04, "ME": 0.01, "MD": 0.08,
+    "MA": 0.09, "MI": 0.03, "MN": 0.04, "MS": 0.02, "MO": 0.03, "MT": 0.01, "NE": 0.08,
+    "NV": 0.21, "NH": 0.02, "NJ": 0.17, "NM": 0.26, "NY": 0.15, "NC": 0.08, "ND": 0.02,
+    "OH": 0.03, "OK": 0.07, "OR": 0.09, "PA": 0.05, "RI": 0.12, "SC": 0.05, "SD": 0.02,
+    "TN": 0.05, "TX": 0.29, "UT": 0.09, "VT": 0.01, "VA": 0.07, "WA": 0.08, "WV": 0.01,
+    "WI": 0.04, "WY": 0.06, "PR": 0.94, "GU": 0.01, "VI": 0.17, "AS": 0.0, "MP": 0.0,
+}  # fmt: skip
+# Other languages a specialist speaks with patients: (code, chance anywhere, chance in the
+# states where its speakers are many).
+OTHER_LANGUAGES = (
+    ("zh", 0.015, {"CA": 0.06, "NY": 0.05, "MA": 0.03, "WA": 0.03, "NJ": 0.03, "HI": 0.03}),
+    ("vi", 0.005, {"CA": 0.03, "TX": 0.02, "WA": 0.02}),
+    ("tl", 0.008, {"HI": 0.06, "CA": 0.03, "NV": 0.03, "GU": 0.2, "MP": 0.1}),
+    ("ko", 0.006, {"CA": 0.02, "NY": 0.02, "NJ": 0.02, "HI": 0.02}),
+    ("ar", 0.012, {"MI": 0.04}),
+    ("hi", 0.04, {}),
+    ("ru", 0.012, {"NY": 0.04}),
+    ("fr", 0.015, {"LA": 0.04, "ME": 0.04}),
+    ("ht", 0.002, {"FL": 0.03, "NY": 0.02, "MA": 0.02}),
+    ("pt", 0.006, {"MA": 0.04, "RI": 0.04, "NJ": 0.03}),
+    ("de", 0.01, {}),
+    ("it", 0.008, {}),
+    ("pl", 0.004, {"IL": 0.03}),
+    ("fa", 0.006, {"CA": 0.02}),
+    ("ja", 0.002, {"HI": 0.04}),
+    ("ch", 0.0, {"GU": 0.4, "MP": 0.3}),
+    ("sm", 0.0, {"AS": 0.9}),
+    ("nv", 0.0, {"AZ": 0.005, "NM": 0.01}),
+)
+HISPANIC_SURNAMES = frozenset({
+    "Alvarez", "Cruz", "Diaz", "Flores", "Garcia", "Gomez", "Hernandez", "Lopez", "Martinez",
+    "Morales", "Ortiz", "Perez", "Ramirez", "Reyes", "Rivera", "Rodriguez", "Sanchez", "Torres",
+})  # fmt: skip
+SURNAME_LANGUAGES = {
+    "Nguyen": ("vi",), "Chen": ("zh",), "Wang": ("zh",), "Zhang": ("zh",), "Chang": ("zh",),
+    "Kim": ("ko",), "Park": ("ko",), "Patel": ("gu", "hi"), "Shah": ("gu", "hi"),
+    "Gupta": ("hi",), "Kapoor": ("hi",), "Singh": ("pa", "hi"), "Ahmed": ("ar", "ur"),
+    "Tanaka": ("ja",), "Ito": ("ja",), "Rossi": ("it",), "Schmidt": ("de",),
+    "Fischer": ("de",), "Okafor": ("ig",), "Novak": ("cs",), "Cohen": ("he",),
+}  # fmt: skip
+FEMALE_FIRST_NAMES = frozenset({
+    "Aisha", "Amelia", "Anjali", "Camila", "Chloe", "Elena", "Emily", "Fatima", "Grace",
+    "Hannah", "Isabel", "Jasmine", "Julia", "Laura", "Leila", "Maria", "Maya", "Nadia",
+    "Olivia", "Priya", "Rachel", "Rebecca", "Sarah", "Sofia", "Victoria", "Zoe",
+})  # fmt: skip
+# Insurance a practice takes: (slug, chance). Kaiser Permanente only where it runs plans.
+INSURANCE_CHANCES = (
+    ("medicare", 0.92), ("medicaid", 0.55), ("tricare", 0.4), ("workers-compensation", 0.6),
+    ("self-pay", 0.95), ("aetna", 0.75), ("blue-cross-blue-shield", 0.85), ("cigna", 0.7),
+    ("humana", 0.5), ("molina-healthcare", 0.25), ("oscar-health", 0.2),
+    ("unitedhealthcare", 0.8),
+)  # fmt: skip
+KAISER_STATES = frozenset({"CA", "CO", "GA", "HI", "MD", "VA", "DC", "OR", "WA"})
+OPENING_HOURS = (
+    "Mo-Fr 08:00-17:00",
+    "Mo-Fr 07:30-16:30",
+    "Mo-Th 08:00-17:00\nFr 08:00-12:00",
+    "Mo-Fr 08:00-18:00\nSa 09:00-13:00",
+)
+
+
 @dataclass(frozen=True)
 class _Specialty:
     name: str
@@ -65,6 +137,9 @@ class _Specialty:
     do_board: str
     extra_board: str | None
     treatments: tuple[str, ...]
+    # Share of women (AAMC physician workforce figures) and of practices offering telehealth.
+    women: float = 0.2
+    telehealth: float = 0.4
 
 
 _SURGERY = (
@@ -82,7 +157,9 @@ _INTERVENTIONAL = (
     "spinal-cord-stimulation",
 )
 SPECIALTIES = (
-    _Specialty("Orthopaedic spine surgery", 30, "ABOS", "AOBOS", None, _SURGERY),
+    _Specialty(
+        "Orthopaedic spine surgery", 30, "ABOS", "AOBOS", None, _SURGERY, women=0.06, telehealth=0.3
+    ),
     _Specialty(
         "Neurosurgery",
         20,
@@ -90,6 +167,8 @@ SPECIALTIES = (
         "ABNS",
         None,
         (*_SURGERY, "spinal-cord-stimulation", "intrathecal-drug-delivery"),
+        women=0.1,
+        telehealth=0.35,
     ),
     _Specialty(
         "Pain medicine",
@@ -98,6 +177,8 @@ SPECIALTIES = (
         "ABA",
         "ABPMR",
         (*_INTERVENTIONAL, "intrathecal-drug-delivery"),
+        women=0.22,
+        telehealth=0.5,
     ),
     _Specialty(
         "Physical medicine and rehabilitation",
@@ -106,6 +187,8 @@ SPECIALTIES = (
         "ABPMR",
         None,
         ("physical-therapy", *_INTERVENTIONAL),
+        women=0.38,
+        telehealth=0.55,
     ),
     _Specialty(
         "Neurology (pain medicine)",
@@ -114,6 +197,8 @@ SPECIALTIES = (
         "ABPN",
         None,
         ("nerve-block", "epidural-steroid-injection", "radiofrequency-ablation"),
+        women=0.35,
+        telehealth=0.6,
     ),
 )
 _SPECIALTY_WEIGHTS = [specialty.weight for specialty in SPECIALTIES]
@@ -177,8 +262,32 @@ class _Practice:
     phone: str
 
 
+_FIRST_NAMES_BY_GENDER = {
+    "F": [name for name in FIRST_NAMES if name in FEMALE_FIRST_NAMES],
+    "M": [name for name in FIRST_NAMES if name not in FEMALE_FIRST_NAMES],
+}
+
+
+def _languages(rng: random.Random, state: str, first_name: str, last_name: str) -> list[str]:
+    """English, and what else this specialist plausibly speaks with patients."""
+    spoken = {"en"}
+    spanish = 0.04 + 0.9 * SPANISH_AT_HOME[state]
+    if last_name in HISPANIC_SURNAMES:
+        spanish = max(spanish, 0.85)
+    if rng.random() < spanish:
+        spoken.add("es")
+    for code, anywhere, states in OTHER_LANGUAGES:
+        if rng.random() < states.get(state, anywhere):
+            spoken.add(code)
+    for code in SURNAME_LANGUAGES.get(last_name, ()):
+        if rng.random() < 0.6:
+            spoken.add(code)
+    return sorted(spoken)
+
+
 class _Generator:
     def __init__(self, *, seed: int, today: datetime.date):
+        self.seed = seed
         self.rng = random.Random(seed)
         self.today = today
         by_state: dict[str, list[ZipPlace]] = {}
@@ -262,10 +371,15 @@ class _Generator:
                 )
                 affiliated += 1
             npi = demo_npi(number)
+            # The facts get their own stream, so adding one never reshuffles the network.
+            facts = random.Random(f"{self.seed}:{npi}")
+            gender = "F" if facts.random() < specialty.women else "M"
+            first_name = self.rng.choice(_FIRST_NAMES_BY_GENDER[gender])
+            last_name = self.rng.choice(LAST_NAMES)
             yield {
                 "npi": npi,
-                "first_name": self.rng.choice(FIRST_NAMES),
-                "last_name": self.rng.choice(LAST_NAMES),
+                "first_name": first_name,
+                "last_name": last_name,
                 "credentials": credentials,
                 "specialty": specialty.name,
                 "institute": practice.institute,
@@ -282,7 +396,24 @@ class _Generator:
                 "accepting_new_patients": "no" if self.rng.random() < 0.15 else "yes",
                 "active": "no" if number >= len(_COVERAGE) and self.rng.random() < 0.04 else "yes",
                 "email": f"intake-{npi}@demo.spinematch.example",
+                "languages": ";".join(
+                    _languages(facts, practice.place.state, first_name, last_name)
+                ),
+                # A few listings do not state it, as in NPPES.
+                "gender": "" if facts.random() < 0.03 else gender,
+                "telehealth": "yes" if facts.random() < specialty.telehealth else "no",
+                "insurance": ";".join(
+                    self.insurance(practice.institute or npi, practice.place.state)
+                ),
             }
+
+    def insurance(self, practice: str, state: str) -> list[str]:
+        """The plans a practice takes: the same for every specialist at an institute."""
+        rng = random.Random(f"{self.seed}:plans:{practice}")
+        plans = [slug for slug, chance in INSURANCE_CHANCES if rng.random() < chance]
+        if state in KAISER_STATES and rng.random() < 0.15:
+            plans.append("kaiser-permanente")
+        return plans
 
 
 def _exchange_for(area: int) -> str:
@@ -305,9 +436,13 @@ def demo_rows(
     return _Generator(seed=seed, today=today).rows(specialists=specialists, institutes=institutes)
 
 
+# Every column the demo rows fill: the contract's and the optional ones.
+DEMO_COLUMNS = (*COLUMNS, *OPTIONAL_EXTRA_COLUMNS)
+
+
 def demo_csv(*, specialists: int, institutes: int, seed: int, today: datetime.date) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*COLUMNS, "email"])
+    writer = csv.DictWriter(buffer, fieldnames=DEMO_COLUMNS)
     writer.writeheader()
     writer.writerows(
         demo_rows(specialists=specialists, institutes=institutes, seed=seed, today=today)
@@ -345,4 +480,31 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo rows were rejected: " + "; ".join(map(str, report.rejections[:5]))
             )
+        demo_institutes_describe(seed=seed)
         self.stdout.write(f"Demo network (seed {seed}): {report.summary()}")
+
+
+def demo_institutes_describe(*, seed: int) -> int:
+    """Give demo institutes without them a description, opening hours and most a website
+    (the import has no columns for them); returns how many were filled."""
+    described = []
+    for institute in Institute.objects.filter(source="demo", description="").prefetch_related(
+        "specialists"
+    ):
+        rng = random.Random(f"{seed}:institute:{institute.name}")
+        specialties = sorted({member.specialty.lower() for member in institute.specialists.all()})
+        institute.description = (
+            f"A demonstration spine practice in {institute.city}, {institute.state}"
+            + (f" bringing together {_joined(specialties)}" if specialties else "")
+            + ". It is not a real provider."
+        )
+        institute.opening_hours = rng.choice(OPENING_HOURS)
+        if rng.random() < 0.7:
+            institute.website = f"https://{institute.slug.removesuffix('-demo')}.example/"
+        described.append(institute)
+    Institute.objects.bulk_update(described, ["description", "opening_hours", "website"])
+    return len(described)
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,271 @@
+"""The results map: an SVG the server draws from us-atlas's state outlines, with numbered
+markers where the specialists on the page practise. Nothing is fetched from anywhere else,
+the page works without JavaScript, and the list stays the primary content: the map is a
+complement (an image with a text alternative), and places the US composite projection
+leaves out (Puerto Rico, Guam and the other territories) are listed beside it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext, ngettext
+
+from geo.atlas import state_outlines
+from geo.distance import EARTH_RADIUS
+from geo.gazetteer import ZipPlace, cities
+from geo.projection import albers_usa
+
+# The view keeps the screen's proportions and never shows less than about 180 miles
+# across, so a search in one town still shows where it is.
+ASPECT = 1.6
+MIN_WIDTH = 9.0
+PADDING = 0.25
+ATLAS_BOX = (-60.0, 10.0, 960.0, 612.0)
+# Markers and labels as fractions of the view's width, so they read the same at any zoom.
+MARKER_RADIUS = 0.026
+# Place names for orientation: the largest cities in view, never overlapping.
+CITY_LABELS = 7
+LABEL_SIZE = 0.03
+SCALE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+@dataclass(frozen=True)
+class Label:
+    x: float
+    y: float
+    text: str
+
+
+@dataclass(frozen=True)
+class ScaleBar:
+    x: float
+    y: float
+    length: float
+    miles: int
+
+
+@dataclass
+class Marker:
+    """A numbered marker: a circle, or a pill wide enough for several numbers."""
+
+    x: float
+    y: float
+    numbers: list[int] = field(default_factory=list)
+    radius: float = 1.0
+
+    @property
+    def label(self) -> str:
+        numbers = self.numbers
+        if len(numbers) > 3:
+            return f"{numbers[0]}–{numbers[-1]}" if _consecutive(numbers) else f"{numbers[0]}+"
+        return ",".join(str(number) for number in numbers)
+
+    @property
+    def width(self) -> float:
+        return round(max(2.0, 0.62 * len(self.label) + 0.8) * self.radius, 2)
+
+    @property
+    def left(self) -> float:
+        return round(self.x - self.width / 2, 2)
+
+    @property
+    def top(self) -> float:
+        return round(self.y - self.radius, 2)
+
+    @property
+    def height(self) -> float:
+        return round(2 * self.radius, 2)
+
+    @property
+    def is_pill(self) -> bool:
+        return len(self.numbers) > 1
+
+
+def _consecutive(numbers: list[int]) -> bool:
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+@dataclass
+class ResultsMap:
+    view_box: str
+    states: list[str]
+    markers: list[Marker]
+    origin: tuple[float, float]
+    radius: float
+    marker_radius: float
+    # (number, listing) of the results the projection leaves out.
+    off_map: list[tuple[int, object]]
+    description: str
+    labels: list[Label] = field(default_factory=list)
+    label_size: float = 1.0
+    scale: ScaleBar | None = None
+
+    @property
+    def font_size(self) -> float:
+        return round(self.marker_radius * 1.15, 2)
+
+    @property
+    def stroke(self) -> float:
+        return round(self.marker_radius * 0.18, 3)
+
+    @property
+    def origin_dot(self) -> float:
+        return round(self.marker_radius / 3, 2)
+
+
+def results_map(
+    *, origin: ZipPlace, radius_miles: float, results: list[tuple[int, object]]
+) -> ResultsMap | None:
+    """The map of ``results`` ((number on the card, a listing with latitude, longitude,
+    city and state)) around ``origin``; None when there is nothing to draw: no outlines
+    installed, or neither the origin nor any result on the projection."""
+    outlines = state_outlines()
+    if not outlines:
+        return None
+    placed, off_map = [], []
+    for number, listing in results:
+        point = albers_usa(listing.latitude, listing.longitude)
+        if point is None:
+            off_map.append((number, listing))
+        else:
+            placed.append((number, point))
+    centre = albers_usa(origin.latitude, origin.longitude)
+    if centre is None and not placed:
+        return None
+    points = [point for _, point in placed] + ([centre] if centre else [])
+    box = _view(points)
+    width = box[2] - box[0]
+    unit = width * MARKER_RADIUS
+    markers = _markers(placed, radius=round(unit, 2))
+    per_mile = _units_per_mile(origin, centre) if centre else 0
+    label_size = round(width * LABEL_SIZE, 2)
+    x0, y0, x1, y1 = box
+    return ResultsMap(
+        view_box=f"{x0:.1f} {y0:.1f} {x1 - x0:.1f} {y1 - y0:.1f}",
+        states=[outline.path for outline in outlines if outline.overlaps(box)],
+        markers=markers,
+        origin=(round(centre[0], 2), round(centre[1], 2)) if centre else None,
+        radius=round(radius_miles * per_mile, 2),
+        marker_radius=round(unit, 2),
+        off_map=off_map,
+        description=_description(origin, [number for number, _ in placed], off_map),
+        labels=_labels(box, label_size, avoid=[(m.x, m.y, m.width / 2) for m in markers]),
+        label_size=label_size,
+        scale=_scale_bar(box, per_mile),
+    )
+
+
+def _view(points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """A box around ``points`` with room for markers, in the map's proportions, inside the
+    atlas where it can be."""
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    width = max(max(xs) - min(xs), MIN_WIDTH)
+    height = max(max(ys) - min(ys), MIN_WIDTH / ASPECT)
+    width, height = width * (1 + 2 * PADDING), height * (1 + 2 * PADDING)
+    width, height = max(width, height * ASPECT), max(height, width / ASPECT)
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    x0, y0 = cx - width / 2, cy - height / 2
+    ax0, ay0, ax1, ay1 = ATLAS_BOX
+    if width <= ax1 - ax0:
+        x0 = min(max(x0, ax0), ax1 - width)
+    if height <= ay1 - ay0:
+        y0 = min(max(y0, ay0), ay1 - height)
+    return x0, y0, x0 + width, y0 + height
+
+
+def _markers(placed, *, radius: float) -> list[Marker]:
+    """One marker per place; a result whose marker would cover part of another's joins it,
+    so every number stays readable."""
+    markers: list[Marker] = []
+    for number, (x, y) in placed:
+        near = next(
+            (
+                m
+                for m in markers
+                if abs(m.x - x) < m.width / 2 + radius and abs(m.y - y) < 2 * radius
+            ),
+            None,
+        )
+        if near is None:
+            markers.append(Marker(round(x, 2), round(y, 2), [number], radius))
+        else:
+            near.numbers.append(number)
+    return markers
+
+
+def _units_per_mile(origin: ZipPlace, centre) -> float:
+    """The projection's scale where the origin is, from a point ten miles north of it."""
+    north = origin.latitude + math.degrees(10 / EARTH_RADIUS["mi"])
+    edge = albers_usa(north, origin.longitude)
+    if edge is None:
+        return 0
+    return math.hypot(edge[0] - centre[0], edge[1] - centre[1]) / 10
+
+
+@functools.cache
+def _projected_cities() -> list[tuple[float, float, str]]:
+    """Every city the projection shows, largest first: (x, y, name)."""
+    found = []
+    for city in cities():
+        point = albers_usa(city.latitude, city.longitude)
+        if point is not None:
+            found.append((point[0], point[1], city.name))
+    return found
+
+
+def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> list[Label]:
+    """Up to CITY_LABELS names of the largest cities in view, none overlapping another or
+    a marker; each sits just above its city's middle."""
+    x0, y0, x1, y1 = box
+    taken = [(x - r, y - r, x + r, y + r) for x, y, r in avoid]
+    labels = []
+    for x, y, name in _projected_cities():
+        if len(labels) == CITY_LABELS:
+            break
+        half = 0.3 * size * len(name)
+        rect = (x - half, y - size * 1.3, x + half, y + size * 0.2)
+        inside = x0 <= rect[0] and rect[2] <= x1 and y0 <= rect[1] and rect[3] <= y1
+        if inside and not any(_overlap(rect, other) for other in taken):
+            taken.append(rect)
+            labels.append(Label(round(x, 2), round(y - size * 0.35, 2), name))
+    return labels
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _scale_bar(box, per_mile: float) -> ScaleBar | None:
+    """A bar of a round number of miles, about a fifth of the view wide, at bottom left."""
+    if not per_mile:
+        return None
+    width = box[2] - box[0]
+    miles = next((m for m in reversed(SCALE_STEPS) if m * per_mile <= width / 4), None)
+    if miles is None:
+        return None
+    margin = width * 0.04
+    return ScaleBar(
+        x=round(box[0] + margin, 2),
+        y=round(box[3] - margin, 2),
+        length=round(miles * per_mile, 2),
+        miles=miles,
+    )
+
+
+def _description(origin: ZipPlace, numbers: list[int], off_map) -> str:
+    where = f"{origin.city}, {origin.state}"
+    if not numbers:
+        return gettext("Map around %(place)s.") % {"place": where}
+    text = ngettext(
+        "Map of %(place)s and the surrounding states, with marker %(numbers)s showing where "
+        "that specialist practises.",
+        "Map of %(place)s and the surrounding states, with markers %(numbers)s showing where "
+        "those specialists practise.",
+        len(numbers),
+    ) % {"place": where, "numbers": ", ".join(str(n) for n in numbers)}
+    if off_map:
+        text += " " + gettext("Places the map cannot show are listed below it.")
+    return text

@@ -1,0 +1,170 @@
+"""POST /api/v1/leads/ with the specialists the patient chose, routing that skips those not
+accepting new patients, and phone extensions kept."""
+
+import pytest
+from django.core import mail
+
+from leads.consent import CONSENT_TEXT
+from leads.models import Lead, LeadMatch, OutboundMessage
+
+from .conftest import specialist_at
+
+pytestmark = pytest.mark.django_db
+
+Kind = OutboundMessage.Kind
+
+
+def notified(lead) -> list[int]:
+    return sorted(
+        OutboundMessage.objects.filter(lead=lead, kind=Kind.PROVIDER_NOTIFICATION).values_list(
+            "specialist_id", flat=True
+        )
+    )
+
+
+def test_routing_skips_specialists_not_accepting_new_patients(post_lead, lead_payload):
+    specialist_at(0.5, accepting_new_patients=False)
+    accepting = [specialist_at(miles) for miles in (1, 2, 3, 4)]
+
+    body = post_lead(lead_payload).json()
+
+    assert [m["id"] for m in body["matches"]] == [s.id for s in accepting[:3]]
+    lead = Lead.objects.get()
+    assert not lead.matches.filter(chosen_by_patient=True).exists()
+    assert lead.consent_text == CONSENT_TEXT
+
+
+def test_the_request_goes_to_the_chosen_specialists_only_nearest_first(post_lead, lead_payload):
+    nearest = specialist_at(1, email="nearest@clinic.example")
+    far = specialist_at(80, first_name="Far", last_name="Away", email="far@clinic.example")
+    near = specialist_at(5, first_name="Near", last_name="By", email="near@clinic.example")
+
+    response = post_lead({**lead_payload, "specialists": [far.id, near.id, far.id]})
+
+    assert response.status_code == 201
+    assert [m["id"] for m in response.json()["matches"]] == [near.id, far.id]
+    lead = Lead.objects.get()
+    assert list(lead.matches.values_list("specialist_id", "rank", "chosen_by_patient")) == [
+        (near.id, 1, True),
+        (far.id, 2, True),
+    ]
+    assert 79.5 < LeadMatch.objects.get(specialist=far).distance < 80.5
+    assert notified(lead) == sorted([near.id, far.id])
+    assert nearest.id not in notified(lead)
+    # Named in the order the patient saw them ticked.
+    assert "the specialists I chose (Far Away, MD and Near By, MD)" in lead.consent_text
+    notifications = [m for m in mail.outbox if m.subject.startswith("New patient request")]
+    assert sorted(m.to[0] for m in notifications) == ["far@clinic.example", "near@clinic.example"]
+    assert all("they chose you" in m.body for m in notifications)
+    (confirmation,) = [m for m in mail.outbox if m.to == ["pat@example.com"]]
+    assert "We have sent it to the specialists you chose:" in confirmation.body
+    assert "Phone: (212) 555-0100" in confirmation.body
+    html = confirmation.alternatives[0][0]
+    assert 'href="tel:+12125550100"' in html
+
+
+@pytest.mark.parametrize(
+    ("specialists", "message"),
+    [
+        ("12", "Give a list of specialist ids."),
+        (["12"], "Give a list of specialist ids."),
+        ([True], "Give a list of specialist ids."),
+        ([1.5], "Give a list of specialist ids."),
+        ([0], "Give a list of specialist ids."),
+        (list(range(1, 7)), "Choose at most 5 specialists."),
+    ],
+)
+def test_a_malformed_choice_is_a_400_on_specialists(post_lead, lead_payload, specialists, message):
+    response = post_lead({**lead_payload, "specialists": specialists})
+    assert response.status_code == 400
+    assert response.json() == {"specialists": [message]}
+    assert Lead.objects.count() == 0
+
+
+def test_each_chosen_specialist_must_qualify_and_accept_new_patients(post_lead, lead_payload):
+    full = specialist_at(1, first_name="Full", last_name="Book", accepting_new_patients=False)
+    inactive = specialist_at(2, active=False)
+    other_treatment = specialist_at(3, treatments=("nerve-block",))
+    fine = specialist_at(4)
+
+    response = post_lead(
+        {**lead_payload, "specialists": [full.id, inactive.id, other_treatment.id, fine.id, 999999]}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "specialists": [
+            "Full Book, MD is not accepting new patients.",
+            f"Specialist {inactive.id} is not a board-certified specialist in our directory "
+            "who offers spinal cord stimulation.",
+            f"Specialist {other_treatment.id} is not a board-certified specialist in our "
+            "directory who offers spinal cord stimulation.",
+            "Specialist 999999 is not a board-certified specialist in our directory who offers "
+            "spinal cord stimulation.",
+        ]
+    }
+    assert Lead.objects.count() == 0
+
+
+def test_the_same_request_to_other_doctors_is_a_new_lead(post_lead, lead_payload):
+    first, second = specialist_at(1), specialist_at(2)
+    one = post_lead({**lead_payload, "specialists": [first.id]})
+    again = post_lead({**lead_payload, "specialists": [first.id]})
+    other = post_lead({**lead_payload, "specialists": [second.id]})
+    assert (one.status_code, again.status_code, other.status_code) == (201, 200, 201)
+    assert again.json()["id"] == one.json()["id"] != other.json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "e164", "extension", "shown"),
+    [
+        ("212-555-0142 ext. 12", "+12125550142", "12", "(212) 555-0142 ext. 12"),
+        ("(212) 555-0142 x7", "+12125550142", "7", "(212) 555-0142 ext. 7"),
+        ("+1 212 555 0142", "+12125550142", "", "(212) 555-0142"),
+    ],
+)
+def test_a_phone_extension_is_kept_and_shown_to_the_office(
+    post_lead, lead_payload, typed, e164, extension, shown
+):
+    specialist_at(1, email="office@clinic.example")
+    assert post_lead({**lead_payload, "phone": typed}).status_code == 201
+    lead = Lead.objects.get()
+    assert (lead.phone, lead.phone_extension) == (e164, extension)
+    (notification,) = [m for m in mail.outbox if m.to == ["office@clinic.example"]]
+    assert f"Phone: {shown}" in notification.body
+    tel = f"tel:{e164},{extension}" if extension else f"tel:{e164}"
+    assert f'href="{tel}"' in notification.alternatives[0][0]
+
+
+def test_an_extension_too_long_and_a_message_too_long_are_refused_not_cut(post_lead, lead_payload):
+    response = post_lead(
+        {**lead_payload, "phone": "212-555-0142 ext. 12345678901", "message": "x" * 2001}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "phone": ["Enter an extension of at most 10 digits."],
+        "message": ["Please keep your message to 2000 characters or fewer (it has 2001)."],
+    }
+
+
+def test_a_chosen_specialist_who_cannot_help_goes_to_the_network_team_not_to_another(
+    post_lead, lead_payload, django_capture_on_commit_callbacks
+):
+    from leads.responses import lead_match_answer, routing_overdue_sweep
+
+    chosen = specialist_at(3, email="chosen@clinic.example")
+    silent = specialist_at(4, email="silent@clinic.example")
+    specialist_at(1, email="nearer@clinic.example")  # routing would pick this one
+    post_lead({**lead_payload, "specialists": [chosen.id, silent.id]})
+    lead = Lead.objects.get()
+    first, second = lead.matches.order_by("rank")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert lead_match_answer(match=first, outcome=LeadMatch.Outcome.CANT_HELP)
+        routing_overdue_sweep(now=second.respond_by)
+
+    lead.refresh_from_db()
+    assert list(lead.matches.values_list("specialist_id", flat=True)) == [chosen.id, silent.id]
+    assert lead.needs_network_attention
+    assert OutboundMessage.objects.filter(lead=lead, kind=Kind.NETWORK_ALERT).count() == 1
+    assert not [m for m in mail.outbox if m.to == ["nearer@clinic.example"]]
