@@ -111,7 +111,12 @@ def _reroute(*, lead: Lead, match: LeadMatch, now: datetime.datetime) -> bool:
         []
         if match.chosen_by_patient
         else routing_candidates(
-            place=zip_place(lead.zip), treatment=lead.treatment, count=1, now=now, exclude=routed
+            place=zip_place(lead.zip),
+            treatment=lead.treatment,
+            count=1,
+            now=now,
+            exclude=routed,
+            language=lead.language,
         )
     )
     if not found:

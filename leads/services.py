@@ -152,7 +152,9 @@ def lead_submit(
     if chosen:
         targets = _chosen_ranked(place, chosen)
     else:
-        found = routing_candidates(place=place, treatment=treatment, count=ROUTING_LIMIT, now=now)
+        found = routing_candidates(
+            place=place, treatment=treatment, count=ROUTING_LIMIT, now=now, language=language
+        )
         # Only what the answer shows (name, URL): the emails load the rest when they are sent.
         specialists = Specialist.objects.only(
             "id", "slug", "first_name", "last_name", "credentials"
@@ -244,22 +246,37 @@ def routing_candidates(
     count: int,
     now: datetime.datetime,
     exclude: frozenset[int] | set[int] = frozenset(),
+    language: str | None = None,
 ) -> list[tuple[int, float]]:
     """``(specialist id, miles)`` of the ``count`` nearest qualifying specialists within
     ROUTING_RADIUS_MILES a request may go to (``specialists_routable``), skipping
     ``exclude`` (those the lead was already sent to); the matcher's own search, which
-    answers only with specialists accepting new patients."""
-    found = specialist_nearest_ids(
-        MatchQuery(
-            origin=place,
-            treatment=treatment,
-            radius=ROUTING_RADIUS_MILES,
-            unit="mi",
-            limit=count + len(exclude) + CANDIDATE_MARGIN,
-            accepting=True,
+    answers only with specialists accepting new patients.
+
+    For a lead in a language other than English, those who speak it come first (nearest
+    first), then the rest fill the places left (nearest first): a patient who asked in
+    Spanish is better served by a Spanish speaker a little further away, but never goes
+    unrouted for want of one."""
+
+    def nearest(speaking: str | None) -> list[tuple[int, float]]:
+        found = specialist_nearest_ids(
+            MatchQuery(
+                origin=place,
+                treatment=treatment,
+                radius=ROUTING_RADIUS_MILES,
+                unit="mi",
+                limit=count + len(exclude) + CANDIDATE_MARGIN,
+                accepting=True,
+                language=speaking,
+            )
         )
-    )
-    found = [pair for pair in found if pair[0] not in exclude]
+        return [pair for pair in found if pair[0] not in exclude]
+
+    found = nearest(None)
+    if language and language != "en":
+        speakers = nearest(language)
+        taken = {pk for pk, _ in speakers}
+        found = speakers + [pair for pair in found if pair[0] not in taken]
     routable = specialists_routable(ids=[pk for pk, _ in found], now=now)
     return [pair for pair in found if pair[0] in routable][:count]
 

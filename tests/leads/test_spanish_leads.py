@@ -266,3 +266,18 @@ def test_numbers_and_dates_read_the_us_spanish_way():
     with translation.override("en"):
         assert number_format(2450.25, decimal_pos=1, force_grouping=True) == "2,450.2"
         assert reverse("home") == "/"
+
+
+def test_a_spanish_lead_goes_first_to_spanish_speakers_within_the_radius():
+    """Spanish speakers accepting new patients come first, nearest first; the nearest
+    others fill the places left. An English lead keeps plain nearest-first order."""
+    others = [specialist_at(miles) for miles in (1, 2, 3)]
+    far_speaker = specialist_at(30, languages="en;es")
+    near_speaker = specialist_at(20, languages="es")
+    specialist_at(5, languages="es", accepting_new_patients=False)
+    specialist_at(900, languages="es")  # beyond the routing radius
+    spanish = lead_submit(data=lead_data(), language="es").lead
+    english = lead_submit(data=lead_data(email="pat@example.com"), language="en").lead
+    ranked = [m.specialist for m in spanish.matches.order_by("rank")]
+    assert ranked == [near_speaker, far_speaker, others[0]]
+    assert [m.specialist for m in english.matches.order_by("rank")] == others
