@@ -308,7 +308,7 @@ def test_postgresql_restarted_answers_retryably_and_loses_nothing(cluster, sink,
     ids, distinct = stored_leads(cluster, prefix)
     assert len(ids) == distinct == len(answers)
 
-    ledger = wait_for_delivery(cluster, sink, ids, timeout=60)
+    ledger = wait_for_delivery(cluster, sink, ids, timeout=90)
     assert ledger.lost == [], cluster.log("worker1")[-3000:]
     assert ledger.twice_unexplained == []
     print(f"PostgreSQL restart: answers {dict(statuses)}; {ledger.owed} emails owed, all sent")
