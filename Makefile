@@ -41,7 +41,7 @@ services:
 	bash scripts/services-up
 
 integration: install services
-	DATABASE_URL=$(PG_TEST_URL) CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest -m "integration and not cluster"
+	DATABASE_URL=$(PG_TEST_URL) CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest --create-db -m "integration and not cluster"
 
 # HAProxy in front of two gunicorn instances, two Celery workers and a beat, on a Redis and
 # a PostgreSQL of their own (ports 18050-18055, 6391, 5441); every process is stopped after.
