@@ -24,6 +24,7 @@ ROUTING_LIMIT = 3
 # How many specialists a patient may choose to send one request to.
 MAX_CHOSEN_SPECIALISTS = 5
 
+
 def email_normalize(email: str) -> str:
     """An address as every comparison sees it (duplicates, daily limits, subscriptions,
     e-book requests, erasure): trimmed and lower-cased."""
@@ -424,7 +425,9 @@ class OutboundMessage(models.Model):
         null=True, blank=True, help_text="A sending worker's lease; expired means it died."
     )
     enqueued_at = models.DateTimeField(
-        null=True, blank=True, help_text="Last handed to the broker; empty after a failed publish."
+        null=True,
+        blank=True,
+        help_text="Last handed to the broker; empty until the relay hands it over.",
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
