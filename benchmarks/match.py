@@ -576,7 +576,8 @@ def _rarest_combination(snapshot):
         )
         share = len(snapshot._filtered_rows(None, wanted)) / len(snapshot)
         if share and (
-            best is None or abs(share - REFINED_TARGET_SHARE) < abs(best[1] - REFINED_TARGET_SHARE)
+            best is None
+            or abs(share - REFINED_TARGET_SHARE) < abs(best[1] - REFINED_TARGET_SHARE)
         ):
             best = (combination, share)
     return best
@@ -620,7 +621,8 @@ def brute_force_page(query) -> tuple[list[tuple[int, float]], int]:
         for row in rows.annotate(distance=distance)
         .filter(distance__lte=query.radius)
         .values_list("id", "distance", "last_name", "first_name", "specialty")
-        if query.specialty is None or specialty_group(row[4]) == SpecialtyGroup(query.specialty)
+        if query.specialty is None
+        or specialty_group(row[4]) == SpecialtyGroup(query.specialty)
     ]
     if query.sort == "name":
         found.sort(key=lambda r: (r[2].casefold(), r[3].casefold(), r[0]))
