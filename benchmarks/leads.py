@@ -186,9 +186,9 @@ def throughput(database_url: str, leads: int) -> dict:
     return result
 
 
-def _cpu_seconds(*, group: int | None = None, parent: int | None = None) -> float:
-    """User + system CPU seconds used so far by the live processes of process group
-    ``group``, or by process ``parent`` and its children (Linux)."""
+def _cpu_seconds(root: int) -> float:
+    """User + system CPU seconds process ``root`` and its children have used so far,
+    including children that have exited (Linux: the parent collects their times)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -197,9 +197,9 @@ def _cpu_seconds(*, group: int | None = None, parent: int | None = None) -> floa
         except OSError:
             continue
         pid = int(stat.parent.name)
-        if (group is not None and int(fields[2]) == group) or (
-            parent is not None and parent in (pid, int(fields[1]))
-        ):
+        if pid == root:
+            total += sum(int(value) for value in fields[11:15])
+        elif int(fields[1]) == root:
             total += int(fields[11]) + int(fields[12])
     return total / ticks
 
@@ -211,24 +211,20 @@ def _postmaster(cluster) -> int | None:
 
 
 def _cpu_by_part(cluster) -> dict[str, float]:
-    """CPU seconds used so far by each part of the cluster that serves a lead, and by this
-    process (the benchmark's HTTPS clients)."""
-    groups = {
-        "web": [cluster.web_name(i) for i in range(2)],
-        "relay": ["relay"],
-        "haproxy": ["haproxy"],
-        "redis": ["redis"],
+    """CPU seconds used so far by each part of the cluster that serves a lead (each a
+    process and its children: gunicorn's master and workers, PostgreSQL's server and its
+    backends, ...), and by this process (the benchmark's HTTPS clients)."""
+    roots = {
+        "web": [cluster.processes[cluster.web_name(i)].pid for i in range(2)],
+        "relay": [cluster.processes[name].pid for name in ["relay"] if name in cluster.processes],
+        "haproxy": [cluster.processes["haproxy"].pid],
+        "redis": [cluster.processes["redis"].pid],
+        "postgresql": [_postmaster(cluster)],
     }
     parts = {
-        part: sum(
-            _cpu_seconds(group=cluster.processes[name].pid)
-            for name in names
-            if name in cluster.processes
-        )
-        for part, names in groups.items()
+        part: sum(_cpu_seconds(pid) for pid in pids if pid is not None)
+        for part, pids in roots.items()
     }
-    postmaster = _postmaster(cluster)
-    parts["postgresql"] = _cpu_seconds(parent=postmaster) if postmaster else 0.0
     parts["clients"] = time.process_time()
     return parts
 

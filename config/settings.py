@@ -282,6 +282,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0,
 }
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
+# A worker that lost the broker reconnects every second (config.celery_worker.Consumer) and
+# never gives up: Redis back after any outage means the worker back at work.
+CELERY_WORKER_CONSUMER = "config.celery_worker:Consumer"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # The tasks are short and idempotent: one cut off by a lost broker connection runs again.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Logging stays Django's (LOGGING below, JSON when LOG_FORMAT=json) in workers too.
@@ -327,9 +331,9 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=120)
-# After a failed publish a process stops trying the broker for this long (a circuit
-# breaker) and leaves its rows to the sweep, so an outage costs one request, not each.
-OUTBOX_PUBLISH_PAUSE_SECONDS = env.float("OUTBOX_PUBLISH_PAUSE_SECONDS", default=5.0)
+# After a failed publish the relay tries the broker again this often (a circuit breaker),
+# so a broker that comes back gets the backlog within about this long.
+OUTBOX_PUBLISH_PAUSE_SECONDS = env.float("OUTBOX_PUBLISH_PAUSE_SECONDS", default=1.0)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Institutes have no email address: requests for a specialist without one, and leads
 # with no match, go to the network team here.

@@ -31,6 +31,7 @@ from functools import partial
 from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -58,6 +59,11 @@ MESSAGE_SEND_TASK = "leads.tasks.message_send"
 broker_breaker = CircuitBreaker(pause_seconds=lambda: settings.OUTBOX_PUBLISH_PAUSE_SECONDS)
 # What the outbox table's trigger notifies on every insert (migration 0013).
 OWED_CHANNEL = "leads_outbox"
+# How long a busy relay waits after a notification before its next pass: a message waits
+# this much longer, and a pass serves several leads.
+RELAY_BUSY_LINGER_SECONDS = 0.05
+# How soon a relay told to stop (SIGTERM) notices, whatever its polling interval.
+RELAY_STOP_CHECK_SECONDS = 1.0
 
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
@@ -213,17 +219,38 @@ def outbox_dispatch_due(*, now: datetime.datetime | None = None, batch: int = 50
 
 def outbox_relay(*, every: float, running: Callable[[], bool] = lambda: True) -> None:
     """The relay: hand messages to the broker as soon as they are owed, until ``running``
-    says stop. Woken by PostgreSQL the moment a transaction owing messages commits, and
-    every ``every`` seconds in any case (for rows that fell due meanwhile, and on SQLite,
-    which cannot notify). While the broker breaker is open it only waits."""
+    says stop (asked at least every RELAY_STOP_CHECK_SECONDS). Woken by PostgreSQL the
+    moment a transaction owing messages commits, and every ``every`` seconds in any case
+    (for rows that fell due meanwhile, and on SQLite, which cannot notify). While the
+    broker breaker is open it only waits; while the database does not answer (a restart,
+    a failover) it tries again at the next wake."""
     waiter = OwedMessages()
+    woken, next_pass = True, 0.0
     try:
         while running():
-            if broker_breaker.allows:
-                outbox_dispatch_due()
-            waiter.wait(timeout=every)
+            if woken or time.monotonic() >= next_pass:
+                handed_over = _relay_pass()
+                next_pass = time.monotonic() + every
+                if handed_over:
+                    # Busy: let a few more commits arrive, so that one pass hands over
+                    # several leads' messages rather than each lead paying for its own.
+                    time.sleep(RELAY_BUSY_LINGER_SECONDS)
+            woken = waiter.wait(
+                timeout=min(RELAY_STOP_CHECK_SECONDS, max(0.0, next_pass - time.monotonic()))
+            )
     finally:
         waiter.close()
+
+
+def _relay_pass() -> int:
+    if not broker_breaker.allows:
+        return 0
+    try:
+        return outbox_dispatch_due()
+    except (OperationalError, InterfaceError) as error:
+        logger.warning("outbox: the database does not answer (%s)", type(error).__name__)
+        connection.close()  # the next pass opens a new one
+        return 0
 
 
 class OwedMessages:
@@ -236,19 +263,21 @@ class OwedMessages:
     def __init__(self):
         self._database = None
 
-    def wait(self, *, timeout: float) -> None:
+    def wait(self, *, timeout: float) -> bool:
+        """True when woken by a notification, False when the timeout passed."""
         listening = self._listening()
         if listening is None:
             time.sleep(timeout)
-            return
+            return False
         try:
             with self._database.wrap_database_errors:
-                for _ in listening.notifies(timeout=timeout, stop_after=1):
-                    pass
+                notified = list(listening.notifies(timeout=timeout, stop_after=1))
+            return bool(notified)
         except DatabaseError as error:
             logger.warning("outbox: lost the notification connection (%s)", type(error).__name__)
             self.close()
             time.sleep(timeout)
+            return False
 
     def _listening(self):
         if connection.vendor != "postgresql":
@@ -348,8 +377,7 @@ def message_deliver(*, message_id: int) -> Delivery:
         return Delivery(status=Status.CANCELLED)
     try:
         email = message_email(message)
-        smtp = get_connection()
-        smtp.open()
+        smtp = smtp_connection.get()
     except MessageNotDeliverable as error:
         _finish(message, status=Status.DEAD, error=str(error))
         EMAILS_FAILED.labels(kind=message.kind).inc()
@@ -360,15 +388,15 @@ def message_deliver(*, message_id: int) -> Delivery:
     except Exception as error:  # SMTP, network or template failure: counted, retried, capped
         return _failed(message, error)
     try:
-        try:
-            smtp.send_messages([email])
-        except Exception as error:  # refused or cut off: nothing was accepted, retry later
-            return _failed(message, error)
-        # Accepted: record it before anything else (even the SMTP goodbye), since a sender
-        # dying from here until the row says sent is the one way a message goes out twice.
-        _record_sent(message)
-    finally:
-        _close_quietly(smtp)
+        smtp.send_messages([email])
+    except Exception as error:  # refused or cut off: nothing was accepted, retry later
+        smtp_connection.drop()
+        return _failed(message, error)
+    # Accepted: record it before anything else (even closing a connection), since a
+    # sender dying from here until the row says sent is the one way a message goes out
+    # twice.
+    _record_sent(message)
+    smtp_connection.release()
     EMAILS_SENT.labels(kind=message.kind).inc()
     logger.info("outbox: sent message %s (%s)", message.pk, message.kind)
     return Delivery(status=Status.SENT)
@@ -389,11 +417,56 @@ def _record_sent(message: OutboundMessage) -> None:
             time.sleep(0.5)
 
 
-def _close_quietly(smtp) -> None:
-    try:
-        smtp.close()
-    except Exception:  # the message is recorded already; a failed goodbye changes nothing
-        logger.info("outbox: closing the SMTP connection failed")
+class SmtpConnection:
+    """This process's connection to the SMTP server, kept open from one message to the
+    next: opening one (TCP, EHLO, STARTTLS, AUTH) costs more CPU than sending a message,
+    and with a remote server several round trips of waiting. One idle for
+    ``IDLE_SECONDS``, or that has carried ``MESSAGES_PER_CONNECTION`` messages, is closed
+    and a new one opened, well before a server's own limits would cut it off; one that
+    failed is dropped. Other email backends (files, memory) are opened and closed around
+    each message, as Django does: the file backend writes one file per connection."""
+
+    IDLE_SECONDS = 10
+    MESSAGES_PER_CONNECTION = 100
+
+    def __init__(self):
+        self._backend = None
+        self._opened_for = None
+        self._last_used = 0.0
+        self._sent = 0
+
+    def get(self):
+        """An open connection (a Django email backend) for the next message."""
+        if (
+            self._backend is None
+            or time.monotonic() - self._last_used > self.IDLE_SECONDS
+            or self._sent >= self.MESSAGES_PER_CONNECTION
+            or self._opened_for != settings.EMAIL_BACKEND
+        ):
+            self.drop()
+            backend = get_connection()
+            backend.open()
+            self._backend, self._opened_for, self._sent = backend, settings.EMAIL_BACKEND, 0
+        self._sent += 1
+        return self._backend
+
+    def release(self) -> None:
+        """The message went: an SMTP connection stays open for the next one."""
+        self._last_used = time.monotonic()
+        if not isinstance(self._backend, SmtpBackend):
+            self.drop()
+
+    def drop(self) -> None:
+        """Close the connection (quietly: a goodbye that fails changes nothing)."""
+        backend, self._backend = self._backend, None
+        if backend is not None:
+            try:
+                backend.close()
+            except Exception:  # the server went away already
+                logger.info("outbox: closing the SMTP connection failed")
+
+
+smtp_connection = SmtpConnection()
 
 
 def _no_longer_wanted(message: OutboundMessage) -> bool:

@@ -285,8 +285,15 @@ def routing_candidates(
         speakers = nearest(language)
         taken = {pk for pk, _ in speakers}
         found = speakers + [pair for pair in found if pair[0] not in taken]
-    routable = specialists_routable(ids=[pk for pk, _ in found], now=now)
-    return [pair for pair in found if pair[0] in routable][:count]
+    # The nearest ``count`` nearly always have room: ask about them alone first, and
+    # about the rest only when some of those could not take the request.
+    routed = []
+    for candidates in (found[:count], found[count:]):
+        routable = specialists_routable(ids=[pk for pk, _ in candidates], now=now)
+        routed += [pair for pair in candidates if pair[0] in routable]
+        if len(routed) >= count:
+            break
+    return routed[:count]
 
 
 def _over_limit(recent: RecentLeads) -> str:

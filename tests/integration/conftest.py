@@ -115,12 +115,14 @@ class Worker:
             ],
             cwd=ROOT,
             env=_environment(
-                EMAIL_URL=sink.url,
-                EMAIL_TIMEOUT="2",
-                OUTBOX_LEASE_SECONDS="4",
-                OUTBOX_SWEEP_SECONDS="1",
-                OUTBOX_REQUEUE_AFTER_SECONDS="2",
-                **env,
+                **{
+                    "EMAIL_URL": sink.url,
+                    "EMAIL_TIMEOUT": "2",
+                    "OUTBOX_LEASE_SECONDS": "4",
+                    "OUTBOX_SWEEP_SECONDS": "1",
+                    "OUTBOX_REQUEUE_AFTER_SECONDS": "2",
+                    **env,
+                }
             ),
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
@@ -161,6 +163,50 @@ def start_worker(tmp_path, sink, real_stack):
     yield start
     for worker in workers:
         worker.kill()
+
+
+class Relay:
+    """``manage.py outbox_dispatch --every SECONDS`` (the Procfile's relay) in its own
+    process group."""
+
+    def __init__(self, tmp_path: Path, *, every: float, **env):
+        self.log = tmp_path / f"relay-{uuid.uuid4().hex[:8]}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "outbox_dispatch", "--every", str(every)],
+            cwd=ROOT,
+            env=_environment(**env),
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 20
+        while "outbox relay:" not in self.output():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise AssertionError(f"the relay did not start:\n{self.output()}")
+            time.sleep(0.1)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(10)
+
+
+@pytest.fixture
+def start_relay(tmp_path, real_stack):
+    relays: list[Relay] = []
+
+    def start(*, every: float, **env) -> Relay:
+        relay = Relay(tmp_path, every=every, **env)
+        relays.append(relay)
+        return relay
+
+    yield start
+    for relay in relays:
+        relay.stop()
 
 
 class WebServer:
