@@ -426,7 +426,8 @@ class Cluster:
                     check=True,
                     capture_output=True,
                 )
-            self._pg_ctl("start")
+            if not self._postgres_answers():
+                self._pg_ctl("start")
         deadline = time.monotonic() + 30
         while not self._postgres_answers():
             if time.monotonic() > deadline:
