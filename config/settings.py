@@ -288,9 +288,13 @@ CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
 # the email itself). Reused here, closed every 500 tasks; config.celery_app treats
 # each task as Django treats a request (broken or old connections closed, health checked).
 CELERY_DB_REUSE_MAX = 500
-# A worker that lost the broker reconnects every second (config.celery_worker.Consumer) and
-# never gives up: Redis back after any outage means the worker back at work.
-CELERY_WORKER_CONSUMER = "config.celery_worker:Consumer"
+# Workers outlive a broker outage (config.broker): a channel that lost its connection
+# says so in a way Celery recovers from, and a worker reconnects every second, never
+# giving up: Redis back after any outage means the workers back at work.
+CELERY_BROKER_TRANSPORT = (
+    "config.broker:RedisTransport" if CELERY_BROKER_URL.startswith("redis") else None
+)
+CELERY_WORKER_CONSUMER = "config.broker:Consumer"
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # The tasks are short and idempotent: one cut off by a lost broker connection runs again.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True

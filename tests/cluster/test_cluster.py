@@ -237,7 +237,7 @@ def test_redis_down_costs_a_lead_nothing_and_confirmations_follow_its_return(clu
 
     _, normal = timed_posts(0, 15)
     # Redis goes away while a worker holds a task it has not acknowledged (stuck mid-send
-    # here): the moment that made Celery workers exit (config/celery_worker.py).
+    # here): the moment that made Celery workers exit (config/broker.py).
     sink.stall_data.set()
     timed_posts(15, 2)
     assert sink.stalled.wait(30)
