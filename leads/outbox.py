@@ -121,10 +121,15 @@ def outbox_add(messages: list[OutboundMessage]) -> None:
     now = timezone.now()
     for message in messages:
         message.max_attempts = settings.OUTBOX_MAX_ATTEMPTS
-        if settings.CELERY_TASK_ALWAYS_EAGER and message.due_at <= now:
+        if _tasks_run_in_process() and message.due_at <= now:
             message.enqueued_at = now
     created = OutboundMessage.objects.bulk_create(messages)
     _send_in_process_after_commit([m for m in created if m.enqueued_at is not None])
+
+
+def _tasks_run_in_process() -> bool:
+    """No broker (``CELERY_TASK_ALWAYS_EAGER``, as Celery's app holds it): nobody relays."""
+    return bool(current_app.conf.task_always_eager)
 
 
 def _send_in_process_after_commit(messages: list[OutboundMessage]) -> None:
@@ -306,7 +311,7 @@ class OwedMessages:
 def outbox_retry(*, message_ids: Iterable[int]) -> int:
     """Give dead (or cancelled) messages a fresh set of attempts, due now: the relay (or,
     without a broker, this process after the commit) hands them over."""
-    in_process = settings.CELERY_TASK_ALWAYS_EAGER
+    in_process = _tasks_run_in_process()
     with transaction.atomic():
         retried = list(
             OutboundMessage.objects.filter(

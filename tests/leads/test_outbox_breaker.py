@@ -22,7 +22,7 @@ Status = OutboundMessage.Status
 
 
 @pytest.fixture
-def broker(monkeypatch, settings):
+def broker(monkeypatch):
     """A broker as the outbox sees it (tasks are no longer run in-process): ``down`` makes
     every publish fail the way a refused connection does; ``published`` lists the message
     ids handed over, in order, and ``priorities`` the priority each went with."""
@@ -41,13 +41,14 @@ def broker(monkeypatch, settings):
             self.published.append(args[0])
             self.priorities[args[0]] = priority
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    in_process, current_app.conf.task_always_eager = current_app.conf.task_always_eager, False
     fake = Broker()
     fake.published, fake.priorities = [], {}
     monkeypatch.setattr(
         current_app.tasks[outbox.MESSAGE_SEND_TASK], "apply_async", fake.apply_async
     )
     yield fake
+    current_app.conf.task_always_eager = in_process
     outbox.broker_breaker.succeeded()
 
 
