@@ -28,6 +28,14 @@ Python by the rule): the same page and the same total on every compared query.
 
     .venv/bin/python benchmarks/match.py --refined-only      # only these, SQLite, no HTTP
 
+And the site at scale, in one run at 100,000 and 1,000,000 specialists: cold start,
+gunicorn -w 4 under wrk on the match API, /find/ and /healthz with and without a listing
+edit a second, memory per worker, and the selector against PostGIS KNN
+(``benchmarks/match_scale.py`` says what and how):
+
+    .venv/bin/python benchmarks/match.py --scale
+    .venv/bin/python benchmarks/match.py --scale --sizes 5000 --seconds 3 --knn-queries 100
+
 Each database runs in its own child process, because Django reads DATABASE_URL once.
 """
 
@@ -94,6 +102,20 @@ def main() -> int:
         help="Refined searches compared with the brute-force scan, per size.",
     )
     parser.add_argument("--http-seconds", type=float, default=8.0)
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="The site at scale (benchmarks/match_scale.py): cold start, gunicorn under wrk "
+        "with and without edits, memory per worker, the selector against PostGIS.",
+    )
+    parser.add_argument("--seconds", type=float, default=30.0, help="--scale: each wrk run")
+    parser.add_argument("--connections", type=int, default=16, help="--scale: wrk's")
+    parser.add_argument("--workers", type=int, default=4, help="--scale: gunicorn's")
+    parser.add_argument("--edits-per-second", type=float, default=1.0, help="--scale")
+    parser.add_argument("--paths", type=int, default=20_000, help="--scale: pre-drawn paths")
+    parser.add_argument(
+        "--knn-queries", type=int, default=1000, help="--scale: searches per kind vs PostGIS"
+    )
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -101,6 +123,10 @@ def main() -> int:
         args.databases = "sqlite"
     if args.child:
         return child(args)
+    if args.scale:
+        from benchmarks import match_scale
+
+        return match_scale.run(args)
 
     summaries = {}
     failed = False
@@ -576,8 +602,7 @@ def _rarest_combination(snapshot):
         )
         share = len(snapshot._filtered_rows(None, wanted)) / len(snapshot)
         if share and (
-            best is None
-            or abs(share - REFINED_TARGET_SHARE) < abs(best[1] - REFINED_TARGET_SHARE)
+            best is None or abs(share - REFINED_TARGET_SHARE) < abs(best[1] - REFINED_TARGET_SHARE)
         ):
             best = (combination, share)
     return best
@@ -621,8 +646,7 @@ def brute_force_page(query) -> tuple[list[tuple[int, float]], int]:
         for row in rows.annotate(distance=distance)
         .filter(distance__lte=query.radius)
         .values_list("id", "distance", "last_name", "first_name", "specialty")
-        if query.specialty is None
-        or specialty_group(row[4]) == SpecialtyGroup(query.specialty)
+        if query.specialty is None or specialty_group(row[4]) == SpecialtyGroup(query.specialty)
     ]
     if query.sort == "name":
         found.sort(key=lambda r: (r[2].casefold(), r[3].casefold(), r[0]))
