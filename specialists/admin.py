@@ -554,16 +554,16 @@ class ConditionAdmin(ContentPageAdmin):
 
 @admin.register(InsurancePlan)
 class InsurancePlanAdmin(SpecialistCountMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "sort_order", "specialist_count"]
+    list_display = ["name", "name_es", "slug", "sort_order", "specialist_count"]
     list_editable = ["sort_order"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "name_es", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Board)
 class BoardAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "certification_count"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "name", "name_es", "certification_count"]
+    search_fields = ["code", "name", "name_es"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(certification_total=Count("certifications"))

@@ -144,6 +144,10 @@ _SPECIALTY_KEYWORDS = (
 )
 
 
+# What a specialty that fits no group is called where the listing's own words cannot be.
+SPINE_SPECIALIST = _("Spine specialist")
+
+
 def specialty_group(specialty: str) -> SpecialtyGroup | None:
     """The group a specialty belongs to, or None when it fits none of them."""
     text = specialty.casefold()

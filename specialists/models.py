@@ -11,7 +11,13 @@ from django.utils.translation import gettext
 from core.i18n import Language, language_current
 from core.phones import validate_us_phone
 
-from .facts import Gender, validate_language_codes, validate_opening_hours
+from .facts import (
+    SPINE_SPECIALIST,
+    Gender,
+    specialty_group,
+    validate_language_codes,
+    validate_opening_hours,
+)
 from .validators import validate_npi
 
 
@@ -31,6 +37,37 @@ class LoadedFromFile(models.Model):
         abstract = True
 
 
+class TranslatedFromFile(LoadedFromFile):
+    """A built-in catalog row with Spanish fields, which the loader owns apart from the
+    English ones (``content_hash_es``): an admin's Spanish edit stops only the Spanish
+    file."""
+
+    content_hash_es = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="As content_hash, for the Spanish fields: an admin owns each language apart.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class NamedInEachLanguage:
+    """A row with a ``name`` and its Spanish version ``name_es``."""
+
+    def name_in(self, language: str) -> str:
+        """The name in ``language``; the English one where the Spanish is empty."""
+        if language == Language.SPANISH and self.name_es:
+            return self.name_es
+        return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language."""
+        return self.name_in(language_current())
+
+
 @dataclass(frozen=True)
 class PageText:
     """A content page's words in one language. ``description`` is the meta description,
@@ -44,7 +81,7 @@ class PageText:
     body_language: str
 
 
-class ContentPage(LoadedFromFile):
+class ContentPage(NamedInEachLanguage, TranslatedFromFile):
     """Patient-facing copy shared by treatments and conditions, edited in the admin, in
     English and Spanish. An empty Spanish field shows the English one."""
 
@@ -66,12 +103,6 @@ class ContentPage(LoadedFromFile):
         blank=True,
         help_text="Markdown, as the English body. Link to other pages under /es/.",
     )
-    content_hash_es = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text="As content_hash, for the Spanish fields: an admin owns each language apart.",
-    )
     last_reviewed = models.DateField(null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=100)
     updated_at = models.DateTimeField(auto_now=True)
@@ -91,14 +122,14 @@ class ContentPage(LoadedFromFile):
     def text_in(self, language: str) -> PageText:
         if language != Language.SPANISH:
             return PageText(
-                name=self.name,
+                name=self.name_in(language),
                 summary=self.summary,
                 description=self.meta_description or self.summary,
                 body=self.body,
                 body_language=Language.ENGLISH,
             )
         return PageText(
-            name=self.name_es or self.name,
+            name=self.name_in(language),
             summary=self.summary_es or self.summary,
             description=self.meta_description_es
             or self.summary_es
@@ -133,9 +164,15 @@ class Condition(ContentPage):
         return reverse("condition-detail", args=[self.slug])
 
 
-class Board(LoadedFromFile):
+class Board(NamedInEachLanguage, TranslatedFromFile):
     code = models.CharField(max_length=12, unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, help_text="The board's own name.")
+    name_es = models.CharField(
+        "name (Spanish)",
+        max_length=120,
+        blank=True,
+        help_text="What the /es/ pages call it; the English name where empty.",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -144,12 +181,20 @@ class Board(LoadedFromFile):
         return f"{self.code} ({self.name})"
 
 
-class InsurancePlan(LoadedFromFile):
+class InsurancePlan(NamedInEachLanguage, TranslatedFromFile):
     """A way of paying a specialist accepts: a public programme, a commercial plan, workers'
-    compensation or self-pay. The built-in ones come from ``content/insurance.toml``."""
+    compensation or self-pay. The built-in ones come from ``content/insurance.toml`` (and
+    their Spanish names from ``insurance.es.toml``)."""
 
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120)
+    name_es = models.CharField(
+        "name (Spanish)",
+        max_length=120,
+        blank=True,
+        help_text="What the /es/ pages call it; a brand name stays as it is. The English "
+        "name where empty.",
+    )
     sort_order = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
@@ -441,6 +486,16 @@ class Specialist(PracticeLocation, Audited, DatedListingFacts, RegistryRecord):
     def display_name(self):
         name = f"{self.first_name} {self.last_name}"
         return f"{name}, {self.credentials}" if self.credentials else name
+
+    @property
+    def local_specialty(self) -> str:
+        """The specialty in the active language. The listing's own words are English (as
+        NPPES and admins write them), so in Spanish it is named by its group
+        (``specialty_group``), or called a spine specialist when it fits none."""
+        if language_current() == Language.ENGLISH:
+            return self.specialty
+        group = specialty_group(self.specialty)
+        return str(group.label if group else SPINE_SPECIALIST)
 
     def current_certifications(self, on: datetime.date | None = None):
         """Certifications current on ``on``; uses prefetched rows when present."""

@@ -13,8 +13,9 @@ from django.utils.formats import date_format, number_format
 from leads.consent import WORDINGS
 from leads.ebook import EBOOK_FILES, ebook_request
 from leads.emails import message_email
-from leads.models import EbookRequest, Lead, OutboundMessage, Subscriber
+from leads.models import EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
 from leads.newsletter import newsletter_confirm, newsletter_subscribe
+from leads.responses import lead_match_answer
 from leads.services import lead_submit
 from leads.tokens import ebook_download_token
 from specialists.models import Treatment
@@ -57,7 +58,7 @@ def emails(**filters) -> dict:
 def shared(settings, *specialists) -> set[str]:
     words = {settings.SITE_NAME, "(800) 555-0199", settings.SENDER_POSTAL_ADDRESS, "Ana"}
     for specialist in specialists:
-        words |= {specialist.display_name, specialist.specialty, specialist.city, specialist.state}
+        words |= {specialist.display_name, specialist.city, specialist.state}
         if specialist.institute:
             words.add(specialist.institute.name)
     return words
@@ -98,6 +99,22 @@ def test_every_email_to_a_spanish_patient_is_in_spanish(settings):
     assert f"{settings.SITE_URL}/es/specialists/{doctor.slug}/" in html
     assert in_english[Kind.PATIENT_CONFIRMATION, None].extra_headers["Content-Language"] == "en"
     assert "1.5 miles" in in_english[Kind.PATIENT_CONFIRMATION, None].body
+
+
+def test_the_patient_told_who_calls_instead_is_told_in_spanish(settings):
+    doctors = [specialist_at(miles, email=f"doc{miles}@clinic.example") for miles in (1, 2, 3, 4)]
+    told = {}
+    for language in ("es", "en"):
+        lead = lead_submit(data=lead_data(email=f"{language}@example.com"), language=language).lead
+        lead_match_answer(
+            match=lead.matches.get(rank=1),
+            outcome=LeadMatch.Outcome.CANT_HELP,
+            reason=LeadMatch.Reason.NOT_ACCEPTING,
+        )
+        (told[language],) = emails(lead=lead, kind=Kind.PATIENT_REROUTED).values()
+    assert english_left(told["es"], told["en"], shared(settings, *doctors)) == []
+    assert told["es"].subject == "Otro especialista le llamará"
+    assert f"{settings.SITE_URL}/es/specialists/{doctors[3].slug}/" in told["es"].body
 
 
 def test_a_spanish_lead_without_a_match_is_told_so_in_spanish(settings):
