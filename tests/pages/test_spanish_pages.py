@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from core.api import PublicPostThrottle
+from geo.gazetteer import DISTRICT_AND_TERRITORIES
 from leads.consent import WORDINGS
 from leads.models import EbookRequest, Lead, Subscriber
 from leads.tokens import (
@@ -17,6 +18,7 @@ from leads.tokens import (
     newsletter_confirm_token,
     newsletter_unsubscribe_token,
 )
+from pages.selectors import PLACES_BEYOND_THE_STATES
 from specialists.catalog import CONTENT_DIR
 from specialists.models import Board, Condition, InsurancePlan, Treatment
 from tests.contract import CATALOG_TREATMENT_SLUGS
@@ -417,3 +419,15 @@ def test_a_specialty_that_fits_no_group_is_a_spine_specialist_in_spanish(client,
     assert "Especialista de la columna en" in html
     assert "Sports medicine" not in html
     assert "Sports medicine" in client.get(path).content.decode()
+
+
+def test_the_home_page_names_the_places_beyond_the_states_in_each_language(client, db):
+    """Its figures are cached across requests; the words are the request's language."""
+    make_specialist()
+    for state, latitude, longitude in (("PR", 18.47, -66.11), ("DC", 38.9, -77.0)):
+        make_specialist(state=state, city="X", zip="00901", latitude=latitude, longitude=longitude)
+    spanish = client.get("/es/").content.decode()
+    english = client.get("/").content.decode()
+    assert "en 1 estado, y también en el Distrito de Columbia y Puerto Rico." in spanish
+    assert "across 1 state, plus the District of Columbia and Puerto Rico." in english
+    assert PLACES_BEYOND_THE_STATES.keys() == DISTRICT_AND_TERRITORIES.keys()
