@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import translation
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, number_format, time_format
 
 from leads.consent import WORDINGS
 from leads.ebook import EBOOK_FILES, ebook_request
@@ -279,6 +279,7 @@ def test_numbers_and_dates_read_the_us_spanish_way():
     with translation.override("es"):
         assert number_format(2450.25, decimal_pos=1, force_grouping=True) == "2,450.2"
         assert date_format(datetime.date(2026, 11, 22)) == "22 de noviembre de 2026"
+        assert time_format(datetime.time(17, 30)) == "5:30 p.m."
         assert reverse("home") == "/es/"
     with translation.override("en"):
         assert number_format(2450.25, decimal_pos=1, force_grouping=True) == "2,450.2"

@@ -69,6 +69,8 @@ def directory_in_full(directory):
     with every listing fact who takes no new patients, one offering nerve blocks 30 miles
     out, and enough others near 10001 for a second page of results."""
     full = dict(directory)
+    full["institute"].opening_hours = "Mo-Fr 08:00-17:00\nSa 09:00-12:30"
+    full["institute"].save()
     full["full_profile"] = make_specialist(
         first_name="Eva",
         last_name="Estrada",
@@ -379,6 +381,7 @@ def test_search_and_profile_speak_us_spanish_and_english_keeps_its_words(client,
     """Catalog data in Spanish (boards, plans, specialties, treatments), numbers with the
     decimal point and comma grouping, Spanish dates; the English pages as they were."""
     profile = directory_in_full["full_profile"].get_absolute_url()
+    institute_path = directory_in_full["institute"].get_absolute_url()
     far = client.get("/es/find/", {"zip": "10001", "treatment": "intrathecal-drug-delivery"})
     html = far.content.decode()
     assert "Ningún especialista a menos de 50 millas de 10001 ofrece administración" in html
@@ -407,6 +410,9 @@ def test_search_and_profile_speak_us_spanish_and_english_keeps_its_words(client,
     card = client.get("/es/find/", {"zip": "10001"}).content.decode()
     cited = 'Junta Estadounidense de Anestesiología (ABA) <span class="muted">· Vigente hasta el'
     assert f"{cited} 30 jun 2030" in card
+    institute = client.get(f"/es{institute_path}").content.decode()
+    assert "<dt>lunes a viernes</dt><dd>8 a.m.–5 p.m.</dd>" in institute
+    assert "<dt>sábado</dt><dd>9 a.m.–12:30 p.m.</dd>" in institute
     assert "Especialistas de la columna cerca de New York, NY 10001" in card
 
 
