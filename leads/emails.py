@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from core.i18n import Language
 from core.phones import phone_display
 from core.text import joined_with_and
+from specialists.corrections import correction_link_token
 from specialists.models import CERTIFICATION_WARNING_DAYS, FACT_LABELS
 from specialists.selectors import certifications_expiring, listings_stale, listings_stale_counts
 
@@ -145,6 +146,10 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
                 context["respond_by"] = match.respond_by
                 context["chosen"] = match.chosen_by_patient
             context["link_days"] = settings.PROVIDER_LINK_MAX_AGE_DAYS
+            context["correction_url"] = absolute_url(
+                reverse("provider-listing", args=[correction_link_token(specialist)])
+            )
+            context["correction_days"] = settings.PROVIDER_CORRECTION_LINK_MAX_AGE_DAYS
             return specialist.email or settings.NETWORK_INBOX_EMAIL, context
         if message.kind == Kind.PATIENT_REROUTED:
             context["specialists"] = _rerouted_to(message)
