@@ -1,8 +1,10 @@
-"""Marketing in the admin: the lead CSV action, the export audit and the funnel."""
+"""Marketing in the admin: the lead CSV action, the export audit, the funnel and the
+provider response table."""
 
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from core.admin import ViewOnlyAdmin
 from leads.admin import LeadAdmin
-from leads.models import Lead
+from leads.models import Lead, LeadMatch
 from marketing.exporting import (
     FUNNEL_COLUMNS,
     csv_download,
@@ -23,8 +25,13 @@ from marketing.exporting import (
 )
 from marketing.filters import US_STATE_CODES
 from marketing.funnel_chart import funnel_chart
-from marketing.models import ExportRecord, Funnel
-from marketing.selectors import conversion_rate, funnel_report, lead_export_list
+from marketing.models import ExportRecord, Funnel, ProviderResponse
+from marketing.selectors import (
+    conversion_rate,
+    funnel_report,
+    lead_export_list,
+    provider_response_report,
+)
 from marketing.services import export_record_start, search_tally_flush
 from specialists.models import Treatment
 
@@ -91,12 +98,18 @@ class ExportRecordAdmin(ViewOnlyAdmin):
     )
 
 
-class FunnelFilterForm(forms.Form):
+class ReportPeriodForm(forms.Form):
+    """The days a report covers, at most FUNNEL_MAX_DAYS."""
+
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    treatment = forms.ModelChoiceField(
-        Treatment.objects.all(), to_field_name="slug", required=False, empty_label="All"
-    )
+
+    @classmethod
+    def from_request(cls, request):
+        """Bound to the request's query, or to the last FUNNEL_DEFAULT_DAYS days."""
+        today = timezone.localdate()
+        initial = {"start": today - datetime.timedelta(days=FUNNEL_DEFAULT_DAYS - 1), "end": today}
+        return cls(request.GET or initial)
 
     def clean(self):
         cleaned = super().clean()
@@ -109,17 +122,20 @@ class FunnelFilterForm(forms.Form):
         return cleaned
 
 
+class FunnelFilterForm(ReportPeriodForm):
+    treatment = forms.ModelChoiceField(
+        Treatment.objects.all(), to_field_name="slug", required=False, empty_label="All"
+    )
+
+
 def rate_display(rate: float | None) -> str:
     """A conversion rate as a percentage; a dash when there were no searches to divide by."""
     return "–" if rate is None else f"{rate:.1%}"
 
 
-@admin.register(Funnel)
-class FunnelAdmin(ViewOnlyAdmin):
-    """/admin/marketing/funnel/: searches (step 1) against leads (step 2).
-
-    Anyone who may export leads may see it; it shows counts only.
-    """
+class ReportAdmin(ViewOnlyAdmin):
+    """A report's page in the admin. Anyone who may export leads may see it; it shows
+    counts, never a patient."""
 
     def has_module_permission(self, request):
         return user_may_export(request.user) or super().has_module_permission(request)
@@ -127,12 +143,15 @@ class FunnelAdmin(ViewOnlyAdmin):
     def has_view_permission(self, request, obj=None):
         return user_may_export(request.user) or super().has_view_permission(request, obj)
 
+
+@admin.register(Funnel)
+class FunnelAdmin(ReportAdmin):
+    """/admin/marketing/funnel/: searches (step 1) against leads (step 2)."""
+
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        today = timezone.localdate()
-        initial = {"start": today - datetime.timedelta(days=FUNNEL_DEFAULT_DAYS - 1), "end": today}
-        form = FunnelFilterForm(request.GET or initial)
+        form = FunnelFilterForm.from_request(request)
         context = {
             **self.admin_site.each_context(request),
             "title": "Funnel: searches to leads",
@@ -165,3 +184,36 @@ class FunnelAdmin(ViewOnlyAdmin):
                 end=end,
             )
         return TemplateResponse(request, "admin/marketing/funnel.html", context)
+
+
+@admin.register(ProviderResponse)
+class ProviderResponseAdmin(ReportAdmin):
+    """/admin/marketing/providerresponse/: per specialist, the requests routed to them in
+    a period and how they answered (``provider_response_report``)."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = ReportPeriodForm.from_request(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Provider responses",
+            "opts": self.model._meta,
+            "form": form,
+            "reasons": LeadMatch.Reason.choices,
+            "response_hours": settings.PROVIDER_RESPONSE_HOURS,
+            **(extra_context or {}),
+        }
+        if form.is_valid():
+            rows = provider_response_report(
+                start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+            )
+            context["rows"] = [
+                (
+                    row,
+                    rate_display(row.in_window_rate),
+                    [row.cant_help[reason] for reason, _ in LeadMatch.Reason.choices],
+                )
+                for row in rows
+            ]
+        return TemplateResponse(request, "admin/marketing/provider_responses.html", context)

@@ -67,7 +67,9 @@ def correct(browser, url, **changes):
     }
     for name in ("phone", "languages", "weekly_capacity"):
         shown = re.search(rf'<input type="\w+" name="{name}"[^>]*>', page)[0]
-        data[name] = html.unescape(re.search(r'value="([^"]*)"', shown)[1]) if "value=" in shown else ""
+        data[name] = (
+            html.unescape(re.search(r'value="([^"]*)"', shown)[1]) if "value=" in shown else ""
+        )
     data.update(changes)
     return browser.post(url, data)
 
@@ -315,7 +317,9 @@ def test_the_admin_shows_each_field_now_and_as_proposed(admin, proposal):
         "changed",
     ]
     assert 'name="_approve"' in page and 'name="_reject"' in page
-    banner = admin.get(reverse("admin:specialists_specialist_change", args=[proposal.specialist_id]))
+    banner = admin.get(
+        reverse("admin:specialists_specialist_change", args=[proposal.specialist_id])
+    )
     assert change_url(proposal) in banner.content.decode()
 
 
@@ -328,7 +332,9 @@ def test_approving_applies_the_proposal_as_the_reviewer(admin, proposal, reviewe
     before = APIClient().get("/api/v1/match/", {"zip": "10001", "treatment": "nerve-block"})
     assert before.json()["count"] == 0
 
-    response = admin.post(change_url(proposal), {"review_note": "Called the office.", "_approve": "1"})
+    response = admin.post(
+        change_url(proposal), {"review_note": "Called the office.", "_approve": "1"}
+    )
 
     assert response.status_code == 302
     doctor.refresh_from_db()
