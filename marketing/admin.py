@@ -134,8 +134,12 @@ def rate_display(rate: float | None) -> str:
 
 
 class ReportAdmin(ViewOnlyAdmin):
-    """A report's page in the admin. Anyone who may export leads may see it; it shows
-    counts, never a patient."""
+    """A report's page in the admin: a period form, and the report for a valid one.
+    Anyone who may export leads may see it; it shows counts, never a patient."""
+
+    title = ""
+    template = ""
+    form_class = ReportPeriodForm
 
     def has_module_permission(self, request):
         return user_may_export(request.user) or super().has_module_permission(request)
@@ -143,47 +147,70 @@ class ReportAdmin(ViewOnlyAdmin):
     def has_view_permission(self, request, obj=None):
         return user_may_export(request.user) or super().has_view_permission(request, obj)
 
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = self.form_class.from_request(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": self.title,
+            "opts": self.model._meta,
+            "form": form,
+            **self.page_context(),
+            **(extra_context or {}),
+        }
+        if form.is_valid():
+            download = self.report(request, form.cleaned_data, context)
+            if download is not None:
+                return download
+        return TemplateResponse(request, self.template, context)
+
+    def page_context(self) -> dict:
+        """What the page shows whatever the period."""
+        return {}
+
+    def report(self, request, period: dict, context: dict):
+        """Add the report for the valid ``period`` to ``context``, or answer with a file."""
+        raise NotImplementedError
+
 
 @admin.register(Funnel)
 class FunnelAdmin(ReportAdmin):
     """/admin/marketing/funnel/: searches (step 1) against leads (step 2)."""
 
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        form = FunnelFilterForm.from_request(request)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Funnel: searches to leads",
-            "opts": self.model._meta,
-            "form": form,
+    title = "Funnel: searches to leads"
+    template = "admin/marketing/funnel.html"
+    form_class = FunnelFilterForm
+
+    def page_context(self):
+        return {
             "export_url": reverse("lead-export"),
             "treatments": Treatment.objects.all(),
             "states": sorted(US_STATE_CODES),
             "statuses": Lead.Status.choices,
-            **(extra_context or {}),
         }
-        if form.is_valid():
-            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-            search_tally_flush()
-            rows = funnel_report(start=start, end=end, treatment=form.cleaned_data["treatment"])
-            if request.GET.get("download") == "csv":
-                return csv_download(
-                    csv_lines(FUNNEL_COLUMNS, funnel_csv_rows(rows)),
-                    filename=f"funnel-{start:%Y%m%d}-{end:%Y%m%d}.csv",
-                )
-            searches = sum(row.searches for row in rows)
-            leads = sum(row.leads for row in rows)
-            context.update(
-                rows=[(row, rate_display(row.conversion_rate)) for row in rows],
-                total_searches=searches,
-                total_leads=leads,
-                total_rate=rate_display(conversion_rate(searches=searches, leads=leads)),
-                chart=funnel_chart(rows=rows, start=start, end=end),
-                start=start,
-                end=end,
+
+    def report(self, request, period, context):
+        start, end = period["start"], period["end"]
+        search_tally_flush()
+        rows = funnel_report(start=start, end=end, treatment=period["treatment"])
+        if request.GET.get("download") == "csv":
+            return csv_download(
+                csv_lines(FUNNEL_COLUMNS, funnel_csv_rows(rows)),
+                filename=f"funnel-{start:%Y%m%d}-{end:%Y%m%d}.csv",
             )
-        return TemplateResponse(request, "admin/marketing/funnel.html", context)
+        searches = sum(row.searches for row in rows)
+        leads = sum(row.leads for row in rows)
+        context.update(
+            rows=[(row, rate_display(row.conversion_rate)) for row in rows],
+            total_searches=searches,
+            total_leads=leads,
+            total_rate=rate_display(conversion_rate(searches=searches, leads=leads)),
+            chart=funnel_chart(rows=rows, start=start, end=end),
+            start=start,
+            end=end,
+        )
+        return None
 
 
 @admin.register(ProviderResponse)
@@ -191,29 +218,23 @@ class ProviderResponseAdmin(ReportAdmin):
     """/admin/marketing/providerresponse/: per specialist, the requests routed to them in
     a period and how they answered (``provider_response_report``)."""
 
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        form = ReportPeriodForm.from_request(request)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Provider responses",
-            "opts": self.model._meta,
-            "form": form,
+    title = "Provider responses"
+    template = "admin/marketing/provider_responses.html"
+
+    def page_context(self):
+        return {
             "reasons": LeadMatch.Reason.choices,
             "response_hours": settings.PROVIDER_RESPONSE_HOURS,
-            **(extra_context or {}),
         }
-        if form.is_valid():
-            rows = provider_response_report(
-                start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+
+    def report(self, request, period, context):
+        rows = provider_response_report(start=period["start"], end=period["end"])
+        context["rows"] = [
+            (
+                row,
+                rate_display(row.in_window_rate),
+                [row.cant_help[reason] for reason, _ in LeadMatch.Reason.choices],
             )
-            context["rows"] = [
-                (
-                    row,
-                    rate_display(row.in_window_rate),
-                    [row.cant_help[reason] for reason, _ in LeadMatch.Reason.choices],
-                )
-                for row in rows
-            ]
-        return TemplateResponse(request, "admin/marketing/provider_responses.html", context)
+            for row in rows
+        ]
+        return None

@@ -2,9 +2,11 @@
 
 import datetime
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.http import FileResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -664,6 +666,8 @@ class ListingCorrectionAdmin(admin.ModelAdmin):
         "reviewed_at",
     ]
     change_form_template = "admin/specialists/listingcorrection/change_form.html"
+    # A text area, so Enter in the note adds a line rather than pressing the first button.
+    formfield_overrides = {models.CharField: {"widget": forms.Textarea(attrs={"rows": 3})}}
 
     def has_add_permission(self, request):
         return False
@@ -725,6 +729,10 @@ class ListingCorrectionAdmin(admin.ModelAdmin):
             elif "_reject" in request.POST:
                 correction_reject(correction=obj, user=request.user, note=note)
                 self.message_user(request, "Rejected; the listing is unchanged.", messages.SUCCESS)
+            else:
+                self.message_user(
+                    request, "Nothing decided: press Approve or Reject.", messages.WARNING
+                )
         except CorrectionNotPending as decided:
             self.message_user(
                 request, f"Nothing done: this proposal is already {decided}.", messages.ERROR

@@ -458,3 +458,16 @@ def test_a_treatment_deleted_before_approval_is_left_out(admin, proposal):
     doctor = Specialist.objects.get(pk=proposal.specialist_id)
     assert list(doctor.treatments.values_list("slug", flat=True)) == ["spinal-cord-stimulation"]
     assert not doctor.insurance.exists()
+
+
+def test_a_save_without_a_decision_decides_nothing(admin, proposal):
+    page = admin.get(change_url(proposal)).content.decode()
+    # Enter in the note makes a new line; it cannot press Approve, the form's first button.
+    assert re.search(r'<textarea name="review_note"', page)
+
+    response = admin.post(change_url(proposal), {"review_note": "Calling them first."}, follow=True)
+
+    assert "Nothing decided" in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.status == Status.PENDING
+    assert Specialist.objects.get(pk=proposal.specialist_id).phone == "+12125550100"
