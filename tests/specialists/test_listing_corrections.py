@@ -155,7 +155,7 @@ def test_a_proposal_waits_for_review_and_changes_nothing_yet(doctor, browser):
     assert "(646) 555-0199" in page and "Nerve block" in page and "no limit" in page
 
 
-def test_a_used_link_shows_what_it_sent_and_records_nothing_more(doctor, browser, reviewer):
+def test_a_used_link_shows_what_it_sent_and_records_nothing_more(doctor, browser, admin_user):
     url = listing_url(doctor)
     correct(browser, url, phone="(646) 555-0199")
 
@@ -167,7 +167,7 @@ def test_a_used_link_shows_what_it_sent_and_records_nothing_more(doctor, browser
     assert "already used" in again.content.decode()
     correction = ListingCorrection.objects.get()
     assert correction.proposed["phone"] == "+16465550199"
-    correction_reject(correction=correction, user=reviewer)
+    correction_reject(correction=correction, user=admin_user)
     assert "rejected" in Client().get(url).content.decode()
     assert Client().post(url, {"phone": "(718) 555-0100"}).status_code == 409
     assert ListingCorrection.objects.count() == 1
@@ -262,17 +262,6 @@ def test_bad_links_say_what_happened_and_record_nothing(doctor, settings):
 
 
 @pytest.fixture
-def reviewer():
-    return User.objects.create_superuser("reviewer", "reviewer@example.com", "pw")
-
-
-@pytest.fixture
-def admin(client, reviewer):
-    client.force_login(reviewer)
-    return client
-
-
-@pytest.fixture
 def proposal(doctor, browser):
     correct(
         browser,
@@ -291,12 +280,12 @@ def change_url(correction) -> str:
     return reverse("admin:specialists_listingcorrection_change", args=[correction.pk])
 
 
-def test_the_admin_shows_each_field_now_and_as_proposed(admin, proposal):
-    listed = admin.get(CORRECTIONS, {"status__exact": "pending"})
+def test_the_admin_shows_each_field_now_and_as_proposed(admin_client, proposal):
+    listed = admin_client.get(CORRECTIONS, {"status__exact": "pending"})
     assert listed.status_code == 200
     assert "Ada Alvarez, MD" in listed.content.decode()
 
-    page = admin.get(change_url(proposal)).content.decode()
+    page = admin_client.get(change_url(proposal)).content.decode()
 
     rows = dict(
         (label, cells)
@@ -317,13 +306,13 @@ def test_the_admin_shows_each_field_now_and_as_proposed(admin, proposal):
         "changed",
     ]
     assert 'name="_approve"' in page and 'name="_reject"' in page
-    banner = admin.get(
+    banner = admin_client.get(
         reverse("admin:specialists_specialist_change", args=[proposal.specialist_id])
     )
     assert change_url(proposal) in banner.content.decode()
 
 
-def test_approving_applies_the_proposal_as_the_reviewer(admin, proposal, reviewer):
+def test_approving_applies_the_proposal_as_the_reviewer(admin_client, proposal, admin_user):
     doctor = proposal.specialist
     Specialist.objects.filter(pk=doctor.pk).update(
         accepting_verified_on=datetime.date(2020, 1, 1), accepting_verified_source="import"
@@ -332,7 +321,7 @@ def test_approving_applies_the_proposal_as_the_reviewer(admin, proposal, reviewe
     before = APIClient().get("/api/v1/match/", {"zip": "10001", "treatment": "nerve-block"})
     assert before.json()["count"] == 0
 
-    response = admin.post(
+    response = admin_client.post(
         change_url(proposal), {"review_note": "Called the office.", "_approve": "1"}
     )
 
@@ -347,7 +336,7 @@ def test_approving_applies_the_proposal_as_the_reviewer(admin, proposal, reviewe
         "spinal-cord-stimulation",
     ]
     assert list(doctor.insurance.values_list("slug", flat=True)) == ["aetna"]
-    assert doctor.updated_by == reviewer
+    assert doctor.updated_by == admin_user
     submitted = timezone.localdate(proposal.submitted_at)
     assert (doctor.accepting_verified_on, doctor.accepting_verified_source) == (
         submitted,
@@ -360,7 +349,7 @@ def test_approving_applies_the_proposal_as_the_reviewer(admin, proposal, reviewe
     proposal.refresh_from_db()
     assert (proposal.status, proposal.reviewed_by, proposal.review_note) == (
         Status.APPROVED,
-        reviewer,
+        admin_user,
         "Called the office.",
     )
     changes = {c.field: (c.old_value, c.new_value, c.source) for c in doctor.changes.all()}
@@ -374,7 +363,7 @@ def test_approving_applies_the_proposal_as_the_reviewer(admin, proposal, reviewe
         "weekly_capacity",
     }
     entry = LogEntry.objects.get(object_id=str(doctor.pk))
-    assert entry.user == reviewer
+    assert entry.user == admin_user
     assert f"Approved the provider's correction #{proposal.pk}" in entry.get_change_message()
     # Search and routing see it at once: one version bump for the whole correction.
     assert DirectoryVersion.objects.get().number == version + 1
@@ -382,15 +371,15 @@ def test_approving_applies_the_proposal_as_the_reviewer(admin, proposal, reviewe
     after = APIClient().get("/api/v1/match/", {"zip": "10001", "treatment": "nerve-block"})
     assert [r["id"] for r in after.json()["results"]] == [doctor.pk]
     # A decided proposal is a record: no buttons, no second decision.
-    page = admin.get(change_url(proposal)).content.decode()
+    page = admin_client.get(change_url(proposal)).content.decode()
     assert 'name="_approve"' not in page
 
 
-def test_an_unchanged_proposal_confirms_the_facts_and_logs_no_change(admin, doctor, browser):
+def test_an_unchanged_proposal_confirms_the_facts_and_logs_no_change(admin_client, doctor, browser):
     correct(browser, listing_url(doctor))
     proposal = ListingCorrection.objects.get()
 
-    admin.post(change_url(proposal), {"review_note": "", "_approve": "1"})
+    admin_client.post(change_url(proposal), {"review_note": "", "_approve": "1"})
 
     doctor.refresh_from_db()
     assert doctor.accepting_verified_source == "provider"
@@ -398,15 +387,15 @@ def test_an_unchanged_proposal_confirms_the_facts_and_logs_no_change(admin, doct
     assert not ListingChange.objects.exists()
 
 
-def test_rejecting_records_it_and_leaves_the_listing(admin, proposal, reviewer):
+def test_rejecting_records_it_and_leaves_the_listing(admin_client, proposal, admin_user):
     doctor = proposal.specialist
 
-    admin.post(change_url(proposal), {"review_note": "Not their number.", "_reject": "1"})
+    admin_client.post(change_url(proposal), {"review_note": "Not their number.", "_reject": "1"})
 
     proposal.refresh_from_db()
     assert (proposal.status, proposal.reviewed_by, proposal.review_note) == (
         Status.REJECTED,
-        reviewer,
+        admin_user,
         "Not their number.",
     )
     assert proposal.reviewed_at is not None
@@ -416,13 +405,15 @@ def test_rejecting_records_it_and_leaves_the_listing(admin, proposal, reviewer):
     assert "Rejected" in LogEntry.objects.get(object_id=str(doctor.pk)).get_change_message()
 
 
-def test_a_stale_second_decision_changes_nothing(admin, proposal, reviewer):
-    form = admin.get(change_url(proposal))
+def test_a_stale_second_decision_changes_nothing(admin_client, proposal, admin_user):
+    form = admin_client.get(change_url(proposal))
     assert form.status_code == 200
-    admin.post(change_url(proposal), {"review_note": "", "_reject": "1"})
+    admin_client.post(change_url(proposal), {"review_note": "", "_reject": "1"})
 
     # The same page, still open in another tab, approved afterwards.
-    response = admin.post(change_url(proposal), {"review_note": "", "_approve": "1"}, follow=True)
+    response = admin_client.post(
+        change_url(proposal), {"review_note": "", "_approve": "1"}, follow=True
+    )
 
     proposal.refresh_from_db()
     assert proposal.status == Status.REJECTED
@@ -430,7 +421,7 @@ def test_a_stale_second_decision_changes_nothing(admin, proposal, reviewer):
     assert response.status_code == 403
     # Two reviewers deciding at once: the second finds it decided.
     with pytest.raises(CorrectionNotPending):
-        correction_approve(correction=proposal, user=reviewer)
+        correction_approve(correction=proposal, user=admin_user)
 
 
 def test_only_those_who_may_change_listings_decide(client, proposal):
@@ -449,23 +440,25 @@ def test_only_those_who_may_change_listings_decide(client, proposal):
     assert proposal.status == Status.PENDING
 
 
-def test_a_treatment_deleted_before_approval_is_left_out(admin, proposal):
+def test_a_treatment_deleted_before_approval_is_left_out(admin_client, proposal):
     Treatment.objects.filter(slug="nerve-block").delete()
     InsurancePlan.objects.filter(slug="aetna").delete()
 
-    admin.post(change_url(proposal), {"review_note": "", "_approve": "1"})
+    admin_client.post(change_url(proposal), {"review_note": "", "_approve": "1"})
 
     doctor = Specialist.objects.get(pk=proposal.specialist_id)
     assert list(doctor.treatments.values_list("slug", flat=True)) == ["spinal-cord-stimulation"]
     assert not doctor.insurance.exists()
 
 
-def test_a_save_without_a_decision_decides_nothing(admin, proposal):
-    page = admin.get(change_url(proposal)).content.decode()
+def test_a_save_without_a_decision_decides_nothing(admin_client, proposal):
+    page = admin_client.get(change_url(proposal)).content.decode()
     # Enter in the note makes a new line; it cannot press Approve, the form's first button.
     assert re.search(r'<textarea name="review_note"', page)
 
-    response = admin.post(change_url(proposal), {"review_note": "Calling them first."}, follow=True)
+    response = admin_client.post(
+        change_url(proposal), {"review_note": "Calling them first."}, follow=True
+    )
 
     assert "Nothing decided" in response.content.decode()
     proposal.refresh_from_db()
