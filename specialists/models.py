@@ -2,6 +2,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -367,6 +368,9 @@ class RegistryRecord(models.Model):
 
 # --------------------------------------------------------------------------------------
 
+# More new patient requests a week than any practice takes: a larger number is a typing slip.
+MAX_WEEKLY_CAPACITY = 500
+
 
 class SpecialistQuerySet(models.QuerySet):
     def board_certified(self, on: datetime.date | None = None):
@@ -447,7 +451,8 @@ class Specialist(PracticeLocation, Audited, DatedListingFacts, RegistryRecord):
     weekly_capacity = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="New patient requests a week at most; empty means no limit.",
+        validators=[MaxValueValidator(MAX_WEEKLY_CAPACITY)],
+        help_text="New patient requests a week at most; empty means no limit, 0 none this week.",
     )
     active = models.BooleanField(default=True)
     treatments = models.ManyToManyField(Treatment, related_name="specialists", blank=True)
@@ -630,6 +635,62 @@ class ListingChange(models.Model):
 
     def __str__(self):
         return f"{self.field}: {self.old_value!r} → {self.new_value!r}"
+
+
+class ListingCorrection(models.Model):
+    """A specialist's own corrections to their listing, sent through the signed link in a
+    provider email (``specialists.corrections``), waiting for an admin's review.
+
+    ``proposed`` holds every correctable field as the specialist stated it (changed or
+    not: an unchanged value confirms the fact). One link sends one proposal (``link_id``
+    is the link's); a specialist has at most one proposal waiting, a newer one replacing
+    it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved and applied"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Replaced by a later proposal"
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="corrections")
+    link_id = models.UUIDField(
+        unique=True,
+        editable=False,
+        help_text="The random id in the link it came through: one link, one proposal.",
+    )
+    proposed = models.JSONField(help_text="The listing as the specialist says it should read.")
+    note = models.TextField("note from the specialist", max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    review_note = models.CharField(
+        max_length=500, blank=True, help_text="Why it was rejected, or anything worth keeping."
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["specialist"],
+                condition=Q(status="pending"),
+                name="one_pending_correction_per_specialist",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "superseded"]) | Q(reviewed_at__isnull=False),
+                name="reviewed_correction_has_review_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Correction #{self.pk} to {self.specialist} ({self.get_status_display()})"
 
 
 class DirectoryVersion(models.Model):

@@ -15,7 +15,7 @@ from leads.ebook import EBOOK_FILES, ebook_request
 from leads.emails import message_email
 from leads.models import EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
 from leads.newsletter import newsletter_confirm, newsletter_subscribe
-from leads.responses import lead_match_answer
+from leads.responses import lead_match_answer, routing_overdue_sweep
 from leads.services import lead_submit
 from leads.tokens import ebook_download_token
 from specialists.models import Treatment
@@ -142,6 +142,27 @@ def test_staff_email_stays_english_and_says_the_patient_prefers_spanish(settings
         assert "Llámenos" not in part
     plain = emails(lead=english)[Kind.PROVIDER_NOTIFICATION, doctor.id]
     assert "prefers" not in plain.body
+
+
+@pytest.mark.parametrize(
+    ("together", "will_call"), [(False, "le llamará."), (True, "le llamarán.")]
+)
+def test_the_patient_told_who_calls_instead_reads_spanish(settings, together, will_call):
+    """A can't-help names the one specialist taking over; routings silent together, all
+    of them in one email."""
+    doctors = [specialist_at(miles) for miles in (1, 2, 3, 4, 5, 6)]
+    told = {}
+    for language in ("es", "en"):
+        lead = lead_submit(data=lead_data(email=f"{language}@example.com"), language=language).lead
+        first = lead.matches.get(rank=1)
+        if together:
+            routing_overdue_sweep(now=first.respond_by)
+        else:
+            lead_match_answer(match=first, outcome=LeadMatch.Outcome.CANT_HELP, reason="other")
+        [message] = OutboundMessage.objects.filter(lead=lead, kind=Kind.PATIENT_REROUTED)
+        told[language] = message_email(message)
+    assert english_left(told["es"], told["en"], shared(settings, *doctors)) == []
+    assert will_call in told["es"].body
 
 
 def test_the_network_alert_for_a_spanish_lead_names_the_language():
