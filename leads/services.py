@@ -23,7 +23,7 @@ from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
-from .consent import consent_chosen, consent_names_specialists, consent_wording
+from .consent import consent_chosen, consent_limits_to_chosen, consent_wording
 from .models import (
     ROUTING_LIMIT,
     ROUTING_RADIUS_MILES,
@@ -296,9 +296,10 @@ def reroute_candidates(
     1. the patient's own chosen specialists it has not gone to yet (one at capacity when
        the lead arrived), still qualifying, accepting new patients and with room this week
        (``specialists_routable``), nearest first, whatever the distance;
-    2. then the nearest others as ``routing_candidates`` finds them, unless the patient's
-       consent names who may call (``consent_names_specialists``): a patient who chose
-       agreed to those specialists alone, so the network team is told instead.
+    2. then the nearest others as ``routing_candidates`` finds them, which the consent of
+       a patient who chose agrees to, except for the earlier wording that agreed to the
+       chosen specialists alone (``consent_limits_to_chosen``): such a lead goes to the
+       network team instead.
 
     Nobody the lead already went to is offered it again."""
     routed = set(lead.matches.values_list("specialist_id", flat=True))
@@ -312,7 +313,7 @@ def reroute_candidates(
     ranked = _chosen_ranked(place, list(waiting))
     room = specialists_routable(ids=[s.pk for s, _ in ranked], now=now)
     found = [(s.pk, distance) for s, distance in ranked if s.pk in room][:count]
-    if len(found) < count and not consent_names_specialists(lead.consent_version):
+    if len(found) < count and not consent_limits_to_chosen(lead.consent_version):
         found += routing_candidates(
             place=place,
             treatment=lead.treatment,

@@ -114,7 +114,7 @@ def test_a_spanish_patient_on_a_phone_from_a_condition_page_to_the_email(
 
     page.wait_for_url(re.compile(r"/es/thanks/[0-9a-f-]{36}/$"))
     lead = Lead.objects.get()
-    assert (lead.language, lead.consent_version) == ("es", "2026-11-26-chosen-es")
+    assert (lead.language, lead.consent_version) == ("es", "2026-12-06-chosen-es")
     assert page.get_by_role("heading", level=1).inner_text() == "Gracias. Recibimos su solicitud."
     assert "Enviamos su solicitud al especialista que usted eligió" in page.content()
     audit(page, "thank-you page")

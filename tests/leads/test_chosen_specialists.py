@@ -149,13 +149,39 @@ def test_an_extension_too_long_and_a_message_too_long_are_refused_not_cut(post_l
     }
 
 
-def test_a_chosen_specialist_who_cannot_help_goes_to_the_network_team_not_to_another(
+def test_when_the_choice_runs_out_the_request_goes_to_the_nearest_other_specialist(
     post_lead, lead_payload, django_capture_on_commit_callbacks
 ):
+    """The consent a patient who chose agrees to names their choice, then another nearby
+    specialist should none of them help."""
+    chosen = specialist_at(3, email="chosen@clinic.example")
+    silent = specialist_at(4, email="silent@clinic.example")
+    nearer = specialist_at(1, email="nearer@clinic.example")
+    post_lead({**lead_payload, "specialists": [chosen.id, silent.id]})
+    lead = Lead.objects.get()
+    assert "If none of them can help" in lead.consent_text
+    first, second = lead.matches.order_by("rank")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert lead_match_answer(match=first, outcome=LeadMatch.Outcome.CANT_HELP)
+
+    lead.refresh_from_db()
+    third = lead.matches.get(rank=3)
+    assert (third.specialist, third.chosen_by_patient) == (nearer, False)
+    assert not lead.needs_network_attention
+    assert [m for m in mail.outbox if m.to == ["nearer@clinic.example"]]
+
+
+def test_a_lead_whose_consent_named_the_chosen_alone_goes_to_the_network_team(
+    post_lead, lead_payload, django_capture_on_commit_callbacks
+):
+    """Leads stored under the earlier wording, which agreed to the chosen specialists and
+    nobody else, are never sent to anyone else."""
     chosen = specialist_at(3, email="chosen@clinic.example")
     silent = specialist_at(4, email="silent@clinic.example")
     specialist_at(1, email="nearer@clinic.example")  # routing would pick this one
     post_lead({**lead_payload, "specialists": [chosen.id, silent.id]})
+    Lead.objects.update(consent_version="2026-11-26-chosen")
     lead = Lead.objects.get()
     first, second = lead.matches.order_by("rank")
 
@@ -206,7 +232,7 @@ def test_a_reroute_goes_first_to_the_patients_other_choices_nearest_first(
 ):
     """Can't help, then silence: each time the nearest chosen specialist the request has
     not gone to (qualifying, accepting, with room by then) takes it, before anybody the
-    patient did not name; when the choice runs out the network team is told."""
+    patient did not name; when the choice runs out, the nearest other who accepts."""
     answering = specialist_at(1, email="first@clinic.example")
     far_waiting = specialist_at(9, weekly_capacity=0, email="far@clinic.example")
     near_waiting = specialist_at(6, weekly_capacity=0, email="near@clinic.example")
@@ -239,13 +265,10 @@ def test_a_reroute_goes_first_to_the_patients_other_choices_nearest_first(
 
     with django_capture_on_commit_callbacks(execute=True):
         routing_overdue_sweep(now=third.respond_by)
-    lead.refresh_from_db()
-    assert lead.matches.count() == 3
-    assert lead.needs_network_attention
-    assert not LeadMatch.objects.filter(specialist__in=[other, stopped]).exists()
-    assert not [
-        m for m in mail.outbox if m.to[0] in ("other@clinic.example", "stopped@clinic.example")
-    ]
+    fourth = lead.matches.get(rank=4)
+    assert (fourth.specialist, fourth.chosen_by_patient) == (other, False)
+    assert not LeadMatch.objects.filter(specialist=stopped).exists()
+    assert not [m for m in mail.outbox if m.to[0] == "stopped@clinic.example"]
 
 
 def test_a_waiting_choice_that_no_longer_qualifies_is_passed_over(
