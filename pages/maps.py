@@ -11,6 +11,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.utils.translation import gettext, ngettext
 
 from geo.atlas import state_outlines
@@ -205,15 +206,31 @@ def _units_per_mile(origin: ZipPlace, centre) -> float:
     return math.hypot(edge[0] - centre[0], edge[1] - centre[1]) / 10
 
 
+@dataclass(frozen=True)
+class _Cities:
+    """Every city the projection shows, largest first: names and projected coordinates."""
+
+    names: list[str]
+    xs: np.ndarray
+    ys: np.ndarray
+    lengths: np.ndarray
+
+
 @functools.cache
-def _projected_cities() -> list[tuple[float, float, str]]:
-    """Every city the projection shows, largest first: (x, y, name)."""
-    found = []
+def _projected_cities() -> _Cities:
+    names, xs, ys = [], [], []
     for city in cities():
         point = albers_usa(city.latitude, city.longitude)
         if point is not None:
-            found.append((point[0], point[1], city.name))
-    return found
+            names.append(city.name)
+            xs.append(point[0])
+            ys.append(point[1])
+    return _Cities(
+        names=names,
+        xs=np.array(xs),
+        ys=np.array(ys),
+        lengths=np.array([len(name) for name in names], dtype=np.float64),
+    )
 
 
 def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> list[Label]:
@@ -222,9 +239,21 @@ def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> lis
     x0, y0, x1, y1 = box
     taken = [(x - r, y - r, x + r, y + r) for x, y, r in avoid]
     labels = []
-    for x, y, name in _projected_cities():
+    known = _projected_cities()
+    # Cities whose label fits the view, found at once over every city (with a hair of
+    # slack); each is then checked exactly, in size order, as before.
+    slack = 1e-9 * max(1.0, abs(x0), abs(x1), abs(y0), abs(y1))
+    half = 0.3 * size * known.lengths
+    fits = (
+        (known.xs - half >= x0 - slack)
+        & (known.xs + half <= x1 + slack)
+        & (known.ys - size * 1.3 >= y0 - slack)
+        & (known.ys + size * 0.2 <= y1 + slack)
+    )
+    for position in np.flatnonzero(fits).tolist():
         if len(labels) == CITY_LABELS:
             break
+        x, y, name = float(known.xs[position]), float(known.ys[position]), known.names[position]
         half = 0.3 * size * len(name)
         rect = (x - half, y - size * 1.3, x + half, y + size * 0.2)
         inside = x0 <= rect[0] and rect[2] <= x1 and y0 <= rect[1] and rect[3] <= y1
