@@ -51,7 +51,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,6 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import benchmarks.environment  # noqa: E402, F401  (the children inherit it)
+from benchmarks.match import _free_port, _wait_until_up  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench"
 # Bump when benchmarks.match.generate changes what it writes: kept databases are then
@@ -188,12 +188,6 @@ def child_json(arguments: list[str]) -> dict:
     if process.returncode or result is None:
         raise RuntimeError(f"child {arguments[0]} failed ({process.returncode})")
     return result
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_gunicorn(database: Path, workers: int) -> tuple[subprocess.Popen, str]:
@@ -334,18 +328,6 @@ def throughput(database: Path, paths: dict[str, list[str]], args) -> dict:
             editor.kill()
         stop(server)
     return figures
-
-
-def _wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
@@ -670,20 +652,20 @@ def knn_mode(mode: str, target, places, treatments, rng, today) -> dict:
     # Each tree (a treatment's, the filter's) is built on its first search: not timed.
     for place, treatment in searches[:50]:
         nearest(MatchQuery(origin=place, treatment=treatment, radius=RADIUS_MILES, **facts))
+
+    def parameters(place, treatment) -> dict:
+        return {
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "metres": metres,
+            "today": today,
+            "treatment": treatment and treatment.pk,
+            "limit": LIMIT,
+        }
+
     selector, postgis, mismatches = [], [], 0
     with target.cursor() as cursor:
-        place, treatment = searches[0]
-        plan = cursor.execute(
-            "EXPLAIN (COSTS OFF) " + sql,
-            {
-                "latitude": place.latitude,
-                "longitude": place.longitude,
-                "metres": metres,
-                "today": today,
-                "treatment": treatment and treatment.pk,
-                "limit": LIMIT,
-            },
-        ).fetchall()
+        plan = cursor.execute("EXPLAIN (COSTS OFF) " + sql, parameters(*searches[0])).fetchall()
         print("  PostGIS plan: " + " | ".join(line.strip() for (line,) in plan[:4]), flush=True)
         for place, treatment in searches:
             query = MatchQuery(
@@ -692,16 +674,8 @@ def knn_mode(mode: str, target, places, treatments, rng, today) -> dict:
             started = time.perf_counter()
             ours = nearest(query)
             selector.append(time.perf_counter() - started)
-            parameters = {
-                "latitude": place.latitude,
-                "longitude": place.longitude,
-                "metres": metres,
-                "today": today,
-                "treatment": treatment and treatment.pk,
-                "limit": LIMIT,
-            }
             started = time.perf_counter()
-            cursor.execute(sql, parameters, prepare=True)
+            cursor.execute(sql, parameters(place, treatment), prepare=True)
             theirs = cursor.fetchall()
             postgis.append(time.perf_counter() - started)
             theirs = [(pk, m / SPHERE_METRES * EARTH_RADIUS["mi"]) for pk, m in theirs]
