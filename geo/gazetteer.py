@@ -131,17 +131,20 @@ class _Gazetteer:
         """The place of a located record, built afresh."""
         return self._record(position, f"{self._zip[position]:05d}")
 
-    def _record(self, position: int, zip5: str) -> ZipPlace:
-        code = self._city[position]
+    def name(self, code: int) -> str:
+        """City name number ``code``."""
         city = self._names[code]
         if city is None:
             offsets = self._name_offsets
             city = self._names[code] = str(
                 self._name_bytes[offsets[code] : offsets[code + 1]], "utf-8"
             )
+        return city
+
+    def _record(self, position: int, zip5: str) -> ZipPlace:
         return _built_place(
             zip5,
-            city,
+            self.name(self._city[position]),
             self._states[self._state[position]],
             self._latitude[position],
             self._longitude[position],
@@ -336,23 +339,50 @@ class City:
 
 @functools.cache
 def cities() -> tuple[City, ...]:
-    """Every city with a street-delivery ZIP, the largest first (maps label them)."""
-    gazetteer = _index()
-    grouped: dict[tuple[str, str], list[ZipPlace]] = {}
-    for position in gazetteer.with_flag(zipdata.STANDARD).tolist():
-        place = gazetteer.place(position)
-        grouped.setdefault((place.city, place.state), []).append(place)
-    found = [
+    """Every city with a street-delivery ZIP, the largest first (most ZIPs, then name and
+    state)."""
+    table = city_table()
+    return tuple(
         City(
-            name=name,
-            state=state,
-            latitude=sum(p.latitude for p in members) / len(members),
-            longitude=sum(p.longitude for p in members) / len(members),
-            zips=len(members),
+            name=table.name(position),
+            state=table.state(position),
+            latitude=float(table.latitudes[position]),
+            longitude=float(table.longitudes[position]),
+            zips=int(table.zips[position]),
         )
-        for (name, state), members in grouped.items()
-    ]
-    return tuple(sorted(found, key=lambda city: (-city.zips, city.name, city.state)))
+        for position in range(len(table.zips))
+    )
+
+
+@dataclass(frozen=True)
+class CityTable:
+    """``cities()`` as columns read from the mapped file, for code that scans them all
+    (maps): no Python object per city until one is named."""
+
+    latitudes: np.ndarray
+    longitudes: np.ndarray
+    zips: np.ndarray
+    name_lengths: np.ndarray
+    _gazetteer: _Gazetteer
+
+    def name(self, position: int) -> str:
+        return self._gazetteer.name(int(self._gazetteer.data.arrays["city_name"][position]))
+
+    def state(self, position: int) -> str:
+        gazetteer = self._gazetteer
+        return gazetteer.data.states[gazetteer.data.arrays["city_state"][position]]
+
+
+def city_table() -> CityTable:
+    gazetteer = _index()
+    arrays = gazetteer.data.arrays
+    return CityTable(
+        latitudes=arrays["city_latitude"],
+        longitudes=arrays["city_longitude"],
+        zips=arrays["city_zips"],
+        name_lengths=arrays["city_name_length"],
+        _gazetteer=gazetteer,
+    )
 
 
 def located_zip_places() -> list[ZipPlace]:

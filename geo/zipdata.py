@@ -2,11 +2,11 @@
 
 The ``zipcodes`` package hands its 42,789 records out as Python dicts: about 150 MB in each
 process that asks, and Python does not give that memory back once it is freed. So the
-records are read once, in a child process, into a file of flat arrays (about 2 MB):
-coordinates, states, kinds and city names per ZIP, and the city-name index place searches
-use. Each web process maps the file (its pages are shared by every process on the host)
-and reads single values from it, so the gazetteer costs each process a few hundred
-kilobytes of its own and a millisecond to open.
+records are read once, in a child process, into a file of flat arrays (about 3 MB):
+coordinates, states, kinds and city names per ZIP, the city-name index place searches use,
+and the cities maps label. Each web process maps the file (its pages are shared by every
+process on the host) and reads single values from it, so the gazetteer costs each process
+a few hundred kilobytes of its own and a millisecond to open.
 
 The file (``GAZETTEER_FILE``, default ``var/gazetteer.bin``) is built on first use, or by
 ``python -m geo.zipdata [FILE]`` (``make install`` runs it), and rebuilt when it was made
@@ -35,7 +35,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "var" / "gazetteer.bin"
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"SPINEZIP"
 _ALIGN = 64
 ZIP_NUMBERS = 100_000
@@ -121,12 +121,41 @@ def _tables(records: list[dict]) -> tuple[list[str], dict[str, np.ndarray]]:
         if not keys or keys[-1] != key:
             keys.append(key)
             key_starts.append(start)
+    arrays.update(_city_table(records, arrays, name_codes, state_codes))
     arrays["name_offsets"], arrays["name_bytes"] = _strings(names)
     arrays["key_offsets"], arrays["key_bytes"] = _strings(keys)
     arrays["key_pairs"] = np.array([*key_starts, len(pairs)], dtype=np.uint32)
     arrays["pair_state"] = np.array([state for _, state, _ in pairs], dtype=np.uint8)
     arrays["pair_record"] = np.array([position for _, _, position in pairs], dtype=np.uint32)
     return states, arrays
+
+
+def _city_table(records, arrays, name_codes, state_codes) -> dict[str, np.ndarray]:
+    """Every city with a street-delivery ZIP, the largest first (most ZIPs, then name and
+    state): its name, state, the middle of its standard ZIPs and how many it has."""
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for position, record in enumerate(records):
+        if arrays["flags"][position] & STANDARD:
+            grouped.setdefault((record["city"], record["state"]), []).append(position)
+    latitudes, longitudes = arrays["latitude"].tolist(), arrays["longitude"].tolist()
+    rows = sorted(
+        (
+            -len(members),
+            name,
+            state,
+            sum(latitudes[p] for p in members) / len(members),
+            sum(longitudes[p] for p in members) / len(members),
+        )
+        for (name, state), members in grouped.items()
+    )
+    return {
+        "city_name": np.array([name_codes[row[1]] for row in rows], dtype=np.uint32),
+        "city_name_length": np.array([len(row[1]) for row in rows], dtype=np.uint16),
+        "city_state": np.array([state_codes[row[2]] for row in rows], dtype=np.uint8),
+        "city_latitude": np.array([row[3] for row in rows], dtype=np.float64),
+        "city_longitude": np.array([row[4] for row in rows], dtype=np.float64),
+        "city_zips": np.array([-row[0] for row in rows], dtype=np.uint32),
+    }
 
 
 def build(path: Path) -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext, ngettext
 
 from geo.atlas import state_outlines
 from geo.distance import EARTH_RADIUS
-from geo.gazetteer import ZipPlace, cities
+from geo.gazetteer import ZipPlace, city_table
 from geo.projection import albers_usa
 
 # The view keeps the screen's proportions and never shows less than about 180 miles
@@ -208,9 +208,10 @@ def _units_per_mile(origin: ZipPlace, centre) -> float:
 
 @dataclass(frozen=True)
 class _Cities:
-    """Every city the projection shows, largest first: names and projected coordinates."""
+    """The cities the projection shows, largest first: their rows in the gazetteer's city
+    table and projected coordinates."""
 
-    names: list[str]
+    rows: np.ndarray
     xs: np.ndarray
     ys: np.ndarray
     lengths: np.ndarray
@@ -218,18 +219,22 @@ class _Cities:
 
 @functools.cache
 def _projected_cities() -> _Cities:
-    names, xs, ys = [], [], []
-    for city in cities():
-        point = albers_usa(city.latitude, city.longitude)
+    table = city_table()
+    rows, xs, ys = [], [], []
+    for row, (latitude, longitude) in enumerate(
+        zip(table.latitudes.tolist(), table.longitudes.tolist(), strict=True)
+    ):
+        point = albers_usa(latitude, longitude)
         if point is not None:
-            names.append(city.name)
+            rows.append(row)
             xs.append(point[0])
             ys.append(point[1])
+    rows = np.array(rows, dtype=np.int64)
     return _Cities(
-        names=names,
+        rows=rows,
         xs=np.array(xs),
         ys=np.array(ys),
-        lengths=np.array([len(name) for name in names], dtype=np.float64),
+        lengths=table.name_lengths[rows].astype(np.float64),
     )
 
 
@@ -253,7 +258,8 @@ def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> lis
     for position in np.flatnonzero(fits).tolist():
         if len(labels) == CITY_LABELS:
             break
-        x, y, name = float(known.xs[position]), float(known.ys[position]), known.names[position]
+        x, y = float(known.xs[position]), float(known.ys[position])
+        name = city_table().name(int(known.rows[position]))
         half = 0.3 * size * len(name)
         rect = (x - half, y - size * 1.3, x + half, y + size * 0.2)
         inside = x0 <= rect[0] and rect[2] <= x1 and y0 <= rect[1] and rect[3] <= y1
