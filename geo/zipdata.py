@@ -8,7 +8,7 @@ and the cities maps label. Each web process maps the file (its pages are shared 
 process on the host) and reads single values from it, so the gazetteer costs each process
 a few hundred kilobytes of its own and a millisecond to open.
 
-The file (``GAZETTEER_FILE``, default ``var/gazetteer.bin``) is built on first use, or by
+The file (``GAZETTEER_FILE``, default ``var/gazetteer-<format>.bin``) is built on first use, or by
 ``python -m geo.zipdata [FILE]`` (``make install`` runs it), and rebuilt when it was made
 by another format version or another ``zipcodes`` release; it is replaced atomically, so a
 process never reads a half-written one.
@@ -34,8 +34,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FILE = ROOT / "var" / "gazetteer.bin"
 FORMAT = 2
+# Named by format: processes of two releases (a deploy in progress) never fight over one.
+DEFAULT_FILE = ROOT / "var" / f"gazetteer-{FORMAT}.bin"
 _MAGIC = b"SPINEZIP"
 _ALIGN = 64
 ZIP_NUMBERS = 100_000
