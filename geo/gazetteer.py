@@ -29,8 +29,9 @@ MAX_PLACE_INPUT_LENGTH = 80
 # Farther than this from every town ZIP's centroid, a location is not somewhere we cover
 # (every located ZIP but a military one lies within 25 miles of one).
 NEAREST_ZIP_MAX_MILES = 75
-# ZipPlace values kept built per process (a few hundred bytes each).
-PLACES_KEPT = 8192
+# Answers kept built per process, a few hundred bytes each: room for every ZIP traffic
+# asks for (42,789 are known), so a place is built once per process, not once per lookup.
+PLACES_KEPT = 65_536
 UNKNOWN, UNLOCATED = object(), object()
 
 # USPS codes: the fifty states, then the District of Columbia and the territories, which a
