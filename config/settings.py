@@ -365,6 +365,10 @@ EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
 # before the request goes to the next nearest specialist.
 PROVIDER_LINK_MAX_AGE_DAYS = env.int("PROVIDER_LINK_MAX_AGE_DAYS", default=30)
 PROVIDER_RESPONSE_HOURS = env.float("PROVIDER_RESPONSE_HOURS", default=8.0)
+# How long the link in a provider's email to correct their own listing works.
+PROVIDER_CORRECTION_LINK_MAX_AGE_DAYS = env.int(
+    "PROVIDER_CORRECTION_LINK_MAX_AGE_DAYS", default=30
+)
 
 # LOG_FORMAT=json: one JSON object per line. Either way every line is redacted as it is
 # written (core.logs), and requests are logged by core.middleware.RequestLogMiddleware

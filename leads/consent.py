@@ -81,6 +81,12 @@ def consent_chosen(names: list[str], language: str | None = None) -> ConsentWord
     return ConsentWording(wording.version, wording.text.format(names=joined_with_and(names)))
 
 
+def consent_names_specialists(version: str) -> bool:
+    """True when the wording of ``version`` names the specialists who may call: the
+    patient agreed to those alone, so nobody else may be sent their request."""
+    return version in {wording.version for wording in CHOSEN_WORDINGS.values()}
+
+
 def consent_chosen_parts(language: str | None = None) -> tuple[str, str]:
     """The chosen wording before and after the names, for the page to fill in."""
     before, _names, after = CHOSEN_WORDINGS[language or language_current()].text.partition(
