@@ -146,6 +146,34 @@ def test_institute_edits_reach_the_institute_search_and_the_cards(client, admin_
     assert builds() == before
 
 
+def test_an_approved_provider_correction_is_answered_without_a_rebuild(client, admin_user):
+    import uuid
+
+    from specialists.corrections import correction_approve, listing_values
+    from specialists.models import ListingCorrection
+
+    doctor = make_specialist(phone="+12125550100", treatments=("nerve-block",))
+    assert match_ids(client, treatment="nerve-block") == [doctor.id]
+    before = builds()
+    proposed = {
+        **listing_values(doctor),
+        "phone": "+12125550199",
+        "treatments": ["discectomy"],
+        "accepting_new_patients": False,
+    }
+    correction = ListingCorrection.objects.create(
+        specialist=doctor, link_id=uuid.uuid4(), proposed=proposed, submitted_at=timezone.now()
+    )
+    correction_approve(correction=correction, user=admin_user)
+
+    assert match_ids(client, treatment="nerve-block") == []
+    assert match_ids(client, treatment="discectomy", accepting="false") == [doctor.id]
+    assert match_ids(client, accepting="true") == []
+    card = client.get("/api/v1/match/", {"zip": "10001"}).json()["results"][0]
+    assert (card["phone"], card["treatments"]) == ("+12125550199", ["discectomy"])
+    assert builds() == before
+
+
 def test_cards_after_edits_equal_fresh_cards_byte_for_byte(client):
     institute = make_institute(name='The "Spine" Clinic \\ Annex')
     made = [

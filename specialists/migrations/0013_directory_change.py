@@ -19,7 +19,7 @@ def log_the_current_version(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("specialists", "0010_patient_choice_facts"),
+        ("specialists", "0012_listing_corrections"),
     ]
 
     operations = [
