@@ -267,7 +267,7 @@ def base_columns(
         read = read.reordered(
             cKDTree(unit_vectors(latitudes, longitudes), leafsize=LEAF_SIZE).indices
         )
-    spatial = read.table()
+    spatial = read.table(blocks=True)
     columns, codes = spatial.columns()
     columns["spec.by_id"] = np.argsort(spatial.ids, kind="stable").astype(np.int32)
     columns["spec.by_name"] = np.lexsort(
@@ -387,4 +387,8 @@ def snapshot_open(path: Path) -> Base:
         columns[name] = np.frombuffer(
             mapped, dtype=np.dtype(dtype), count=count, offset=start + offset
         ).reshape(shape)
-    return Base(columns, header)
+    base = Base(columns, header)
+    # Loading the trees read all their nodes; let those pages go until a search needs them,
+    # so a process holds only the parts of the file its searches use.
+    mapped.madvise(mmap.MADV_DONTNEED)
+    return base

@@ -12,8 +12,10 @@ a board or an institute changes no specialist's row.
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -86,7 +88,6 @@ _ROW_FIELDS = (
     "languages",
 )
 _READ_CHUNK = 900  # ids per query: any SQLite build binds 999 values at most
-_GATHER_ROWS = 65_536  # records copied per numpy gather: bounds its index array
 _PLAIN_SLUG = re.compile(rb"[-a-zA-Z0-9_]+")
 
 
@@ -139,18 +140,7 @@ class Records:
 
     def take(self, rows: np.ndarray) -> Records:
         """The records of ``rows``, in that order."""
-        rows = np.asarray(rows, dtype=np.int64)
-        starts = self.offsets[rows]
-        lengths = self.offsets[rows + 1] - starts
-        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        blob = np.empty(int(offsets[-1]), dtype=np.uint8)
-        for first in range(0, len(rows), _GATHER_ROWS):
-            last = min(first + _GATHER_ROWS, len(rows))
-            shift = np.repeat(starts[first:last] - offsets[first:last], lengths[first:last])
-            span = slice(int(offsets[first]), int(offsets[last]))
-            blob[span] = self.blob[shift + np.arange(span.start, span.stop)]
-        return Records(offsets, blob)
+        return Records.from_bytes(self[row] for row in rows.tolist())
 
     @classmethod
     def concat(cls, parts: list[Records]) -> Records:
@@ -162,6 +152,66 @@ class Records:
     @classmethod
     def from_columns(cls, columns: dict, prefix: str) -> Records:
         return cls(columns[f"{prefix}.offsets"], columns[f"{prefix}.blob"])
+
+
+class BlockRecords:
+    """Records compressed with zlib in blocks of BLOCK_ROWS consecutive rows, for a base's
+    cards: neighbours in the base's spatial order share cities, streets and names, so a
+    block shrinks about fourfold, and a search's cards come from a block or two. The last
+    blocks decompressed are kept, so the cards of busy places cost a dictionary lookup."""
+
+    BLOCK_ROWS = 16
+    KEPT = 4096
+    _SEPARATOR = b"\x1e"  # between a block's records; escaped JSON never holds it
+
+    __slots__ = ("blob", "count", "kept", "offsets")
+
+    def __init__(self, offsets: np.ndarray, blob: np.ndarray, count: int):
+        self.offsets = offsets
+        self.blob = blob
+        self.count = count
+        self.kept: dict[int, list[bytes]] = {}
+
+    @classmethod
+    def from_bytes(cls, values: Sequence[bytes]) -> BlockRecords:
+        blocks = [
+            zlib.compress(cls._SEPARATOR.join(values[start : start + cls.BLOCK_ROWS]))
+            for start in range(0, len(values), cls.BLOCK_ROWS)
+        ]
+        plain = Records.from_bytes(blocks)
+        return cls(plain.offsets, plain.blob, len(values))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, row: int) -> bytes:
+        block, position = divmod(row, self.BLOCK_ROWS)
+        records = self.kept.get(block)
+        if records is None:
+            start, end = self.offsets[block : block + 2].tolist()
+            records = zlib.decompress(self.blob[start:end]).split(self._SEPARATOR)
+            if len(self.kept) >= self.KEPT:
+                self.kept.clear()  # cheaper than ordering them; hot blocks come back at once
+            self.kept[block] = records
+        return records[position]
+
+    def columns(self, prefix: str) -> dict[str, np.ndarray]:
+        return {
+            f"{prefix}.blocks.offsets": self.offsets,
+            f"{prefix}.blocks.blob": self.blob,
+            f"{prefix}.blocks.count": np.array([self.count], dtype=np.int64),
+        }
+
+    @classmethod
+    def from_columns(cls, columns: dict, prefix: str) -> BlockRecords | Records:
+        """The records stored under ``prefix``, in blocks or plain."""
+        if f"{prefix}.blocks.blob" not in columns:
+            return Records.from_columns(columns, prefix)
+        return cls(
+            columns[f"{prefix}.blocks.offsets"],
+            columns[f"{prefix}.blocks.blob"],
+            int(columns[f"{prefix}.blocks.count"][0]),
+        )
 
 
 class CodeSets:
@@ -366,20 +416,50 @@ class SpecialistUrl:
 _ARRAYS = ("id", "lat", "lon", "until", "institute", "accepting", "telehealth", "gender", "group")
 _CODE_SETS = ("languages", "plans", "treatments")
 # A card record: the card's own text (JSON-escaped), then what the card needs beside it as
-# text, so rendering reads one record and no array: the id, "true" or "false", the
-# coordinates as the renderer writes them, the certificates ("board:until;..."), the
-# treatment ids ("3,5") and the institute's id ("" for none).
-_RECORD = (
-    *CARD_FIELDS,
-    "id",
-    "accepting",
-    "latitude",
-    "longitude",
-    "certificates",
-    "treatments",
-    "institute",
-)
+# text, so rendering reads one record and few arrays: the id, "true" or "false", the
+# certificates ("board:until;..."), the treatment ids ("3,5") and the institute's id ("" for
+# none).
+_RECORD = (*CARD_FIELDS, "id", "accepting", "certificates", "treatments", "institute")
 _AT = {name: position for position, name in enumerate(_RECORD)}
+
+
+def _narrowest(ids: np.ndarray) -> np.ndarray:
+    """Ids as 32-bit integers when they fit, which they do until two billion rows."""
+    return ids.astype(np.int32) if not len(ids) or ids.max() < 2**31 else ids
+
+
+def _ordinal(expires) -> int:
+    """An expiry as its proleptic ordinal; SQLite's plain SQL gives dates as ISO strings."""
+    if isinstance(expires, str):
+        expires = datetime.date.fromisoformat(expires)
+    return expires.toordinal()
+
+
+def _row_lookup(ids: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """A function giving, for specialist ids, their rows and whether each is in ``ids``: a
+    direct index when the ids are dense enough, else a binary search."""
+    n = len(ids)
+    if not n:
+        return lambda wanted: (np.zeros(len(wanted), np.int64), np.zeros(len(wanted), bool))
+    largest = int(ids.max())
+    if largest <= 4 * n + 1024:
+        index = np.full(largest + 1, -1, dtype=np.int64)
+        index[ids] = np.arange(n)
+
+        def lookup(wanted: np.ndarray):
+            inside = (wanted >= 0) & (wanted <= largest)
+            rows = np.full(len(wanted), -1, dtype=np.int64)
+            rows[inside] = index[wanted[inside]]
+            return np.maximum(rows, 0), rows >= 0
+
+        return lookup
+    by_id = np.argsort(ids, kind="stable")
+
+    def search(wanted: np.ndarray):
+        rows = by_id[np.minimum(np.searchsorted(ids, wanted, sorter=by_id), n - 1)]
+        return rows, ids[rows] == wanted
+
+    return search
 
 
 class SpecialistTable:
@@ -400,7 +480,7 @@ class SpecialistTable:
         self.languages = CodeSets(codes["languages"], columns["spec.languages.bits"])
         self.plans = CodeSets(codes["plans"], columns["spec.plans.bits"])
         self.treatments = CodeSets(codes["treatments"], columns["spec.treatments.bits"])
-        self.cards = Records.from_columns(columns, "spec.card")
+        self.cards = BlockRecords.from_columns(columns, "spec.card")
         self._vectors = columns.get("spec.vectors")
 
     def __len__(self) -> int:
@@ -446,29 +526,29 @@ class SpecialistTable:
         treatment_links: Iterable[tuple[int, int]] = (),
         plan_links: Iterable[tuple[int, int]] = (),
         always_qualify: bool = False,
+        blocks: bool = False,
     ) -> SpecialistTable:
         """From rows of ``_ROW_FIELDS + CARD_FIELDS`` (in the table's order, each id once),
-        certificates as (specialist id, board id, expiry or None), links as (treatment or
-        plan id, specialist id); links and certificates of other specialists are ignored.
-        With ``always_qualify`` every row qualifies forever whatever its certificates."""
+        certificates as (specialist id, board id, expiry as a date, an ISO date string or
+        None), links as (treatment or plan id, specialist id); links and certificates of
+        other specialists are ignored. With ``always_qualify`` every row qualifies forever
+        whatever its certificates; with ``blocks`` the cards are kept compressed."""
         n = len(rows)
         columns_in = list(zip(*rows, strict=True)) if n else [()] * 20
         (ids, lats, lons, institutes, accepting, telehealth, genders, languages) = columns_in[:8]
         card_text = columns_in[8:]
-        ids = np.fromiter(ids, dtype=np.int64, count=n)
-        by_id = np.argsort(ids, kind="stable")
-        if np.any(ids[by_id[1:]] == ids[by_id[:-1]]):
+        ids = _narrowest(np.array(ids, dtype=np.int64))
+        if len(np.unique(ids)) != n:
             raise ValueError("each specialist must come once")
-
-        def rows_of(link_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            found = np.minimum(np.searchsorted(ids, link_ids, sorter=by_id), max(n - 1, 0))
-            rows = by_id[found] if n else found
-            known = ids[rows] == link_ids if n else np.zeros(len(link_ids), dtype=bool)
-            return rows, known
-
+        rows_of = _row_lookup(ids)
+        ordinals: dict = {None: NEVER}
         certs = np.array(
             [
-                (pk, board, NEVER if expires is None else expires.toordinal())
+                (
+                    pk,
+                    board,
+                    ordinals.get(expires) or ordinals.setdefault(expires, _ordinal(expires)),
+                )
                 for pk, board, expires in certifications
             ],
             dtype=np.int64,
@@ -505,36 +585,30 @@ class SpecialistTable:
                 group = specialty_group(specialty)
                 groups[specialty] = GROUP_CODES[group.value] if group else 0
         treatments = code_sets(treatment_links)
-        latitudes = np.fromiter(lats, dtype=np.float64, count=n)
-        longitudes = np.fromiter(lons, dtype=np.float64, count=n)
-        institute_ids = np.fromiter((i or 0 for i in institutes), np.int64, count=n)
+        institute_ids = _narrowest(np.array([i or 0 for i in institutes], dtype=np.int64))
+        accepting = np.array(accepting, dtype=bool)
         record = [
             *(json_escaped(column) for column in card_text),
             list(map(str, ids.tolist())),
-            ["true" if value else "false" for value in accepting],
-            list(map(repr, latitudes.tolist())),
-            list(map(repr, longitudes.tolist())),
+            ["true" if value else "false" for value in accepting.tolist()],
             certificates,
             treatments.texts(),
             [str(pk) if pk else "" for pk in institute_ids.tolist()],
         ]
         separator = _SEPARATOR.decode()
-        cards = Records.from_bytes(
-            map(str.encode, map(separator.join, zip(*record, strict=True))) if n else ()
-        )
+        texts = list(map(str.encode, map(separator.join, zip(*record, strict=True)))) if n else []
+        cards = BlockRecords.from_bytes(texts) if blocks else Records.from_bytes(texts)
         columns = {
             "spec.id": ids,
-            "spec.lat": latitudes,
-            "spec.lon": longitudes,
+            "spec.lat": np.array(lats, dtype=np.float64),
+            "spec.lon": np.array(lons, dtype=np.float64),
             "spec.until": until,
             "spec.institute": institute_ids,
-            "spec.accepting": np.fromiter(accepting, dtype=bool, count=n),
-            "spec.telehealth": np.fromiter(telehealth, dtype=bool, count=n),
-            "spec.gender": np.fromiter(
-                (GENDER_CODES.get(g, 0) for g in genders), dtype=np.int8, count=n
-            ),
-            "spec.group": np.fromiter(
-                (groups[s] for s in card_text[_FIELD["specialty"]]), dtype=np.int8, count=n
+            "spec.accepting": accepting,
+            "spec.telehealth": np.array(telehealth, dtype=bool),
+            "spec.gender": np.array([GENDER_CODES.get(g, 0) for g in genders], dtype=np.int8),
+            "spec.group": np.array(
+                [groups[s] for s in card_text[_FIELD["specialty"]]], dtype=np.int8
             ),
             **cards.columns("spec.card"),
         }
@@ -643,7 +717,7 @@ class SpecialistTable:
         """The row's result card as the API writes it, ``"distance":null``: the
         certificates current on ``on``, the institute's part from ``institute(id)``."""
         (slug, npi, first, last, credentials, specialty, phone, line1, line2, city, state,
-         zip_code, pk, accepting, latitude, longitude, certificates, treatments,
+         zip_code, pk, accepting, certificates, treatments,
          institute_id) = self.cards[row].split(_SEPARATOR)  # fmt: skip
         name = first + b" " + last
         if credentials:
@@ -674,8 +748,8 @@ class SpecialistTable:
             city,
             state,
             zip_code,
-            latitude,
-            longitude,
+            repr(self.latitudes[row].item()).encode(),
+            repr(self.longitudes[row].item()).encode(),
             b",".join(card for _, card in current),
             parts.treatment_list(treatments),
             (institute(institute_id) or b"null") if institute_id else b"null",
@@ -683,16 +757,25 @@ class SpecialistTable:
         )
 
 
-def _int_pairs(queryset) -> np.ndarray:
-    """A two-column integer ``values_list`` as an array, fetched in plain SQL in slices:
-    the ORM would build a tuple per row of millions."""
-    sql, params = queryset.query.sql_with_params()
-    parts = []
+def _fetched(queryset, *fields) -> list[tuple]:
+    """``queryset.values_list(*fields)`` in plain SQL, as the database driver gives the
+    values: the ORM's converters cost more than the query on a million rows. (Booleans may
+    come as 0 and 1, dates from SQLite as ISO strings.)"""
+    sql, params = queryset.values_list(*fields).query.sql_with_params()
+    found: list[tuple] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(100_000):
-            parts.append(np.array(chunk, dtype=np.int64))
-    return np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
+        while chunk := cursor.fetchmany(50_000):
+            found += chunk
+    return found
+
+
+def _int_pairs(queryset, *fields) -> np.ndarray:
+    """Two integer columns as an array."""
+    found = _fetched(queryset, *fields)
+    return np.fromiter(
+        itertools.chain.from_iterable(found), dtype=np.int64, count=2 * len(found)
+    ).reshape(-1, 2)
 
 
 @dataclass
@@ -723,13 +806,14 @@ class SpecialistRows:
     def last_names(self) -> list[str]:
         return [row[len(_ROW_FIELDS) + _FIELD["last_name"]] for row in self.rows]
 
-    def table(self) -> SpecialistTable:
+    def table(self, *, blocks: bool = False) -> SpecialistTable:
         return SpecialistTable.from_rows(
             self.rows,
             certifications=self.certifications,
             treatment_links=self.treatment_links,
             plan_links=self.plan_links,
             always_qualify=self.always_qualify,
+            blocks=blocks,
         )
 
 
@@ -749,26 +833,29 @@ def specialist_rows(*, on: datetime.date, ids: Sequence[int] | None = None) -> S
         def narrowed(queryset, lookup, chunk=chunk):
             return queryset if chunk is None else queryset.filter(**{lookup: chunk})
 
-        read.rows += (
-            narrowed(Specialist.objects.qualifying(on=on), "pk__in")
-            .order_by("id")
-            .values_list(*_ROW_FIELDS, *CARD_FIELDS)
+        read.rows += _fetched(
+            narrowed(Specialist.objects.qualifying(on=on), "pk__in").order_by("id"),
+            *_ROW_FIELDS,
+            *CARD_FIELDS,
         )
-        read.certifications += narrowed(
-            BoardCertification.objects.current(on), "specialist_id__in"
-        ).values_list("specialist_id", "board_id", "expires_on")
+        read.certifications += _fetched(
+            narrowed(BoardCertification.objects.current(on), "specialist_id__in"),
+            "specialist_id",
+            "board_id",
+            "expires_on",
+        )
         treatment_parts.append(
             _int_pairs(
-                narrowed(Specialist.treatments.through.objects, "specialist_id__in").values_list(
-                    "treatment_id", "specialist_id"
-                )
+                narrowed(Specialist.treatments.through.objects, "specialist_id__in"),
+                "treatment_id",
+                "specialist_id",
             )
         )
         plan_parts.append(
             _int_pairs(
-                narrowed(Specialist.insurance.through.objects, "specialist_id__in").values_list(
-                    "insuranceplan_id", "specialist_id"
-                )
+                narrowed(Specialist.insurance.through.objects, "specialist_id__in"),
+                "insuranceplan_id",
+                "specialist_id",
             )
         )
     read.rows.sort(key=lambda row: row[0])
