@@ -65,6 +65,7 @@ import itertools
 import logging
 import math
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -928,12 +929,16 @@ def base_read(*, on: datetime.date) -> tuple[dict[str, np.ndarray], dict]:
     ``on`` and every institute, at the directory version read first (later changes may be
     in it too; the change log past that version is applied after, which reads them again)."""
     version = _directory_version()
-    token = DirectoryChange.objects.filter(version=version).values_list("token", flat=True).first()
+    # A version bumped by code that logged no row (one still running through a deploy)
+    # gets one naming everything, so the snapshot can be checked like any other.
+    change, _ = DirectoryChange.objects.get_or_create(
+        version=version, defaults={"token": secrets.token_hex(8), "everything": True}
+    )
     return base_columns(
         read=specialist_rows(on=on),
         institutes=institutes_read(),
         version=version,
-        token=token,
+        token=change.token,
         on=on,
     )
 

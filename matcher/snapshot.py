@@ -132,7 +132,9 @@ class Base:
         self.members = (columns["inst.members.offsets"], columns["inst.members.rows"])
         self.institutes_by_name = columns["inst.by_name"]
         self.language_counts = dict(header["language_counts"])
-        self._all = _PointSet(np.arange(len(self.by_id)), _tree_load(columns, "all"))
+        self._all = _PointSet(
+            np.arange(len(self.by_id), dtype=np.int32), _tree_load(columns, "all")
+        )
         self._treatments = {
             int(pk): _PointSet(columns[f"treatment.{pk}.rows"], _tree_load(columns, f"t{pk}"))
             for pk in header["tree_treatments"]

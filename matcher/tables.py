@@ -158,10 +158,11 @@ class BlockRecords:
     """Records compressed with zlib in blocks of BLOCK_ROWS consecutive rows, for a base's
     cards: neighbours in the base's spatial order share cities, streets and names, so a
     block shrinks about fourfold, and a search's cards come from a block or two. The last
-    blocks decompressed are kept, so the cards of busy places cost a dictionary lookup."""
+    KEPT blocks decompressed are kept (a few MB), so the cards of busy places cost a
+    dictionary lookup."""
 
     BLOCK_ROWS = 16
-    KEPT = 4096
+    KEPT = 2048
     _SEPARATOR = b"\x1e"  # between a block's records; escaped JSON never holds it
 
     __slots__ = ("blob", "count", "kept", "offsets")

@@ -10,6 +10,7 @@ import orjson
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -307,6 +308,21 @@ def test_a_process_starts_from_the_snapshot_file_and_catches_up(client, settings
     forget()
     assert match_ids(client) == [second.id, first.id]  # no file of this database: built here
     assert builds() == before + 1
+
+
+def test_a_version_bumped_without_its_change_row_still_gets_a_usable_file(
+    client, settings, tmp_path
+):
+    from specialists.models import DirectoryVersion
+
+    settings.MATCH_INDEX_DIR = str(tmp_path)
+    first = make_specialist()
+    DirectoryVersion.objects.update(number=F("number") + 1)  # as code before the log did
+    call_command("match_index_build", verbosity=0)
+    forget()
+    before = builds()
+    assert match_ids(client) == [first.id]
+    assert builds() == before
 
 
 def test_a_snapshot_file_of_another_database_is_never_used(client, settings, tmp_path):
