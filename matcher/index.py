@@ -164,20 +164,42 @@ def _chord_bounds(max_angle: float) -> tuple[float, float]:
 
 @dataclass(frozen=True, slots=True)
 class _Origin:
+    """A search: where from, how far (None: anywhere), in which unit, and which part of
+    the ordered answer (``offset``, ``limit``, ``sort``; ``count``: the total too)."""
+
     latitude: float
     longitude: float
     radius: float | None
     unit: str
+    limit: int
+    offset: int
+    sort: str
+    count: bool
     point: np.ndarray
     max_angle: float | None
 
     @classmethod
-    def of(cls, latitude, longitude, radius, unit) -> _Origin:
+    def of(
+        cls,
+        *,
+        latitude: float,
+        longitude: float,
+        radius: float | None,
+        unit: str,
+        limit: int,
+        offset: int = 0,
+        sort: str = SORT_DISTANCE,
+        count: bool = True,
+    ) -> _Origin:
         return cls(
             latitude,
             longitude,
             radius,
             unit,
+            limit,
+            offset,
+            sort,
+            count,
             unit_vectors([latitude], [longitude])[0],
             None if radius is None else distance_to_angle(radius, unit=unit),
         )
@@ -350,6 +372,29 @@ def _by_name(
             placed.append(((bisect.bisect_left(names, key) - 0.5, key), source, row))
     placed.sort(key=lambda entry: entry[0])
     return [(source, row) for _, source, row in placed[:end]]
+
+
+def _name_page(origin: _Origin, base: tuple, others: Sequence[tuple[_Source, np.ndarray]]):
+    """The search's window of the union in name order, as ``_ranked`` gives entries, and
+    the union's size; ``base`` is (source, rows, rank, order), the rows within the
+    radius."""
+    source, rows, rank, order = base
+    total = len(rows) + sum(len(other) for _, other in others)
+    end = min(origin.offset + origin.limit, total)
+    if end <= origin.offset:
+        return [], total
+    chosen = _by_name(source, rows, rank, order, others, end)[origin.offset : end]
+    return [
+        (
+            origin.distance(
+                float(source.table.latitudes[row]), float(source.table.longitudes[row])
+            ),
+            int(source.table.ids[row]),
+            source,
+            row,
+        )
+        for source, row in chosen
+    ], total
 
 
 # --- The overlay -----------------------------------------------------------------------
@@ -610,57 +655,28 @@ class DirectoryIndex:
         return found
 
     def _specialists_found(
-        self,
-        *,
-        treatment_id: int | None,
-        filters: SpecialistFilter = NO_FILTER,
-        latitude: float,
-        longitude: float,
-        radius: float | None,
-        unit: str,
-        limit: int,
-        offset: int = 0,
-        sort: str = SORT_DISTANCE,
-        count: bool = True,
+        self, *, treatment_id: int | None, filters: SpecialistFilter = NO_FILTER, **search
     ) -> tuple[list[tuple[float, int, _Source, int]], int]:
-        origin = _Origin.of(latitude, longitude, radius, unit)
+        origin = _Origin.of(**search)
+        offset, limit = origin.offset, origin.limit
         found = self._specialist_set(treatment_id, filters)
         _, gone = self._gone_rows()
         added_table = self.overlay.specialists
         base_table = self.base.specialists
-        if sort == SORT_NAME:
+        if origin.sort == SORT_NAME:
             base_rows = _inside_points(found.points, base_table, origin)
             if gone is not None:
                 base_rows = base_rows[~gone[base_rows]]
-            added = origin.inside(added_table, found.added)
-            total = len(base_rows) + len(added)
-            end = min(offset + limit, total)
-            if end <= offset:
-                return [], total
-            chosen = _by_name(
-                self._base,
-                base_rows,
-                self.base.name_rank,
-                self.base.by_name,
-                [(self._added, added)],
-                end,
-            )[offset:end]
-            return [
-                (
-                    origin.distance(
-                        float(source.table.latitudes[row]), float(source.table.longitudes[row])
-                    ),
-                    int(source.table.ids[row]),
-                    source,
-                    row,
-                )
-                for source, row in chosen
-            ], total
+            return _name_page(
+                origin,
+                (self._base, base_rows, self.base.name_rank, self.base.by_name),
+                [(self._added, origin.inside(added_table, found.added))],
+            )
         base_rows = _candidates(found.points, origin, want=offset + limit, skip=gone)
         added = found.added[origin.near(added_table.vectors[found.added])]
         ranked = _ranked([(self._base, base_rows), (self._added, added)], origin)
         total = 0
-        if count:
+        if origin.count:
             total = (
                 _count_points(found.points, base_table, origin)
                 - len(origin.inside(base_table, found.gone))
@@ -769,58 +785,35 @@ class DirectoryIndex:
         ]
 
     def institutes_page(
-        self,
-        *,
-        treatment_id: int | None,
-        filters: SpecialistFilter = NO_FILTER,
-        latitude: float,
-        longitude: float,
-        radius: float | None,
-        unit: str,
-        limit: int,
-        offset: int = 0,
-        sort: str = SORT_DISTANCE,
-        count: bool = True,
+        self, *, treatment_id: int | None, filters: SpecialistFilter = NO_FILTER, **search
     ) -> Page:
         """Active institutes with a qualifying specialist offering the treatment and matching
         ``filters``, within ``radius`` of the institute's own address, found as
         ``specialists_page`` finds specialists (distance order: ties by name then id; name
         order: case-insensitive, then id). ``found`` holds ``(institute id, exact distance,
         matching specialist ids nearest first)``."""
-        origin = _Origin.of(latitude, longitude, radius, unit)
+        origin = _Origin.of(**search)
+        offset, limit = origin.offset, origin.limit
         key = (treatment_id, filters)
         found = self._institute_set(*key)
         specialists = self._specialist_set(*key)
         base_table, added_table = self.base.institutes, self.overlay.institutes
         extra_base = origin.inside(base_table, found.extra_base)
         extra_overlay = origin.inside(added_table, found.extra_overlay)
-        if sort == SORT_NAME:
+        if origin.sort == SORT_NAME:
             base_rows = _inside_points(found.points, base_table, origin)
             if found.skip is not None:
                 base_rows = base_rows[~found.skip[base_rows]]
-            total = len(base_rows) + len(extra_base) + len(extra_overlay)
-            end = min(offset + limit, total)
-            if end <= offset:
-                return Page([], total)
-            chosen = _by_name(
-                self._base_institutes,
-                np.concatenate([base_rows, extra_base]),
-                self.base.institute_name_rank,
-                self.base.institutes_by_name,
-                [(self._added_institutes, extra_overlay)],
-                end,
-            )[offset:end]
-            entries = [
+            entries, total = _name_page(
+                origin,
                 (
-                    origin.distance(
-                        float(source.table.latitudes[row]), float(source.table.longitudes[row])
-                    ),
-                    int(source.table.ids[row]),
-                    source,
-                    row,
-                )
-                for source, row in chosen
-            ]
+                    self._base_institutes,
+                    np.concatenate([base_rows, extra_base]),
+                    self.base.institute_name_rank,
+                    self.base.institutes_by_name,
+                ),
+                [(self._added_institutes, extra_overlay)],
+            )
         else:
             base_rows = _candidates(found.points, origin, want=offset + limit, skip=found.skip)
             entries = _ranked(
@@ -831,7 +824,7 @@ class DirectoryIndex:
                 origin,
             )[offset : offset + limit]
             total = 0
-            if count:
+            if origin.count:
                 total = (
                     _count_points(found.points, base_table, origin)
                     - len(origin.inside(base_table, found.skipped))

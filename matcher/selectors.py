@@ -35,6 +35,7 @@ from specialists.models import (
 
 from .index import DirectoryIndex, Page, directory_index
 from .query import MatchQuery
+from .tables import CARD_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,19 +169,8 @@ def specialist_cards(*, ids: list[int]) -> dict[int, dict]:
     """
     rows = Specialist.objects.filter(pk__in=ids).values(
         "id",
-        "slug",
-        "npi",
-        "first_name",
-        "last_name",
-        "credentials",
-        "specialty",
+        *CARD_FIELDS,
         "accepting_new_patients",
-        "phone",
-        "address_line1",
-        "address_line2",
-        "city",
-        "state",
-        "zip",
         "latitude",
         "longitude",
         "institute_id",

@@ -463,7 +463,24 @@ def _row_lookup(ids: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray, np.
     return search
 
 
-class SpecialistTable:
+class _Located:
+    """Rows with positions, and their unit vectors (stored, or computed on first use)."""
+
+    latitudes: np.ndarray
+    longitudes: np.ndarray
+    _vectors: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.latitudes)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        if self._vectors is None:
+            self._vectors = unit_vectors(self.latitudes, self.longitudes)
+        return self._vectors
+
+
+class SpecialistTable(_Located):
     """Rows of qualifying specialists: position, the date their qualification ends
     (``until``, a proleptic ordinal; NEVER), institute id (0 for none), the listing facts
     filters read, the treatments, and each card's record."""
@@ -483,15 +500,6 @@ class SpecialistTable:
         self.treatments = CodeSets(codes["treatments"], columns["spec.treatments.bits"])
         self.cards = BlockRecords.from_columns(columns, "spec.card")
         self._vectors = columns.get("spec.vectors")
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @property
-    def vectors(self) -> np.ndarray:
-        if self._vectors is None:
-            self._vectors = unit_vectors(self.latitudes, self.longitudes)
-        return self._vectors
 
     def _arrays(self) -> tuple[np.ndarray, ...]:
         return (
@@ -870,7 +878,7 @@ def specialists_read(*, on: datetime.date, ids: Sequence[int] | None = None) -> 
     return specialist_rows(on=on, ids=ids).table()
 
 
-class InstituteTable:
+class InstituteTable(_Located):
     """Rows of institutes ordered by id: position, whether active, the name (raw, for the
     order) and the card's ``institute`` part."""
 
@@ -882,15 +890,6 @@ class InstituteTable:
         self.names = Records.from_columns(columns, "inst.name")
         self.fragments = Records.from_columns(columns, "inst.fragment")
         self._vectors = columns.get("inst.vectors")
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @property
-    def vectors(self) -> np.ndarray:
-        if self._vectors is None:
-            self._vectors = unit_vectors(self.latitudes, self.longitudes)
-        return self._vectors
 
     def columns(self) -> dict[str, np.ndarray]:
         return {
