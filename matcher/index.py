@@ -1105,6 +1105,10 @@ def _newer_file(today: datetime.date) -> Base | None:
         base = snapshot_open(newest)
     except FileNotFoundError:  # pruned by a newer build since the listing
         return None
+    except Exception:
+        logger.exception("snapshot file %s could not be read; a new one will be built", newest)
+        _state.rejected.add(newest)
+        return None
     _state.file = newest
     return base
 

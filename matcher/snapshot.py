@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy
 from scipy.spatial import cKDTree
 
 from geo.distance import unit_vectors
@@ -33,6 +34,8 @@ from geo.distance import unit_vectors
 from .tables import NO_FILTER, InstituteTable, SpecialistRows, SpecialistTable
 
 FORMAT = 1
+# The trees' pickles are SciPy's own state: a file is read only by the versions that wrote it.
+_LIBRARIES = {"numpy": np.__version__, "scipy": scipy.__version__}
 _MAGIC = b"SPINEIDX"
 _ALIGN = 64
 # Points per KD-tree leaf: twice SciPy's default halves the nodes each process copies, for
@@ -314,6 +317,7 @@ def base_columns(
     columns["inst.members.rows"] = members.astype(np.int32)
     header = {
         "format": FORMAT,
+        "libraries": _LIBRARIES,
         "version": version,
         "token": token,
         "on": on.isoformat(),
@@ -370,8 +374,8 @@ def snapshot_header(path: Path) -> dict:
             raise ValueError(f"{path} is not a snapshot file")
         length = int.from_bytes(source.read(8), "little")
         header = json.loads(source.read(length))
-    if header.get("format") != FORMAT:
-        raise ValueError(f"{path} has snapshot format {header.get('format')}, not {FORMAT}")
+    if header.get("format") != FORMAT or header.get("libraries") != _LIBRARIES:
+        raise ValueError(f"{path} was written by another version of the index or its libraries")
     return header
 
 
