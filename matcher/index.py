@@ -47,6 +47,13 @@ answers its first search in milliseconds plus the catch-up) or, with none, waits
 build. While a rebuild runs after a change the log could not carry, searches answer from
 the snapshot before that change: staler than the freshness promise by the build's time.
 
+**What it costs** (README "Matching" has the table): a snapshot file of about 250 bytes a
+qualifying specialist (221 MB at 1,000,000), of which a process holds the pages its
+searches touch (129 MB after 50,000 searches from random ZIPs) plus the trees' nodes it
+copies (16 MB) and a few MB of decompressed cards; a fresh process answers its first
+search 0.15 s after Django has started; applying a change costs the search that meets it
+about 10 ms; a new base takes half a minute at 1,000,000, in the background.
+
 The version is a counter, so a rolled-back transaction that bumped it leaves no row and no
 number behind. Production never reads the index inside a writing transaction (requests are
 not atomic); tests roll back after each test, so they call ``forget()`` and set
