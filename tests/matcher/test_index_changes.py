@@ -241,6 +241,19 @@ def test_a_change_naming_nothing_rebuilds_and_a_full_overlay_folds(client, setti
     assert (builds(), directory_index().overlay_size) == (before + 2, 0)
 
 
+def test_a_change_rolled_back_leaves_nothing_to_apply(client):
+    first = make_specialist()
+    assert match_ids(client) == [first.id]
+    before = builds()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_specialist(last_name="Rolled back")
+        raise RuntimeError
+    assert match_ids(client) == [first.id]
+    kept = make_specialist(last_name="Kept")  # reuses the rolled-back version numbers
+    assert sorted(match_ids(client)) == sorted([first.id, kept.id])
+    assert builds() == before
+
+
 def test_a_gap_in_the_change_log_rebuilds(client):
     from specialists.models import DirectoryChange, DirectoryVersion
 
