@@ -96,7 +96,7 @@ from core.metrics import (
 from geo.distance import angle_to_chord, distance_to_angle, great_circle_distance, unit_vectors
 from specialists.models import DirectoryChange, DirectoryVersion
 
-from .snapshot import Base, _PointSet, base_columns, snapshot_header, snapshot_open, snapshot_write
+from .snapshot import Base, PointSet, base_columns, snapshot_header, snapshot_open, snapshot_write
 from .tables import (
     CARD_FIELDS,
     NO_FILTER,
@@ -115,18 +115,17 @@ __all__ = ["NO_FILTER", "SpecialistFilter"]
 
 logger = logging.getLogger(__name__)
 
-# How long a process trusts its snapshot before reading the directory version again.
-# Searches then cost no query at all, and answer at most this long after a committed
-# change from the data before it.
+# The settings (config/settings.py): MATCH_INDEX_RECHECK_SECONDS, how long a process
+# trusts its snapshot before reading the directory version again (searches then cost no
+# query); MATCH_INDEX_OVERLAY_MAX, the rows changed or lapsed since the base beyond which
+# a new base is built; MATCH_INDEX_DELTA_MAX, the changed ids one recheck applies itself;
+# MATCH_INDEX_LOG_DAYS, the age of the change rows each build prunes; MATCH_INDEX_DIR,
+# MATCH_INDEX_BACKGROUND.
+
+# MATCH_INDEX_RECHECK_SECONDS's default (config/settings.py), for what waits on freshness.
 DEFAULT_RECHECK_SECONDS = 1.0
-# Rows changed or lapsed since the base beyond which a new base is built.
-DEFAULT_OVERLAY_MAX = 2_000
-# Changed ids one recheck applies itself; more make a rebuild.
-DEFAULT_DELTA_MAX = 20_000
 # How long a process waits for another's build when it has no snapshot at all.
 _FIRST_BUILD_WAIT_SECONDS = 600
-# Change rows older than this are pruned by each build (a process behind them rebuilds).
-DEFAULT_LOG_DAYS = 7
 _SNAPSHOT_SUFFIX = ".idx"
 
 # Chord slack (unit sphere, about 6 mm on Earth) that covers float rounding between the
@@ -240,7 +239,7 @@ class _Origin:
 
 
 def _candidates(
-    points: _PointSet, origin: _Origin, *, want: int, skip: np.ndarray | None
+    points: PointSet, origin: _Origin, *, want: int, skip: np.ndarray | None
 ) -> np.ndarray:
     """Rows of ``points`` that include the ``want`` nearest within the radius that ``skip``
     (a mask over the table's rows) leaves, and every tie with the last of them; may include
@@ -267,7 +266,7 @@ def _candidates(
         k = min(2 * k + (len(rows) - len(kept)), total)
 
 
-def _inside_points(points: _PointSet, table, origin: _Origin) -> np.ndarray:
+def _inside_points(points: PointSet, table, origin: _Origin) -> np.ndarray:
     """Rows of ``points`` within the radius by the exact rule."""
     if points.tree is None:
         return points.rows[:0]
@@ -279,7 +278,7 @@ def _inside_points(points: _PointSet, table, origin: _Origin) -> np.ndarray:
     return origin.inside(table, points.rows[np.asarray(positions, dtype=np.int64)])
 
 
-def _count_points(points: _PointSet, table, origin: _Origin) -> int:
+def _count_points(points: PointSet, table, origin: _Origin) -> int:
     """How many rows of ``points`` lie within the radius by the exact rule."""
     if points.tree is None:
         return 0
@@ -472,14 +471,14 @@ class _SpecialistSet:
     """A filter combination's parts: the base's tree, its base rows no longer live, the
     overlay's live rows."""
 
-    points: _PointSet
+    points: PointSet
     gone: np.ndarray
     added: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
 class _InstituteSet:
-    points: _PointSet
+    points: PointSet
     skip: np.ndarray | None
     skipped: np.ndarray
     extra_base: np.ndarray
@@ -953,8 +952,7 @@ def _base_build(on: datetime.date) -> Base:
 
 def snapshot_dir() -> Path | None:
     """Where this host keeps snapshot files (MATCH_INDEX_DIR), or None for none."""
-    value = getattr(settings, "MATCH_INDEX_DIR", None)
-    return Path(value) if value else None
+    return Path(settings.MATCH_INDEX_DIR) if settings.MATCH_INDEX_DIR else None
 
 
 def _database_tag() -> str:
@@ -1009,7 +1007,7 @@ def snapshot_build(directory: Path) -> Path | None:
         for older in _snapshot_files(directory):
             if older != path:
                 older.unlink(missing_ok=True)
-        days = getattr(settings, "MATCH_INDEX_LOG_DAYS", DEFAULT_LOG_DAYS)
+        days = settings.MATCH_INDEX_LOG_DAYS
         DirectoryChange.objects.filter(
             version__lt=header["version"],
             created_at__lt=timezone.now() - datetime.timedelta(days=days),
@@ -1071,18 +1069,6 @@ def _after_fork() -> None:
 os.register_at_fork(after_in_child=_after_fork)
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
-def _recheck_seconds() -> float:
-    return _setting("MATCH_INDEX_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS)
-
-
-def _background() -> bool:
-    return _setting("MATCH_INDEX_BACKGROUND", True)
-
-
 def _builder_process() -> subprocess.Popen:
     """``manage.py match_index_build`` in a process of its own: the build's peak memory and
     CPU stay out of the web process."""
@@ -1127,7 +1113,7 @@ def _first_base(today: datetime.date) -> Base:
     if base is not None:
         return base
     directory = snapshot_dir()
-    if directory is not None and _background():
+    if directory is not None and settings.MATCH_INDEX_BACKGROUND:
         process = _builder_process()
         deadline = time.monotonic() + _FIRST_BUILD_WAIT_SECONDS
         while time.monotonic() < deadline:
@@ -1148,7 +1134,7 @@ def _first_base(today: datetime.date) -> Base:
 def _rebuild(today: datetime.date) -> Base | None:
     """Have a new base built: inline without MATCH_INDEX_BACKGROUND (returned), else in the
     background (None; the next recheck adopts it)."""
-    if not _background():
+    if not settings.MATCH_INDEX_BACKGROUND:
         return _base_build(today)
     worker = _state.worker
     if (worker is not None and worker.is_alive()) or time.monotonic() < _state.retry_at:
@@ -1200,7 +1186,7 @@ def _caught_up(index: DirectoryIndex, today: datetime.date) -> tuple[DirectoryIn
         or not changes
         or any(change[4] for change in changes)
         or sum(len(change[1]) + len(change[2]) for change in changes)
-        > _setting("MATCH_INDEX_DELTA_MAX", DEFAULT_DELTA_MAX)
+        > settings.MATCH_INDEX_DELTA_MAX
     ):
         _state.stuck = (index.version, number)
         return index, number, True
@@ -1226,7 +1212,7 @@ def _refresh(today: datetime.date) -> None:
             current = adopted
             _state.stuck = None
     current, number, stale = _caught_up(current, today)
-    if stale or current.overlay_size > _setting("MATCH_INDEX_OVERLAY_MAX", DEFAULT_OVERLAY_MAX):
+    if stale or current.overlay_size > settings.MATCH_INDEX_OVERLAY_MAX:
         built = _rebuild(today)
         if built is not None:
             _state.stuck = None
@@ -1255,7 +1241,7 @@ def directory_index() -> DirectoryIndex:
     if (
         index is not None
         and index.on == today
-        and time.monotonic() - _state.checked_at < _recheck_seconds()
+        and time.monotonic() - _state.checked_at < settings.MATCH_INDEX_RECHECK_SECONDS
     ):
         return index
     state = _state

@@ -87,7 +87,7 @@ def _tree_load(columns: dict[str, np.ndarray], name: str) -> cKDTree | None:
     return _Unpickler(io.BytesIO(state.tobytes()), buffers=buffers).load()
 
 
-class _PointSet:
+class PointSet:
     """A KD-tree over some rows of a table; ``rows`` maps tree positions back."""
 
     __slots__ = ("rows", "tree")
@@ -97,7 +97,7 @@ class _PointSet:
         self.tree = tree
 
     @classmethod
-    def over(cls, rows: np.ndarray, vectors: np.ndarray) -> _PointSet:
+    def over(cls, rows: np.ndarray, vectors: np.ndarray) -> PointSet:
         return cls(rows, cKDTree(vectors[rows], leafsize=LEAF_SIZE) if len(rows) else None)
 
     def __len__(self) -> int:
@@ -135,17 +135,15 @@ class Base:
         self.members = (columns["inst.members.offsets"], columns["inst.members.rows"])
         self.institutes_by_name = columns["inst.by_name"]
         self.language_counts = dict(header["language_counts"])
-        self._all = _PointSet(
-            np.arange(len(self.by_id), dtype=np.int32), _tree_load(columns, "all")
-        )
+        self._all = PointSet(np.arange(len(self.by_id), dtype=np.int32), _tree_load(columns, "all"))
         self._treatments = {
-            int(pk): _PointSet(columns[f"treatment.{pk}.rows"], _tree_load(columns, f"t{pk}"))
+            int(pk): PointSet(columns[f"treatment.{pk}.rows"], _tree_load(columns, f"t{pk}"))
             for pk in header["tree_treatments"]
         }
         self._lock = threading.Lock()
-        self._filtered: OrderedDict[tuple, _PointSet] = OrderedDict()
+        self._filtered: OrderedDict[tuple, PointSet] = OrderedDict()
         self._filtered_points = 0
-        self._institute_sets: OrderedDict[tuple, tuple[_PointSet, np.ndarray]] = OrderedDict()
+        self._institute_sets: OrderedDict[tuple, tuple[PointSet, np.ndarray]] = OrderedDict()
         self._name_rank: np.ndarray | None = None
         self._institute_name_rank: np.ndarray | None = None
         self._lapsed: tuple[datetime.date, np.ndarray] | None = None
@@ -196,14 +194,14 @@ class Base:
             self._institute_name_rank = rank
         return self._institute_name_rank
 
-    def point_set(self, treatment_id: int | None, filters) -> _PointSet:
+    def point_set(self, treatment_id: int | None, filters) -> PointSet:
         """The tree over exactly the rows offering the treatment and matching ``filters``:
         the base's own for a treatment (or none), else built on first use and kept while
         among the most recently used within the points budget."""
         if filters == NO_FILTER:
             if treatment_id is None:
                 return self._all
-            return self._treatments.get(treatment_id) or _PointSet(np.zeros(0, np.int64), None)
+            return self._treatments.get(treatment_id) or PointSet(np.zeros(0, np.int64), None)
         key = (treatment_id, filters)
         with self._lock:
             found = self._filtered.get(key)
@@ -213,7 +211,7 @@ class Base:
         # Built outside the lock, so searches with cached filters never wait for it; two
         # threads meeting a new combination at once may both build it, and one tree wins.
         rows = np.flatnonzero(self.specialists.matching(treatment_id, filters))
-        built = _PointSet.over(rows, self.vectors)
+        built = PointSet.over(rows, self.vectors)
         with self._lock:
             if key in self._filtered:
                 return self._filtered[key]
@@ -225,7 +223,7 @@ class Base:
                 self._filtered_points -= len(dropped)
         return built
 
-    def institute_set(self, treatment_id: int | None, filters) -> tuple[_PointSet, np.ndarray]:
+    def institute_set(self, treatment_id: int | None, filters) -> tuple[PointSet, np.ndarray]:
         """The active institutes with a base specialist in ``point_set(...)``, as a tree
         over institute rows, and how many such specialists each institute row has."""
         key = (treatment_id, filters)
@@ -238,7 +236,7 @@ class Base:
         owners = self.institute_rows[rows]
         counts = np.bincount(owners[owners >= 0], minlength=len(self.institutes))
         present = np.flatnonzero((counts > 0) & self.institutes.active)
-        built = (_PointSet.over(present, self.institutes.vectors), counts)
+        built = (PointSet.over(present, self.institutes.vectors), counts)
         with self._lock:
             self._institute_sets[key] = built
             while len(self._institute_sets) > _INSTITUTE_SETS_KEPT:
