@@ -14,7 +14,9 @@ Rules callers may rely on:
   ordered results; ``total`` counts them all. ``distance`` on the results is rounded to 0.1
   of ``unit``;
 - answers reflect every directory change committed more than MATCH_INDEX_RECHECK_SECONDS
-  (1 s) ago, and the certifications current on today's date (see ``matcher.index``).
+  (1 s) ago, and the certifications current on today's date (see ``matcher.index``; after
+  a change that named no rows, or a gap in the change log, for as long as the background
+  rebuild takes).
 """
 
 from __future__ import annotations
@@ -160,12 +162,12 @@ def specialist_nearest_beyond(query: MatchQuery) -> SpecialistMatch | None:
 
 def specialist_cards(*, ids: list[int]) -> dict[int, dict]:
     """The API's result card (``SpecialistResultSerializer``'s shape, "distance" left None)
-    for each id, in three queries whatever their number.
+    for each id, read from the database in three queries whatever their number: the
+    definition of a card, which the index renders from its snapshot without a query (tests
+    hold the two equal, byte for byte as the API's renderer writes them).
 
-    Reads plain values rather than model instances: a card is built on the path of the
-    first search that meets it, where loading profiles through model instances and DRF's
-    fields cost several times the rest of the request. Names and URLs still come from the
-    model's own methods, and only current certifications (the queryset's ``current()``).
+    Names and URLs come from the model's own methods, and only current certifications (the
+    queryset's ``current()``).
     """
     rows = Specialist.objects.filter(pk__in=ids).values(
         "id",
