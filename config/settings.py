@@ -250,6 +250,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# The match index (matcher.index): how often a process rereads the directory version, where
+# this host keeps the snapshot file its processes share (empty: none, each process builds
+# its own), and when a new base is built instead of extending the overlay.
+MATCH_INDEX_RECHECK_SECONDS = env.float("MATCH_INDEX_RECHECK_SECONDS", default=1.0)
+MATCH_INDEX_DIR = env.str("MATCH_INDEX_DIR", default=str(VAR_DIR / "match-index")) or None
+MATCH_INDEX_BACKGROUND = True
+MATCH_INDEX_OVERLAY_MAX = env.int("MATCH_INDEX_OVERLAY_MAX", default=2000)
+MATCH_INDEX_DELTA_MAX = env.int("MATCH_INDEX_DELTA_MAX", default=20000)
+MATCH_INDEX_LOG_DAYS = env.int("MATCH_INDEX_LOG_DAYS", default=7)
+
 # The funnel's anonymous search counter is buffered per process and written at most this
 # often, so a search never waits on a committed write.
 SEARCH_TALLY_FLUSH_SECONDS = env.float("SEARCH_TALLY_FLUSH_SECONDS", default=10.0)

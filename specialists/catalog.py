@@ -155,7 +155,7 @@ def catalog_load(
             written += _rows_sync(plans, "slug", catalog.insurance)
         if written:
             # The migrated state's models send no listing signals of their own.
-            directory_changed()
+            directory_changed(catalog=True)
     return written
 
 

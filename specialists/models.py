@@ -694,9 +694,10 @@ class ListingCorrection(models.Model):
 
 
 class DirectoryVersion(models.Model):
-    """A counter bumped by every change that can alter search results.
+    """A counter bumped by every change that can alter search results or result cards.
 
-    Search processes keep an in-memory index and rebuild it when this number moves.
+    Search processes keep an in-memory index; when this number moves they read what changed
+    from ``DirectoryChange`` and apply it (``matcher.index``).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
@@ -704,3 +705,31 @@ class DirectoryVersion(models.Model):
 
     def __str__(self):
         return f"directory version {self.number}"
+
+
+class DirectoryChange(models.Model):
+    """What one bump of ``DirectoryVersion`` changed, written in the same transaction.
+
+    Versions commit in order (the bump holds the version row until commit), so the rows a
+    process reads past its own version have no gaps unless old rows were pruned.
+    ``everything`` marks a change whose scope its writer did not name: processes then
+    rebuild their index from the database. ``token`` tells this row apart from a row with
+    the same number in a restored or recreated database (a snapshot file names it).
+    """
+
+    version = models.PositiveBigIntegerField(primary_key=True)
+    token = models.CharField(max_length=32)
+    specialist_ids = models.JSONField(default=list, blank=True)
+    institute_ids = models.JSONField(default=list, blank=True)
+    catalog = models.BooleanField(
+        default=False, help_text="Treatments, insurance plans or boards changed."
+    )
+    everything = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version"]
+        indexes = [models.Index(fields=["created_at"], name="directory_change_created_idx")]
+
+    def __str__(self):
+        return f"directory change {self.version}"
