@@ -10,6 +10,7 @@ import functools
 import math
 import re
 
+import orjson
 from django.http import HttpResponse
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -48,6 +49,7 @@ from .selectors import (
     institute_nearest_beyond,
     institute_search,
     insurance_for_search,
+    specialist_search_card_bytes,
     specialist_search_cards,
     treatment_for_search,
 )
@@ -574,8 +576,9 @@ class LeanGetApi(APIView):
 class SpecialistMatchApi(LeanGetApi):
     """Nearest qualifying specialists to a ZIP code.
 
-    Result cards are built once per directory version and served from the index's cache
-    (``specialist_nearest_cards``); this output serializer documents their shape.
+    Every qualifying specialist's result card is in the index snapshot, already written
+    as JSON (``specialist_search_card_bytes``); this output serializer documents their
+    shape.
     """
 
     class OutputSerializer(EnvelopeSerializer):
@@ -586,35 +589,59 @@ class SpecialistMatchApi(LeanGetApi):
         nearest_beyond_radius = BeyondRadiusSerializer(allow_null=True)
 
     @classmethod
-    def answer(cls, request, query: MatchQuery) -> dict:
-        """The 200 body as plain JSON values."""
+    def _searched(cls, request, query: MatchQuery) -> None:
+        """Tell the funnel (marketing counts the search)."""
         search_performed.send(
             sender=cls,
             treatment=query.treatment,
             utm_source=request.GET.get("utm_source"),
         )
+
+    @staticmethod
+    def _beyond(query: MatchQuery) -> dict | None:
+        """The nearest qualifying specialist at any distance, for an empty answer."""
+        nearest, _ = specialist_search_cards(query.unbounded(), count=False)
+        if not nearest:
+            return None
+        card, distance = nearest[0]
+        return {"id": card["id"], "name": card["name"], "distance": distance, "url": card["url"]}
+
+    @classmethod
+    def answer(cls, request, query: MatchQuery) -> dict:
+        """The 200 body as plain JSON values."""
+        cls._searched(request, query)
         found, total = specialist_search_cards(query)
         # A card holds "distance": None in its contract position; the copy fills it in.
         results = [{**card, "distance": distance} for card, distance in found]
-        beyond = None
-        if not total:
-            nearest, _ = specialist_search_cards(query.unbounded(), count=False)
-            if nearest:
-                card, distance = nearest[0]
-                beyond = {
-                    "id": card["id"],
-                    "name": card["name"],
-                    "distance": distance,
-                    "url": card["url"],
-                }
+        beyond = None if total else cls._beyond(query)
         return {**_envelope(query, results, total), "nearest_beyond_radius": beyond}
 
     @classmethod
     def lean_body(cls, request, query):
-        body = cls.answer(request, query)
-        return json_bytes(
-            body,
-            floats=[card["address"][axis] for card in body["results"] for axis in _AXES],
+        """``answer``'s bytes, joined from the envelope and the snapshot's card bytes with
+        each distance written into its ``"distance":null``."""
+        cls._searched(request, query)
+        found, total = specialist_search_card_bytes(query)
+        envelope = _envelope(query, [], total)
+        del envelope["results"]
+        envelope["count"] = len(found)
+        origin = envelope["origin"]
+        head = json_bytes(envelope, floats=(origin["latitude"], origin["longitude"]))
+        # Distances are rounded to 0.1: orjson writes them as DRF's renderer does.
+        cards = b",".join(
+            card.replace(b'"distance":null', b'"distance":' + orjson.dumps(distance), 1)
+            for card, distance in found
+        )
+        beyond = None if total else cls._beyond(query)
+        return b"".join(
+            (
+                head[:-1],
+                b',"results":[',
+                cards,
+                b'],"nearest_beyond_radius":',
+                json_bytes(beyond),
+                b"}",
+            )
         )
 
     @extend_schema(

@@ -261,7 +261,7 @@ def test_a_database_outage_is_still_a_503(client, directory, monkeypatch):
     def unreachable(*args, **kwargs):
         raise OperationalError("server closed the connection")
 
-    monkeypatch.setattr("matcher.apis.specialist_search_cards", unreachable)
+    monkeypatch.setattr("matcher.apis.specialist_search_card_bytes", unreachable)
     response = client.get("/api/v1/match/", {"zip": "10001"})
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
