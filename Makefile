@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml package-lock.json
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	npm ci --silent --no-audit --no-fund
+	$(PY) -m geo.zipdata
 	touch $@
 
 # A build step: DEBUG=1, the development settings, not a production environment.

@@ -72,15 +72,18 @@ MIDDLEWARE = [
     "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "core.i18n.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.DatabaseOutageMiddleware",
+    # Cookieless GETs to the public read APIs are answered here: what follows serves
+    # sessions, forms and staff sign-in, and adds nothing to such a response.
+    "core.middleware.SessionlessGetMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.middleware.DatabaseOutageMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -247,6 +250,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# The match index (matcher.index): how often a process rereads the directory version, where
+# this host keeps the snapshot file its processes share (empty: none, each process builds
+# its own), and when a new base is built instead of extending the overlay.
+MATCH_INDEX_RECHECK_SECONDS = env.float("MATCH_INDEX_RECHECK_SECONDS", default=1.0)
+MATCH_INDEX_DIR = env.str("MATCH_INDEX_DIR", default=str(VAR_DIR / "match-index")) or None
+MATCH_INDEX_BACKGROUND = True
+MATCH_INDEX_OVERLAY_MAX = env.int("MATCH_INDEX_OVERLAY_MAX", default=2000)
+MATCH_INDEX_DELTA_MAX = env.int("MATCH_INDEX_DELTA_MAX", default=20000)
+MATCH_INDEX_LOG_DAYS = env.int("MATCH_INDEX_LOG_DAYS", default=7)
+
 # The funnel's anonymous search counter is buffered per process and written at most this
 # often, so a search never waits on a committed write.
 SEARCH_TALLY_FLUSH_SECONDS = env.float("SEARCH_TALLY_FLUSH_SECONDS", default=10.0)
@@ -369,6 +382,10 @@ EBOOK_LINK_MAX_AGE_DAYS = env.int("EBOOK_LINK_MAX_AGE_DAYS", default=7)
 # before the request goes to the next nearest specialist.
 PROVIDER_LINK_MAX_AGE_DAYS = env.int("PROVIDER_LINK_MAX_AGE_DAYS", default=30)
 PROVIDER_RESPONSE_HOURS = env.float("PROVIDER_RESPONSE_HOURS", default=8.0)
+# How long the link in a provider's email to correct their own listing works.
+PROVIDER_CORRECTION_LINK_MAX_AGE_DAYS = env.int(
+    "PROVIDER_CORRECTION_LINK_MAX_AGE_DAYS", default=30
+)
 
 # LOG_FORMAT=json: one JSON object per line. Either way every line is redacted as it is
 # written (core.logs), and requests are logged by core.middleware.RequestLogMiddleware

@@ -29,6 +29,11 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
+# Each test's rows live in its own transaction: the match index is built inline, on the
+# test's connection, and kept in memory only.
+MATCH_INDEX_DIR = None
+MATCH_INDEX_BACKGROUND = False
+
 # Tests read the funnel right after searching.
 SEARCH_TALLY_FLUSH_SECONDS = 0
 

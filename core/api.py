@@ -1,15 +1,41 @@
-"""API plumbing shared by every app: the error shape and the public POST throttle."""
+"""API plumbing shared by every app: the error shape, the public POST throttle, and DRF's
+JSON written fast."""
 
 import logging
+from collections.abc import Iterable
 
+import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, throttling
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .breaker import CircuitBreaker
 from .http import client_ip
 
 logger = logging.getLogger(__name__)
+
+# orjson writes every float as Python's repr does except magnitudes below 1e-4 ("0.00005"
+# for "5e-05"): a coordinate within 11 metres of the equator or the prime meridian.
+_ORJSON_FLOAT_FLOOR = 1e-4
+
+
+def _orjson_writes_as_python(value: float) -> bool:
+    return value == 0 or abs(value) >= _ORJSON_FLOAT_FLOOR
+
+
+def json_bytes(data, *, floats: Iterable[float] = ()) -> bytes:
+    """What DRF's JSONRenderer writes for ``data`` (compact, UTF-8, U+2028 and U+2029
+    escaped), by orjson, about ten times faster. ``floats``: the data's floats that are
+    not known to be 0 or at least 1e-4 in magnitude; if one is not, DRF's renderer writes
+    the data."""
+    if not all(_orjson_writes_as_python(value) for value in floats):
+        return JSONRenderer().render(data)
+    body = orjson.dumps(data)
+    if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:
+        body = body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+    return body
+
 
 # How long the throttle stops asking a cache that failed before it tries again.
 CACHE_PAUSE_SECONDS = 5.0

@@ -74,10 +74,11 @@ class LocaleMiddleware(locale.LocaleMiddleware):
     """
 
     def process_request(self, request):
-        super().process_request(request)
-        if request.path_info.startswith(NEGOTIATED_PATH_PREFIXES):
-            translation.activate(translation.get_language_from_request(request))
-            request.LANGUAGE_CODE = translation.get_language()
+        if not request.path_info.startswith(NEGOTIATED_PATH_PREFIXES):
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
 
 
 @checks.register()

@@ -30,12 +30,23 @@ MATCH_SEARCH_SECONDS = Histogram(
 )
 MATCH_INDEX_BUILD_SECONDS = Histogram(
     "spine_match_index_build_duration_seconds",
-    "Time to read the directory and build a process's match index.",
-    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    "Time to read the whole directory into a new match index base (in the background, "
+    "by the builder process or a thread), including writing its snapshot file.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 MATCH_INDEX_BUILT = Gauge(
     "spine_match_index_built_timestamp_seconds",
-    "When the newest match index among the live processes was built (Unix time).",
+    "When the newest match index base was built (Unix time).",
+    multiprocess_mode="max",
+)
+MATCH_INDEX_DELTA_SECONDS = Histogram(
+    "spine_match_index_delta_duration_seconds",
+    "Time for a process to read the directory's changes since its snapshot and apply them.",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+)
+MATCH_INDEX_CURRENT = Gauge(
+    "spine_match_index_current_timestamp_seconds",
+    "When a live process last found its match index at the directory's version (Unix time).",
     multiprocess_mode="livemax",
 )
 LEADS_ACCEPTED = Counter("spine_leads_accepted", "Leads stored (duplicates not counted).")
@@ -61,18 +72,19 @@ def _counted() -> list[Metric]:
 
 
 def _index_age(families: list[Metric]) -> Iterable[Metric]:
-    built = [
+    current = [
         sample.value
         for family in families
-        if family.name == MATCH_INDEX_BUILT._name
+        if family.name == MATCH_INDEX_CURRENT._name
         for sample in family.samples
         if sample.value > 0
     ]
-    if built:
+    if current:
         yield GaugeMetricFamily(
             "spine_match_index_age_seconds",
-            "Seconds since the newest live match index was built.",
-            value=max(0.0, time.time() - max(built)),
+            "Seconds since a live process last found its match index current: growing while "
+            "searches run means the indexes are behind the directory.",
+            value=max(0.0, time.time() - max(current)),
         )
 
 

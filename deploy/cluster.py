@@ -488,11 +488,13 @@ class Cluster:
         if not exists:
             self.sql(f'CREATE DATABASE "{name}"', database="postgres")
 
-    # The release step (Procfile `release`): migrate, then collect static files.
+    # The release step (deploy/systemd/spine-match-release.service): migrate, collect static
+    # files, write the host's match index snapshot.
 
     def release(self) -> None:
         self.manage("migrate", "--noinput")
         self.manage("collectstatic", "--noinput")
+        self.manage("match_index_build")
 
     # Web instances (Procfile `web`)
 

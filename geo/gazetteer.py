@@ -1,22 +1,27 @@
 """ZIP codes to places, from the offline gazetteer; also city names and coordinates to
 places, for the patient pages.
 
-The only module that imports ``zipcodes``. Lookups never touch the network: the gazetteer
-is loaded once into a dict keyed by 5-digit ZIP, a city index and a KD-tree of ZIP centroids.
+Lookups never touch the network: they read the packed file of ``geo.zipdata`` (mapped
+once per process, shared by every process on the host), whose records are in ZIP order
+and whose city index is sorted; a KD-tree of town ZIP centroids is built on the first
+"nearest ZIP" question.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.utils.translation import gettext
 from scipy.spatial import cKDTree
 
+from . import zipdata
 from .distance import great_circle_distance, unit_vectors
+from .zipdata import city_key
 
 ZIP_PATTERN = re.compile(r"(\d{5})(?:-?\d{4})?", re.ASCII)
 MAX_ZIP_INPUT_LENGTH = 20
@@ -24,6 +29,10 @@ MAX_PLACE_INPUT_LENGTH = 80
 # Farther than this from every town ZIP's centroid, a location is not somewhere we cover
 # (every located ZIP but a military one lies within 25 miles of one).
 NEAREST_ZIP_MAX_MILES = 75
+# Answers kept built per process, a few hundred bytes each: room for every ZIP traffic
+# asks for (42,789 are known), so a place is built once per process, not once per lookup.
+PLACES_KEPT = 65_536
+UNKNOWN, UNLOCATED = object(), object()
 
 # USPS codes: the fifty states, then the District of Columbia and the territories, which a
 # count of "states" must not include.
@@ -70,64 +79,107 @@ class PlaceError(ZipCodeError):
         self.messages = list(messages)
 
 
-@dataclass(frozen=True)
+# A frozen dataclass's generated __init__ sets each field through object.__setattr__,
+# which is most of a lookup's cost; the slots' own descriptors set them directly.
+_set_zip, _set_city, _set_state, _set_latitude, _set_longitude = (
+    getattr(ZipPlace, name).__set__ for name in ("zip", "city", "state", "latitude", "longitude")
+)
+
+
+def _built_place(zip5: str, city: str, state: str, latitude: float, longitude: float):
+    place = object.__new__(ZipPlace)
+    _set_zip(place, zip5)
+    _set_city(place, city)
+    _set_state(place, state)
+    _set_latitude(place, latitude)
+    _set_longitude(place, longitude)
+    return place
+
+
 class _Gazetteer:
-    places: dict[str, ZipPlace | None]
-    # Normalised city name -> state -> the ZIPs that name it (main and acceptable names).
-    cities: dict[str, dict[str, list[str]]]
-    # USPS "standard" ZIPs: areas with street delivery, what a city's ZIPs are centred on.
-    standard: list[str]
-    # Standard and PO box ZIPs (many villages have only a PO box ZIP), without single
-    # addresses or military ones: where "the nearest ZIP" to a location is looked for.
-    towns: list[str]
+    """The packed file (``geo.zipdata``) and the lookups over it. Records are in ZIP order,
+    so a record's position orders like its ZIP."""
+
+    def __init__(self, data: zipdata.ZipData):
+        self.data = data
+        views = data.views
+        self._slot, self._flags = views["slot"], views["flags"]
+        self._zip, self._state, self._city = views["zip"], views["state"], views["city"]
+        self._latitude, self._longitude = views["latitude"], views["longitude"]
+        self._name_offsets, self._name_bytes = views["name_offsets"], views["name_bytes"]
+        self._key_offsets, self._key_bytes = views["key_offsets"], views["key_bytes"]
+        self._key_pairs = views["key_pairs"]
+        self._pair_state, self._pair_record = views["pair_state"], views["pair_record"]
+        self._states = data.states
+        # City names decoded on first use, each once: 18,762 names serve 42,789 ZIPs.
+        self._names: list[str | None] = [None] * (len(self._name_offsets) - 1)
+        # The most used answers stay built, keyed by ZIP: a hit skips the record entirely.
+        self.lookup = functools.lru_cache(maxsize=PLACES_KEPT)(self._lookup)
+
+    def is_standard(self, position: int) -> bool:
+        return bool(self._flags[position] & zipdata.STANDARD)
+
+    def _lookup(self, zip5: str) -> ZipPlace | object:
+        """The place of a 5-digit ZIP, else UNKNOWN or UNLOCATED."""
+        position = self._slot[int(zip5)]
+        if position < 0:
+            return UNKNOWN
+        if not self._flags[position] & zipdata.LOCATED:
+            return UNLOCATED
+        return self._record(position, zip5)
+
+    def place(self, position: int) -> ZipPlace:
+        """The place of a located record, built afresh."""
+        return self._record(position, f"{self._zip[position]:05d}")
+
+    def name(self, code: int) -> str:
+        """City name number ``code``."""
+        city = self._names[code]
+        if city is None:
+            offsets = self._name_offsets
+            city = self._names[code] = str(
+                self._name_bytes[offsets[code] : offsets[code + 1]], "utf-8"
+            )
+        return city
+
+    def _record(self, position: int, zip5: str) -> ZipPlace:
+        return _built_place(
+            zip5,
+            self.name(self._city[position]),
+            self._states[self._state[position]],
+            self._latitude[position],
+            self._longitude[position],
+        )
+
+    def city_states(self, key: str) -> dict[str, list[int]]:
+        """State -> the located records a normalised city name names there (each once per
+        listed name of the ZIP that has this key), in ZIP order; {} for an unknown name."""
+        wanted = key.encode()
+        offsets, text = self._key_offsets, self._key_bytes
+        low, high = 0, len(offsets) - 1
+        while low < high:
+            middle = (low + high) // 2
+            if bytes(text[offsets[middle] : offsets[middle + 1]]) < wanted:
+                low = middle + 1
+            else:
+                high = middle
+        if low == len(offsets) - 1 or bytes(text[offsets[low] : offsets[low + 1]]) != wanted:
+            return {}
+        states: dict[str, list[int]] = {}
+        for pair in range(self._key_pairs[low], self._key_pairs[low + 1]):
+            state = self._states[self._pair_state[pair]]
+            states.setdefault(state, []).append(self._pair_record[pair])
+        return states
+
+    def with_flag(self, flag: int) -> np.ndarray:
+        """The records holding ``flag``, in ZIP order."""
+        return np.flatnonzero(self.data.arrays["flags"] & flag)
 
 
 @functools.cache
 def _index() -> _Gazetteer:
-    import zipcodes
-
-    places: dict[str, ZipPlace | None] = {}
-    cities: dict[str, dict[str, list[str]]] = {}
-    standard, towns = [], []
-    for record in zipcodes.list_all():
-        zip5 = record["zip_code"]
-        latitude, longitude = float(record["lat"]), float(record["long"])
-        if latitude == 0 and longitude == 0:
-            places[zip5] = None
-            continue
-        places[zip5] = ZipPlace(
-            zip=zip5,
-            city=record["city"],
-            state=record["state"],
-            latitude=latitude,
-            longitude=longitude,
-        )
-        if record["zip_code_type"] == "STANDARD":
-            standard.append(zip5)
-        if record["zip_code_type"] in ("STANDARD", "PO BOX"):
-            towns.append(zip5)
-        for name in {record["city"], *record.get("acceptable_cities", ())}:
-            cities.setdefault(_city_key(name), {}).setdefault(record["state"], []).append(zip5)
-    return _Gazetteer(
-        places=places, cities=cities, standard=sorted(standard), towns=sorted(towns)
-    )
-
-
-def _gazetteer() -> dict[str, ZipPlace | None]:
-    """Every known ZIP; ``None`` for the ones recorded without a location (APO/FPO at 0,0)."""
-    return _index().places
-
-
-_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount"}
-
-
-def _city_key(name: str) -> str:
-    """A city name as typed or as listed, compared without case, accents, punctuation or
-    the usual abbreviations ("St. Louis" is "Saint Louis")."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    words = re.sub(r"[^\w\s]", " ", text.replace("'", "")).split()
-    return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
+    path = Path(getattr(settings, "GAZETTEER_FILE", zipdata.DEFAULT_FILE))
+    return _Gazetteer(zipdata.load(path))
 
 
 def normalize_zip(raw: object) -> str:
@@ -137,6 +189,8 @@ def normalize_zip(raw: object) -> str:
     """
     if not isinstance(raw, str) or len(raw) > MAX_ZIP_INPUT_LENGTH:
         raise ZipCodeError(gettext("Enter a 5-digit US ZIP code."))
+    if len(raw) == 5 and raw.isascii() and raw.isdigit():
+        return raw  # what nearly every client sends, without the pattern's cost
     match = ZIP_PATTERN.fullmatch(raw.strip())
     if match is None:
         raise ZipCodeError(gettext("Enter a 5-digit US ZIP code."))
@@ -146,11 +200,10 @@ def normalize_zip(raw: object) -> str:
 def zip_place(raw: object) -> ZipPlace:
     """The located place for a ZIP a client sent; raises ZipCodeError with the reason."""
     zip5 = normalize_zip(raw)
-    places = _gazetteer()
-    if zip5 not in places:
+    place = _index().lookup(zip5)
+    if place is UNKNOWN:
         raise ZipCodeError(gettext("Unknown ZIP code %(zip)s.") % {"zip": zip5})
-    place = places[zip5]
-    if place is None:
+    if place is UNLOCATED:
         raise ZipCodeError(gettext("ZIP code %(zip)s has no known location.") % {"zip": zip5})
     return place
 
@@ -167,9 +220,8 @@ def place_search(raw: object) -> ZipPlace:
     text = " ".join(raw.split())
     if len(text) > MAX_PLACE_INPUT_LENGTH:
         raise PlaceError(gettext("Enter a 5-digit US ZIP code or a city and state."))
-    cities = _index().cities
     city, state = _city_and_state(text)
-    states = cities.get(_city_key(city), {})
+    states = _index().city_states(city_key(city))
     if state is not None:
         if state not in states:
             raise PlaceError(
@@ -200,57 +252,60 @@ def place_search(raw: object) -> ZipPlace:
             % {
                 "city": city,
                 "states": ", ".join(sorted(states)),
-                "example": f"{_index().places[states[likely][0]].city}, {likely}",
+                "example": f"{_index().place(states[likely][0]).city}, {likely}",
             }
         )
     (zips,) = states.values()
     return _city_centre(zips)
 
 
+@functools.cache
+def _state_keys() -> dict[str, str]:
+    """Each state's (and territory's) normalised name -> its USPS code."""
+    return {city_key(name): code for code, name in PLACE_NAMES.items()}
+
+
 def _city_and_state(text: str) -> tuple[str, str | None]:
     """ "Austin, TX", "Austin TX", "Austin, Texas" -> ("Austin", "TX"); "Austin" -> ("Austin",
     None). A trailing word is a state only when it names one."""
-    by_name = {_city_key(name): code for code, name in PLACE_NAMES.items()}
+    by_name = _state_keys()
     head, comma, tail = text.rpartition(",")
     if comma:
         code = tail.strip().upper()
         if code in PLACE_NAMES:
             return head.strip(), code
-        if _city_key(tail) in by_name:
-            return head.strip(), by_name[_city_key(tail)]
+        if city_key(tail) in by_name:
+            return head.strip(), by_name[city_key(tail)]
         return text, None
     words = text.split()
     for size in (3, 2, 1):
         if len(words) > size:
             ending = " ".join(words[-size:])
             code = ending.upper() if size == 1 and ending.upper() in PLACE_NAMES else None
-            code = code or by_name.get(_city_key(ending))
+            code = code or by_name.get(city_key(ending))
             if code:
                 return " ".join(words[:-size]), code
     return text, None
 
 
-def _city_centre(zips: list[str]) -> ZipPlace:
+def _city_centre(positions: list[int]) -> ZipPlace:
     """The area ZIP nearest the middle of a city's ZIP centroids (all of them when none is
     an area ZIP); ties go to the lowest ZIP."""
-    places = _index().places
-    standard = set(_index().standard)
-    candidates = sorted(z for z in set(zips) if z in standard) or sorted(set(zips))
-    vectors = unit_vectors(
-        [places[z].latitude for z in candidates], [places[z].longitude for z in candidates]
-    )
+    gazetteer = _index()
+    latitudes, longitudes = gazetteer.data.arrays["latitude"], gazetteer.data.arrays["longitude"]
+    every = sorted(set(positions))
+    candidates = [p for p in every if gazetteer.is_standard(p)] or every
+    vectors = unit_vectors(latitudes[candidates], longitudes[candidates])
     middle = vectors.mean(axis=0)
-    return places[candidates[int(np.argmin(np.linalg.norm(vectors - middle, axis=1)))]]
+    return gazetteer.place(candidates[int(np.argmin(np.linalg.norm(vectors - middle, axis=1)))])
 
 
 @functools.cache
-def _centroid_tree() -> tuple[cKDTree, list[str]]:
-    towns = _index().towns
-    places = _index().places
-    vectors = unit_vectors(
-        [places[z].latitude for z in towns], [places[z].longitude for z in towns]
-    )
-    return cKDTree(vectors), towns
+def _centroid_tree() -> tuple[cKDTree, np.ndarray]:
+    gazetteer = _index()
+    towns = gazetteer.with_flag(zipdata.TOWN)
+    arrays = gazetteer.data.arrays
+    return cKDTree(unit_vectors(arrays["latitude"][towns], arrays["longitude"][towns])), towns
 
 
 def nearest_zip_place(latitude: float, longitude: float) -> ZipPlace:
@@ -260,9 +315,9 @@ def nearest_zip_place(latitude: float, longitude: float) -> ZipPlace:
     Raises PlaceError when that is more than NEAREST_ZIP_MAX_MILES away: the point is not
     in a place the gazetteer covers.
     """
-    tree, zips = _centroid_tree()
+    tree, towns = _centroid_tree()
     _, position = tree.query(unit_vectors([latitude], [longitude])[0])
-    place = _index().places[zips[int(position)]]
+    place = _index().place(int(towns[int(position)]))
     miles = great_circle_distance(latitude, longitude, place.latitude, place.longitude)
     if miles > NEAREST_ZIP_MAX_MILES:
         raise PlaceError(
@@ -285,30 +340,59 @@ class City:
 
 @functools.cache
 def cities() -> tuple[City, ...]:
-    """Every city with a street-delivery ZIP, the largest first (maps label them)."""
-    places = _index().places
-    grouped: dict[tuple[str, str], list[ZipPlace]] = {}
-    for zip5 in _index().standard:
-        place = places[zip5]
-        grouped.setdefault((place.city, place.state), []).append(place)
-    found = [
+    """Every city with a street-delivery ZIP, the largest first (most ZIPs, then name and
+    state)."""
+    table = city_table()
+    return tuple(
         City(
-            name=name,
-            state=state,
-            latitude=sum(p.latitude for p in members) / len(members),
-            longitude=sum(p.longitude for p in members) / len(members),
-            zips=len(members),
+            name=table.name(position),
+            state=table.state(position),
+            latitude=float(table.latitudes[position]),
+            longitude=float(table.longitudes[position]),
+            zips=int(table.zips[position]),
         )
-        for (name, state), members in grouped.items()
-    ]
-    return tuple(sorted(found, key=lambda city: (-city.zips, city.name, city.state)))
+        for position in range(len(table.zips))
+    )
+
+
+@dataclass(frozen=True)
+class CityTable:
+    """``cities()`` as columns read from the mapped file, for code that scans them all
+    (maps): no Python object per city until one is named."""
+
+    latitudes: np.ndarray
+    longitudes: np.ndarray
+    zips: np.ndarray
+    name_lengths: np.ndarray
+    _gazetteer: _Gazetteer
+
+    def name(self, position: int) -> str:
+        return self._gazetteer.name(int(self._gazetteer.data.arrays["city_name"][position]))
+
+    def state(self, position: int) -> str:
+        gazetteer = self._gazetteer
+        return gazetteer.data.states[gazetteer.data.arrays["city_state"][position]]
+
+
+def city_table() -> CityTable:
+    gazetteer = _index()
+    arrays = gazetteer.data.arrays
+    return CityTable(
+        latitudes=arrays["city_latitude"],
+        longitudes=arrays["city_longitude"],
+        zips=arrays["city_zips"],
+        name_lengths=arrays["city_name_length"],
+        _gazetteer=gazetteer,
+    )
 
 
 def located_zip_places() -> list[ZipPlace]:
     """Every ZIP with real coordinates, in ZIP order (demo data and benchmarks draw on it)."""
-    return [place for _, place in sorted(_gazetteer().items()) if place is not None]
+    gazetteer = _index()
+    return [gazetteer.place(p) for p in gazetteer.with_flag(zipdata.LOCATED).tolist()]
 
 
 def warm_gazetteer() -> None:
-    """Load the gazetteer now (about half a second) instead of on the first request."""
+    """Open the gazetteer now (a millisecond once its file is built) instead of on the first
+    request."""
     _index()

@@ -145,7 +145,10 @@ class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Where and what", {"fields": ["zip", "city", "state", "treatment"]}),
+        (
+            "Where and what",
+            {"fields": ["zip", "city", "state", "treatment", "chosen_specialists"]},
+        ),
         (
             "Consent",
             {
@@ -179,7 +182,10 @@ class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
         # The status and the network team's flag are edited by hand; the rest is what the
         # patient sent.
         editable = {"status", "needs_network_attention"}
-        return [f.name for f in Lead._meta.fields if f.name not in editable]
+        return [
+            *(f.name for f in Lead._meta.fields if f.name not in editable),
+            "chosen_specialists",
+        ]
 
     def has_add_permission(self, request):
         return False

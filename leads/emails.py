@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from core.i18n import Language
 from core.phones import phone_display
+from core.text import joined_with_and
+from specialists.corrections import correction_link_token
 from specialists.models import CERTIFICATION_WARNING_DAYS, FACT_LABELS
 from specialists.selectors import certifications_expiring, listings_stale, listings_stale_counts
 
@@ -144,13 +146,14 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
                 context["respond_by"] = match.respond_by
                 context["chosen"] = match.chosen_by_patient
             context["link_days"] = settings.PROVIDER_LINK_MAX_AGE_DAYS
+            context["correction_url"] = absolute_url(
+                reverse("provider-listing", args=[correction_link_token(specialist)])
+            )
+            context["correction_days"] = settings.PROVIDER_CORRECTION_LINK_MAX_AGE_DAYS
             return specialist.email or settings.NETWORK_INBOX_EMAIL, context
         if message.kind == Kind.PATIENT_REROUTED:
-            if message.specialist is None:
-                raise MessageNotDeliverable("the new specialist no longer exists")
-            context["specialist"] = message.specialist
-            context["specialist_phone_display"] = phone_display(message.specialist.phone)
-            context["specialist_url"] = absolute_url(message.specialist.get_absolute_url())
+            context["specialists"] = _rerouted_to(message)
+            context["names"] = joined_with_and([s["name"] for s in context["specialists"]])
             return lead.email, context
         if message.kind == Kind.NETWORK_ALERT:
             context["admin_url"] = absolute_url(reverse("admin:leads_lead_change", args=[lead.pk]))
@@ -182,6 +185,25 @@ def _recipient_and_context(message: OutboundMessage) -> tuple[str, dict]:
         "link_days": settings.EBOOK_LINK_MAX_AGE_DAYS,
     }
     return request.email, context
+
+
+def _rerouted_to(message: OutboundMessage) -> list[dict]:
+    """Who a re-route sent the patient's request to, nearest first: the routing of the
+    specialist the message names and every routing made in the same re-route (they share
+    its ``created_at``)."""
+    first = LeadMatch.objects.filter(lead=message.lead, specialist=message.specialist_id).first()
+    if first is None:
+        raise MessageNotDeliverable("the new specialist no longer exists")
+    routings = message.lead.matches.filter(created_at=first.created_at).select_related("specialist")
+    return [
+        {
+            "name": routing.specialist.display_name,
+            "phone": routing.specialist.phone,
+            "phone_display": phone_display(routing.specialist.phone),
+            "url": absolute_url(routing.specialist.get_absolute_url()),
+        }
+        for routing in routings.order_by("rank")
+    ]
 
 
 def _digest_context(digest: DirectoryDigest) -> dict:

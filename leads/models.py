@@ -108,6 +108,13 @@ class Lead(models.Model):
             "action 'Release' notifies its specialists."
         ),
     )
+    chosen_specialists = models.ManyToManyField(
+        "specialists.Specialist",
+        blank=True,
+        related_name="+",
+        help_text="The specialists the patient chose, by name, whether or not the request "
+        "has gone to each yet (one at capacity waits for a re-route).",
+    )
     dedupe_key = models.CharField(
         max_length=64,
         editable=False,
@@ -163,6 +170,21 @@ class Lead(models.Model):
         return self.status == self.Status.NEW
 
 
+class LeadMatchQuerySet(models.QuerySet):
+    def overdue(self, *, now: datetime.datetime):
+        """Routings nobody answered by their ``respond_by`` that have not gone on yet, on
+        leads still waiting for a call. A held lead's specialists have not been told yet,
+        and an erased lead is closed: both are left alone."""
+        return self.filter(
+            outcome="",
+            rerouted_at__isnull=True,
+            respond_by__lte=now,
+            lead__status=Lead.Status.NEW,
+            lead__held_for_review="",
+            lead__anonymised_at__isnull=True,
+        )
+
+
 class LeadMatch(models.Model):
     """One specialist a lead was sent to (nearest first, re-routes after them), and how that
     specialist answered through the link in their email. Chosen by the patient (up to
@@ -196,7 +218,12 @@ class LeadMatch(models.Model):
         editable=False,
         help_text="What the provider's signed link names, so the link carries no row id.",
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now,
+        editable=False,
+        help_text="When the request went to this specialist; the routings one re-route made "
+        "share it.",
+    )
     respond_by = models.DateTimeField(
         null=True,
         blank=True,
@@ -210,6 +237,8 @@ class LeadMatch(models.Model):
         blank=True,
         help_text="When the request went on to another specialist instead of this one.",
     )
+
+    objects = LeadMatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["lead_id", "rank"]

@@ -57,7 +57,7 @@ MESSAGE_SEND_TASK = "leads.tasks.message_send"
 # After a failed publish the relay stops trying the broker for
 # OUTBOX_PUBLISH_PAUSE_SECONDS rather than failing on every notification.
 broker_breaker = CircuitBreaker(pause_seconds=lambda: settings.OUTBOX_PUBLISH_PAUSE_SECONDS)
-# What the outbox table's trigger notifies on every insert (migration 0013).
+# What the outbox table's trigger notifies on every insert (migration 0014).
 OWED_CHANNEL = "leads_outbox"
 # How long a busy relay waits after a notification before its next pass: a message waits
 # this much longer, and a pass serves several leads.

@@ -23,7 +23,7 @@ from matcher.query import MatchQuery
 from matcher.selectors import specialist_nearest_ids
 from specialists.models import Specialist, Treatment
 
-from .consent import consent_chosen, consent_wording
+from .consent import consent_chosen, consent_limits_to_chosen, consent_wording
 from .models import (
     ROUTING_LIMIT,
     ROUTING_RADIUS_MILES,
@@ -111,11 +111,15 @@ def lead_submit(
     """Store a lead from ``LeadInputSerializer.validated_data``, route it and owe its emails.
 
     - Goes to the specialists the patient chose (``specialists``, checked by the
-      serializer: qualifying and accepting new patients), else routes to the ROUTING_LIMIT
-      nearest qualifying specialists within ROUTING_RADIUS_MILES that accept new patients
-      and have room this week (``routing_candidates``); stored as LeadMatch rows ranked
-      from 1, nearest first, marked ``chosen_by_patient`` or not, each due an answer by
-      ``respond_by_for`` (see ``leads.responses``). No match: the lead is flagged
+      serializer: qualifying and accepting new patients) that have room this week (the
+      capacity rule of ``specialists_routable``, the same for every routing: one at
+      capacity waits, kept in ``Lead.chosen_specialists``, and is offered the request
+      first should another fail, see ``reroute_candidates``); else routes to the
+      ROUTING_LIMIT nearest qualifying specialists within ROUTING_RADIUS_MILES that accept
+      new patients and have room this week (``routing_candidates``). Stored as LeadMatch
+      rows ranked from 1, nearest first, marked ``chosen_by_patient`` or not, each due an
+      answer by ``respond_by_for`` (see ``leads.responses``). No match (nobody near, or
+      every chosen specialist at capacity): the lead is flagged
       ``needs_network_attention`` and the network inbox is told.
     - The consent wording stored names the chosen specialists (``consent.consent_chosen``).
     - The same email, phone and ZIP (and, when chosen, the same specialists) within 24
@@ -151,7 +155,11 @@ def lead_submit(
     key = lead_dedupe_key(email=data["email"], phone=data["phone"], zip=place.zip, chosen=chosen)
     now = timezone.now()
     if chosen:
-        targets = _chosen_ranked(place, chosen)
+        ranked = _chosen_ranked(place, chosen)
+        room = specialists_routable(ids=[s.pk for s, _ in ranked], now=now)
+        targets = [
+            (specialist, distance) for specialist, distance in ranked if specialist.pk in room
+        ]
     else:
         found = routing_candidates(
             place=place, treatment=treatment, count=ROUTING_LIMIT, now=now, language=language
@@ -198,6 +206,8 @@ def lead_submit(
             dedupe_key=key,
             created_at=now,
         )
+        if chosen:
+            lead.chosen_specialists.set(chosen)
         matches = LeadMatch.objects.bulk_create(
             LeadMatch(
                 lead=lead,
@@ -294,6 +304,44 @@ def routing_candidates(
         if len(routed) >= count:
             break
     return routed[:count]
+
+
+def reroute_candidates(
+    *, lead: Lead, count: int, now: datetime.datetime
+) -> list[tuple[int, float]]:
+    """``(specialist id, miles)`` of up to ``count`` specialists ``lead`` may go on to when
+    routings to it fail, in this order:
+
+    1. the patient's own chosen specialists it has not gone to yet (one at capacity when
+       the lead arrived), still qualifying, accepting new patients and with room this week
+       (``specialists_routable``), nearest first, whatever the distance;
+    2. then the nearest others as ``routing_candidates`` finds them, which the consent of
+       a patient who chose agrees to, except for the earlier wording that agreed to the
+       chosen specialists alone (``consent_limits_to_chosen``): such a lead goes to the
+       network team instead.
+
+    Nobody the lead already went to is offered it again."""
+    routed = set(lead.matches.values_list("specialist_id", flat=True))
+    place = zip_place(lead.zip)
+    waiting = (
+        Specialist.objects.qualifying(treatment=lead.treatment)
+        .filter(pk__in=lead.chosen_specialists.all())
+        .exclude(pk__in=routed)
+        .only("id", "last_name", "latitude", "longitude")
+    )
+    ranked = _chosen_ranked(place, list(waiting))
+    room = specialists_routable(ids=[s.pk for s, _ in ranked], now=now)
+    found = [(s.pk, distance) for s, distance in ranked if s.pk in room][:count]
+    if len(found) < count and not consent_limits_to_chosen(lead.consent_version):
+        found += routing_candidates(
+            place=place,
+            treatment=lead.treatment,
+            count=count - len(found),
+            now=now,
+            exclude=routed | {pk for pk, _ in found},
+            language=lead.language,
+        )
+    return found
 
 
 def _over_limit(recent: RecentLeads) -> str:

@@ -1,6 +1,7 @@
 """Signed tokens in the links of newsletter, e-book and provider emails.
 
-Each purpose has its own salt, so a token for one link never opens another. Tokens carry
+Each purpose has its own salt, so a token for one link never opens another (see
+``core.signed_links``, which raises TokenExpired and TokenInvalid). Tokens carry
 only the row's random ``public_id`` (never the sequential primary key, which would tell
 how many people subscribed); they are signed (not encrypted) with SECRET_KEY.
 """
@@ -11,6 +12,8 @@ import uuid
 from django.conf import settings
 from django.core import signing
 
+from core.signed_links import TokenInvalid, signed_value
+
 from .models import EbookRequest, LeadMatch, Subscriber
 
 CONFIRM_SALT = "leads.newsletter.confirm"
@@ -19,21 +22,8 @@ EBOOK_SALT = "leads.ebook.download"
 PROVIDER_LEAD_SALT = "leads.provider.lead"
 
 
-class TokenExpired(Exception):
-    """A genuine link that is too old."""
-
-
-class TokenInvalid(Exception):
-    """Not a link we made (mistyped, truncated or forged), or its row is gone."""
-
-
 def _load(token: str, *, salt: str, max_age: datetime.timedelta | None) -> uuid.UUID:
-    try:
-        value = signing.loads(token, salt=salt, max_age=max_age)
-    except signing.SignatureExpired:
-        raise TokenExpired from None
-    except signing.BadSignature:
-        raise TokenInvalid from None
+    value = signed_value(token, salt=salt, max_age=max_age)
     try:
         return uuid.UUID(hex=value)
     except (TypeError, ValueError, AttributeError):

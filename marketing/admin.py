@@ -1,8 +1,10 @@
-"""Marketing in the admin: the lead CSV action, the export audit and the funnel."""
+"""Marketing in the admin: the lead CSV action, the export audit, the funnel and the
+provider response table."""
 
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from core.admin import ViewOnlyAdmin
 from leads.admin import LeadAdmin
-from leads.models import Lead
+from leads.models import Lead, LeadMatch
 from marketing.exporting import (
     FUNNEL_COLUMNS,
     csv_download,
@@ -23,8 +25,13 @@ from marketing.exporting import (
 )
 from marketing.filters import US_STATE_CODES
 from marketing.funnel_chart import funnel_chart
-from marketing.models import ExportRecord, Funnel
-from marketing.selectors import conversion_rate, funnel_report, lead_export_list
+from marketing.models import ExportRecord, Funnel, ProviderResponse
+from marketing.selectors import (
+    conversion_rate,
+    funnel_report,
+    lead_export_list,
+    provider_response_report,
+)
 from marketing.services import export_record_start, search_tally_flush
 from specialists.models import Treatment
 
@@ -91,12 +98,18 @@ class ExportRecordAdmin(ViewOnlyAdmin):
     )
 
 
-class FunnelFilterForm(forms.Form):
+class ReportPeriodForm(forms.Form):
+    """The days a report covers, at most FUNNEL_MAX_DAYS."""
+
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    treatment = forms.ModelChoiceField(
-        Treatment.objects.all(), to_field_name="slug", required=False, empty_label="All"
-    )
+
+    @classmethod
+    def from_request(cls, request):
+        """Bound to the request's query, or to the last FUNNEL_DEFAULT_DAYS days."""
+        today = timezone.localdate()
+        initial = {"start": today - datetime.timedelta(days=FUNNEL_DEFAULT_DAYS - 1), "end": today}
+        return cls(request.GET or initial)
 
     def clean(self):
         cleaned = super().clean()
@@ -109,17 +122,24 @@ class FunnelFilterForm(forms.Form):
         return cleaned
 
 
+class FunnelFilterForm(ReportPeriodForm):
+    treatment = forms.ModelChoiceField(
+        Treatment.objects.all(), to_field_name="slug", required=False, empty_label="All"
+    )
+
+
 def rate_display(rate: float | None) -> str:
     """A conversion rate as a percentage; a dash when there were no searches to divide by."""
     return "–" if rate is None else f"{rate:.1%}"
 
 
-@admin.register(Funnel)
-class FunnelAdmin(ViewOnlyAdmin):
-    """/admin/marketing/funnel/: searches (step 1) against leads (step 2).
+class ReportAdmin(ViewOnlyAdmin):
+    """A report's page in the admin: a period form, and the report for a valid one.
+    Anyone who may export leads may see it; it shows counts, never a patient."""
 
-    Anyone who may export leads may see it; it shows counts only.
-    """
+    title = ""
+    template = ""
+    form_class = ReportPeriodForm
 
     def has_module_permission(self, request):
         return user_may_export(request.user) or super().has_module_permission(request)
@@ -130,38 +150,91 @@ class FunnelAdmin(ViewOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        today = timezone.localdate()
-        initial = {"start": today - datetime.timedelta(days=FUNNEL_DEFAULT_DAYS - 1), "end": today}
-        form = FunnelFilterForm(request.GET or initial)
+        form = self.form_class.from_request(request)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Funnel: searches to leads",
+            "title": self.title,
             "opts": self.model._meta,
             "form": form,
+            **self.page_context(),
+            **(extra_context or {}),
+        }
+        if form.is_valid():
+            download = self.report(request, form.cleaned_data, context)
+            if download is not None:
+                return download
+        return TemplateResponse(request, self.template, context)
+
+    def page_context(self) -> dict:
+        """What the page shows whatever the period."""
+        return {}
+
+    def report(self, request, period: dict, context: dict):
+        """Add the report for the valid ``period`` to ``context``, or answer with a file."""
+        raise NotImplementedError
+
+
+@admin.register(Funnel)
+class FunnelAdmin(ReportAdmin):
+    """/admin/marketing/funnel/: searches (step 1) against leads (step 2)."""
+
+    title = "Funnel: searches to leads"
+    template = "admin/marketing/funnel.html"
+    form_class = FunnelFilterForm
+
+    def page_context(self):
+        return {
             "export_url": reverse("lead-export"),
             "treatments": Treatment.objects.all(),
             "states": sorted(US_STATE_CODES),
             "statuses": Lead.Status.choices,
-            **(extra_context or {}),
         }
-        if form.is_valid():
-            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-            search_tally_flush()
-            rows = funnel_report(start=start, end=end, treatment=form.cleaned_data["treatment"])
-            if request.GET.get("download") == "csv":
-                return csv_download(
-                    csv_lines(FUNNEL_COLUMNS, funnel_csv_rows(rows)),
-                    filename=f"funnel-{start:%Y%m%d}-{end:%Y%m%d}.csv",
-                )
-            searches = sum(row.searches for row in rows)
-            leads = sum(row.leads for row in rows)
-            context.update(
-                rows=[(row, rate_display(row.conversion_rate)) for row in rows],
-                total_searches=searches,
-                total_leads=leads,
-                total_rate=rate_display(conversion_rate(searches=searches, leads=leads)),
-                chart=funnel_chart(rows=rows, start=start, end=end),
-                start=start,
-                end=end,
+
+    def report(self, request, period, context):
+        start, end = period["start"], period["end"]
+        search_tally_flush()
+        rows = funnel_report(start=start, end=end, treatment=period["treatment"])
+        if request.GET.get("download") == "csv":
+            return csv_download(
+                csv_lines(FUNNEL_COLUMNS, funnel_csv_rows(rows)),
+                filename=f"funnel-{start:%Y%m%d}-{end:%Y%m%d}.csv",
             )
-        return TemplateResponse(request, "admin/marketing/funnel.html", context)
+        searches = sum(row.searches for row in rows)
+        leads = sum(row.leads for row in rows)
+        context.update(
+            rows=[(row, rate_display(row.conversion_rate)) for row in rows],
+            total_searches=searches,
+            total_leads=leads,
+            total_rate=rate_display(conversion_rate(searches=searches, leads=leads)),
+            chart=funnel_chart(rows=rows, start=start, end=end),
+            start=start,
+            end=end,
+        )
+        return None
+
+
+@admin.register(ProviderResponse)
+class ProviderResponseAdmin(ReportAdmin):
+    """/admin/marketing/providerresponse/: per specialist, the requests routed to them in
+    a period and how they answered (``provider_response_report``)."""
+
+    title = "Provider responses"
+    template = "admin/marketing/provider_responses.html"
+
+    def page_context(self):
+        return {
+            "reasons": LeadMatch.Reason.choices,
+            "response_hours": settings.PROVIDER_RESPONSE_HOURS,
+        }
+
+    def report(self, request, period, context):
+        rows = provider_response_report(start=period["start"], end=period["end"])
+        context["rows"] = [
+            (
+                row,
+                rate_display(row.in_window_rate),
+                [row.cant_help[reason] for reason, _ in LeadMatch.Reason.choices],
+            )
+            for row in rows
+        ]
+        return None

@@ -1,6 +1,7 @@
-"""The export audit trail and the anonymous search tally behind the funnel report.
+"""The export audit trail, the anonymous search tally behind the funnel report, and the
+admin's places for the reports.
 
-Neither model holds personal data: an ExportRecord says who exported what filters and how
+Neither table holds personal data: an ExportRecord says who exported what filters and how
 many rows, never the rows; a SearchTally is a bare counter per day, treatment and
 utm_source, with no ZIP, address, IP or user.
 """
@@ -9,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from leads.models import LeadMatch
 
 
 class ExportRecord(models.Model):
@@ -92,3 +95,12 @@ class Funnel(SearchTally):
         proxy = True
         verbose_name = "funnel report"
         verbose_name_plural = "funnel report"
+
+
+class ProviderResponse(LeadMatch):
+    """The provider response table's place in the admin: /admin/marketing/providerresponse/."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "provider response table"
+        verbose_name_plural = "provider response table"

@@ -1,17 +1,18 @@
-"""Reads for marketing: the leads an export streams and the funnel report."""
+"""Reads for marketing: the leads an export streams, the funnel report and the provider
+response table."""
 
 import dataclasses
 import datetime
 import statistics
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Lower, Trim, TruncDate
 from django.utils import timezone
 
-from leads.models import Lead
+from leads.models import Lead, LeadMatch
 from marketing.filters import ExportFilters
 from marketing.models import SearchTally
-from specialists.models import Treatment
+from specialists.models import Specialist, Treatment
 
 
 def _local_day_start(day: datetime.date) -> datetime.datetime | None:
@@ -169,3 +170,76 @@ class _Tally:
     cant_help: int = 0
     rerouted: int = 0
     hours_to_contact: list[float] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderResponseRow:
+    """How one specialist answered the requests routed to them in a period."""
+
+    specialist: Specialist
+    routed: int
+    answered: int
+    answered_in_window: int
+    silent: int
+    median_response_hours: float | None
+    cant_help: dict[str, int]
+
+    @property
+    def in_window_rate(self) -> float | None:
+        return self.answered_in_window / self.routed if self.routed else None
+
+
+def provider_response_report(
+    *, start: datetime.date, end: datetime.date
+) -> list[ProviderResponseRow]:
+    """Per specialist, the requests routed to them on the local days ``start`` to ``end``
+    (inclusive): how many, how many they answered through their link, how many by the
+    routing's ``respond_by`` (PROVIDER_RESPONSE_HOURS business hours), how many went on
+    unanswered (``silent``), the median hours from routing to answer (None without an
+    answer), and the can't-help answers per ``LeadMatch.Reason`` value. Most requests
+    first, then by name. A held lead's routings count from when the lead arrived, not from
+    its release."""
+    routings = created_on_days(LeadMatch.objects.all(), first=start, last=end)
+    reasons = {
+        reason.value: Count("pk", filter=Q(cant_help_reason=reason))
+        for reason in LeadMatch.Reason
+    }
+    counts = (
+        routings.values("specialist_id")
+        .annotate(
+            routed=Count("pk"),
+            answered=Count("pk", filter=~Q(outcome="")),
+            in_window=Count("pk", filter=~Q(outcome="") & Q(answered_at__lte=F("respond_by"))),
+            silent=Count("pk", filter=Q(outcome="", rerouted_at__isnull=False)),
+            **reasons,
+        )
+        .order_by()
+    )
+    hours: dict[int, list[float]] = {}
+    for specialist_id, routed_at, answered_at in (
+        routings.filter(answered_at__isnull=False)
+        .values_list("specialist_id", "created_at", "answered_at")
+        .order_by()
+        .iterator()
+    ):
+        hours.setdefault(specialist_id, []).append((answered_at - routed_at).total_seconds() / 3600)
+    counts = list(counts)
+    specialists = Specialist.objects.only(
+        "first_name", "last_name", "credentials", "npi"
+    ).in_bulk([row["specialist_id"] for row in counts])
+    rows = [
+        ProviderResponseRow(
+            specialist=specialists[row["specialist_id"]],
+            routed=row["routed"],
+            answered=row["answered"],
+            answered_in_window=row["in_window"],
+            silent=row["silent"],
+            median_response_hours=statistics.median(answers)
+            if (answers := hours.get(row["specialist_id"]))
+            else None,
+            cant_help={reason: row[reason] for reason in reasons},
+        )
+        for row in counts
+    ]
+    rows.sort(key=lambda row: (-row.routed, row.specialist.display_name.casefold()))
+    return rows

@@ -6,9 +6,12 @@ with the request's parameters, so the page and the API accept and reject the sam
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
+import orjson
+from django.http import HttpResponse
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,9 +24,12 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from core.api import json_bytes
 from core.i18n import in_default_language
+from core.middleware import sessionless
 from geo.distance import DEFAULT_UNIT, UNITS
 from geo.gazetteer import PlaceError, ZipCodeError, place_search, zip_place
 from specialists.facts import GENDER_WORDS, LANGUAGES, SpecialtyGroup
@@ -39,9 +45,11 @@ from .query import (
     MatchQuery,
 )
 from .selectors import (
+    InstituteMatch,
     institute_nearest_beyond,
     institute_search,
     insurance_for_search,
+    specialist_search_card_bytes,
     specialist_search_cards,
     treatment_for_search,
 )
@@ -265,21 +273,25 @@ class MatchQuerySerializer(serializers.Serializer):
         return plan
 
     def validate(self, attrs):
-        return MatchQuery(
-            origin=attrs["zip"],
-            treatment=attrs["treatment"],
-            radius=float(attrs["radius"]),
-            unit=attrs["unit"],
-            limit=attrs["limit"],
-            offset=attrs["offset"],
-            sort=attrs["sort"],
-            accepting=attrs["accepting"],
-            telehealth=attrs["telehealth"],
-            language=attrs["language"],
-            gender=attrs["gender"],
-            insurance=attrs["insurance"],
-            specialty=attrs["specialty"],
-        )
+        return _match_query(attrs)
+
+
+def _match_query(attrs: dict) -> MatchQuery:
+    return MatchQuery(
+        origin=attrs["zip"],
+        treatment=attrs["treatment"],
+        radius=float(attrs["radius"]),
+        unit=attrs["unit"],
+        limit=attrs["limit"],
+        offset=attrs["offset"],
+        sort=attrs["sort"],
+        accepting=attrs["accepting"],
+        telehealth=attrs["telehealth"],
+        language=attrs["language"],
+        gender=attrs["gender"],
+        insurance=attrs["insurance"],
+        specialty=attrs["specialty"],
+    )
 
 
 def match_query_parse(params) -> MatchQuery:
@@ -287,6 +299,107 @@ def match_query_parse(params) -> MatchQuery:
     parsed = MatchQuerySerializer(data=params)
     parsed.is_valid(raise_exception=True)
     return parsed.validated_data
+
+
+# --- The same rules, read fast -------------------------------------------------------------
+# Building the serializer deep-copies its thirteen fields on every request, which costs as
+# much as the search itself. Parameters written the plain way clients write them are read
+# here instead, with the bounds and choices of the serializer's own fields; anything else,
+# valid or not, goes to the serializer, so every message still comes from it.
+
+_FIELDS = MatchQuerySerializer._declared_fields
+_PLAIN_ZIP = re.compile(r"\d{5}(?:-?\d{4})?", re.ASCII)
+_UNSIGNED = re.compile(r"\d+", re.ASCII)
+
+
+class _NotPlain(Exception):
+    """A parameter the serializer must judge."""
+
+
+def _given(params, name: str) -> str | None:
+    """The parameter's last value; None when absent or empty (an optional field's
+    default)."""
+    value = params.get(name)
+    return None if value is None or value == "" else value
+
+
+def _fast_number(params, name: str, pattern: re.Pattern, convert):
+    field = _FIELDS[name]
+    raw = _given(params, name)
+    if raw is None:
+        return field.default
+    if len(raw) > _MAX_NUMBER_LENGTH or not pattern.fullmatch(raw):
+        raise _NotPlain
+    value = convert(raw)
+    if not field.min_value <= value <= field.max_value:
+        raise _NotPlain
+    return value
+
+
+def _fast_choice(params, name: str):
+    field = _FIELDS[name]
+    raw = _given(params, name)
+    if raw is None:
+        return field.default
+    if raw not in field.choice_strings_to_values:
+        raise _NotPlain
+    return field.choice_strings_to_values[raw]
+
+
+def _fast_flag(params, name: str) -> bool:
+    raw = _given(params, name)
+    if raw is None:
+        return _FIELDS[name].default
+    if raw not in ("true", "false"):
+        raise _NotPlain
+    return raw == "true"
+
+
+def _fast_catalog(params, name: str, find):
+    raw = _given(params, name)
+    if raw is None:
+        return None
+    found = find(raw) if len(raw) <= _FIELDS[name].max_length else None
+    if found is None:
+        raise _NotPlain
+    return found
+
+
+def match_query_fast(params) -> MatchQuery | None:
+    """``match_query_parse``'s answer when every parameter is written plainly (the ZIP's
+    digits, a catalog slug or code as listed, ASCII numbers without spaces, each word as
+    the field lists it); None otherwise, whether the value is valid or not, for
+    the serializer to decide."""
+    raw_zip = params.get("zip")
+    if raw_zip is None or not _PLAIN_ZIP.fullmatch(raw_zip):
+        return None
+    try:
+        gender = _fast_choice(params, "gender")
+        return _match_query(
+            {
+                "zip": zip_place(raw_zip),
+                "treatment": _fast_catalog(
+                    params, "treatment", lambda slug: treatment_for_search(slug=slug)
+                ),
+                "radius": _fast_number(params, "radius", _DECIMAL, float),
+                "unit": _fast_choice(params, "unit"),
+                "limit": _fast_number(params, "limit", _UNSIGNED, int),
+                "offset": _fast_number(params, "offset", _UNSIGNED, int),
+                "sort": _fast_choice(params, "sort"),
+                "accepting": _fast_flag(params, "accepting"),
+                "telehealth": _fast_flag(params, "telehealth"),
+                "language": _fast_catalog(
+                    params, "language", lambda code: code if code in LANGUAGES else None
+                ),
+                "gender": None if gender is None else GENDER_WORDS[gender].value,
+                "insurance": _fast_catalog(
+                    params, "insurance", lambda slug: insurance_for_search(slug=slug)
+                ),
+                "specialty": _fast_choice(params, "specialty"),
+            }
+        )
+    except (_NotPlain, ZipCodeError):
+        return None
 
 
 # --- Output ----------------------------------------------------------------------------
@@ -408,15 +521,65 @@ class SpecialistResultSerializer(serializers.Serializer):
     url = serializers.CharField(source="specialist.get_absolute_url")
 
 
-class SpecialistMatchApi(APIView):
-    """Nearest qualifying specialists to a ZIP code.
+# --- The lean GET ----------------------------------------------------------------------------
 
-    Result cards are built once per directory version and served from the index's cache
-    (``specialist_nearest_cards``); this output serializer documents their shape.
-    """
+_AXES = ("latitude", "longitude")
+
+
+def _plain_json_accepted(request) -> bool:
+    """Whether DRF's content negotiation picks plain JSON: no format override, and an
+    Accept header that is absent or names JSON (or any type) with no parameters (its
+    ``indent`` would change the body; DRF judges every other case)."""
+    if api_settings.URL_FORMAT_OVERRIDE in request.GET:
+        return False
+    accepted = False
+    for media_range in request.META.get("HTTP_ACCEPT", "*/*").lower().split(","):
+        media_range = media_range.strip()
+        if ";" in media_range:
+            return False
+        accepted |= media_range in ("*/*", "application/*", "application/json")
+    return accepted
+
+
+class LeanGetApi(APIView):
+    """A read API whose ordinary GET is answered without DRF's request wrapper, content
+    negotiation, serializers and renderer: parameters written plainly
+    (``match_query_fast``) and JSON accepted get ``lean_body(query)``, the bytes DRF's
+    ``get`` would answer (a test compares the two). Every other request (errors and their
+    messages, HEAD, OPTIONS, another format) goes to DRF's view, unchanged."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        drf_view = super().as_view(**initkwargs)
+        probe = cls(**initkwargs)
+        probe.setup(None)
+        allow = ", ".join(probe.allowed_methods)
+
+        def view(request, *args, **kwargs):
+            if request.method == "GET" and _plain_json_accepted(request):
+                query = match_query_fast(request.GET)
+                if query is not None:
+                    response = HttpResponse(
+                        cls.lean_body(request, query), content_type="application/json"
+                    )
+                    response["Allow"] = allow
+                    return response
+            return drf_view(request, *args, **kwargs)
+
+        # The schema generator reads the DRF view's class, Django its CSRF exemption.
+        return sessionless(functools.wraps(drf_view)(view))
+
+
+class SpecialistMatchApi(LeanGetApi):
+    """Nearest qualifying specialists to a ZIP code.
+
+    Every qualifying specialist's result card is in the index snapshot, already written
+    as JSON (``specialist_search_card_bytes``); this output serializer documents their
+    shape.
+    """
 
     class OutputSerializer(EnvelopeSerializer):
         class Meta:
@@ -425,46 +588,79 @@ class SpecialistMatchApi(APIView):
         results = SpecialistResultSerializer(many=True)
         nearest_beyond_radius = BeyondRadiusSerializer(allow_null=True)
 
+    @classmethod
+    def _searched(cls, request, query: MatchQuery) -> None:
+        """Tell the funnel (marketing counts the search)."""
+        search_performed.send(
+            sender=cls,
+            treatment=query.treatment,
+            utm_source=request.GET.get("utm_source"),
+        )
+
+    @staticmethod
+    def _beyond(query: MatchQuery) -> dict | None:
+        """The nearest qualifying specialist at any distance, for an empty answer."""
+        nearest, _ = specialist_search_cards(query.unbounded(), count=False)
+        if not nearest:
+            return None
+        card, distance = nearest[0]
+        return {"id": card["id"], "name": card["name"], "distance": distance, "url": card["url"]}
+
+    @classmethod
+    def answer(cls, request, query: MatchQuery) -> dict:
+        """The 200 body as plain JSON values."""
+        cls._searched(request, query)
+        found, total = specialist_search_cards(query)
+        # A card holds "distance": None in its contract position; the copy fills it in.
+        results = [{**card, "distance": distance} for card, distance in found]
+        beyond = None if total else cls._beyond(query)
+        return {**_envelope(query, results, total), "nearest_beyond_radius": beyond}
+
+    @classmethod
+    def lean_body(cls, request, query):
+        """``answer``'s bytes, joined from the envelope and the snapshot's card bytes with
+        each distance written into its ``"distance":null``."""
+        cls._searched(request, query)
+        found, total = specialist_search_card_bytes(query)
+        envelope = _envelope(query, [], total)
+        del envelope["results"]
+        envelope["count"] = len(found)
+        origin = envelope["origin"]
+        head = json_bytes(envelope, floats=(origin["latitude"], origin["longitude"]))
+        # Distances are rounded to 0.1: orjson writes them as DRF's renderer does.
+        cards = b",".join(
+            card.replace(b'"distance":null', b'"distance":' + orjson.dumps(distance), 1)
+            for card, distance in found
+        )
+        beyond = None if total else cls._beyond(query)
+        return b"".join(
+            (
+                head[:-1],
+                b',"results":[',
+                cards,
+                b'],"nearest_beyond_radius":',
+                json_bytes(beyond),
+                b"}",
+            )
+        )
+
     @extend_schema(
         operation_id="match_specialists",
         parameters=[MatchQuerySerializer],
         responses={200: OutputSerializer, **_ERROR_RESPONSE},
     )
     def get(self, request):
-        query = match_query_parse(request.query_params)
-        search_performed.send(
-            sender=self.__class__,
-            treatment=query.treatment,
-            utm_source=request.query_params.get("utm_source"),
-        )
-        found, total = specialist_search_cards(query)
-        # A card holds "distance": None in its contract position; the copy fills it in.
-        results = [{**card, "distance": distance} for card, distance in found]
-        beyond = None
-        if not total:
-            nearest, _ = specialist_search_cards(query.unbounded(), count=False)
-            if nearest:
-                card, distance = nearest[0]
-                beyond = {
-                    "id": card["id"],
-                    "name": card["name"],
-                    "distance": distance,
-                    "url": card["url"],
-                }
-        # Cards are already plain JSON values: no serializer pass on the hot path.
-        return Response({**_envelope(query, results, total), "nearest_beyond_radius": beyond})
+        # Cards are already plain JSON values: no serializer pass.
+        return Response(self.answer(request, match_query_parse(request.query_params)))
 
 
-class InstituteNearestApi(APIView):
+class InstituteNearestApi(LeanGetApi):
     """Nearest active institutes with a qualifying specialist.
 
     Takes every parameter the match takes: the listing facts choose which specialists
     count (an institute is listed when one of them matches, and ``specialists`` names only
     those), ``sort=name`` orders by the institute's name, ``offset`` pages.
     """
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
 
     class OutputSerializer(EnvelopeSerializer):
         class Meta:
@@ -490,27 +686,66 @@ class InstituteNearestApi(APIView):
         results = ResultSerializer(many=True)
         nearest_beyond_radius = BeyondRadiusSerializer(allow_null=True)
 
+    @staticmethod
+    def search(query: MatchQuery) -> tuple[dict, InstituteMatch | None]:
+        """The envelope with ``InstituteMatch`` results, and the nearest beyond the radius
+        when there are none."""
+        matches, total = institute_search(query)
+        beyond = None if total else institute_nearest_beyond(query)
+        return _envelope(query, matches, total), beyond
+
+    @classmethod
+    def lean_body(cls, request, query):
+        body, beyond = cls.search(query)
+        results = []
+        with in_default_language():  # the English pages' addresses, in every language
+            for match in body["results"]:
+                institute = match.institute
+                results.append(
+                    {
+                        "id": institute.id,
+                        "slug": institute.slug,
+                        "name": institute.name,
+                        "phone": institute.phone,
+                        "address": {
+                            "line1": institute.address_line1,
+                            "line2": institute.address_line2,
+                            "city": institute.city,
+                            "state": institute.state,
+                            "zip": institute.zip,
+                            "latitude": institute.latitude,
+                            "longitude": institute.longitude,
+                        },
+                        "distance": match.distance,
+                        "url": institute.get_absolute_url(),
+                        "specialists": match.specialist_ids,
+                    }
+                )
+            body["results"] = results
+            body["nearest_beyond_radius"] = beyond and _beyond(beyond.institute, beyond.distance)
+        return json_bytes(
+            body, floats=[result["address"][axis] for result in results for axis in _AXES]
+        )
+
     @extend_schema(
         operation_id="match_institutes",
         parameters=[MatchQuerySerializer],
         responses={200: OutputSerializer, **_ERROR_RESPONSE},
     )
     def get(self, request):
-        query = match_query_parse(request.query_params)
-        matches, total = institute_search(query)
-        body = _envelope(query, matches, total)
-        body["nearest_beyond_radius"] = None
+        body, beyond = self.search(match_query_parse(request.query_params))
         with in_default_language():  # the English pages' addresses, in every language
-            if not total:
-                beyond = institute_nearest_beyond(query)
-                if beyond is not None:
-                    body["nearest_beyond_radius"] = {
-                        "id": beyond.institute.id,
-                        "name": beyond.institute.name,
-                        "distance": beyond.distance,
-                        "url": beyond.institute.get_absolute_url(),
-                    }
+            body["nearest_beyond_radius"] = beyond and _beyond(beyond.institute, beyond.distance)
             return Response(self.OutputSerializer(body).data)
+
+
+def _beyond(institute, distance: float) -> dict:
+    return {
+        "id": institute.id,
+        "name": institute.name,
+        "distance": distance,
+        "url": institute.get_absolute_url(),
+    }
 
 
 class TreatmentListApi(APIView):

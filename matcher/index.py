@@ -1,109 +1,147 @@
-"""The in-memory spatial index behind every nearest search.
+"""The in-memory index behind every nearest search and every result card.
 
-Each process keeps one snapshot of the qualifying specialists (``Specialist.objects
-.qualifying()``: active and currently board-certified) and the active institutes, as points
-on the unit sphere in KD-trees. A search asks the tree for the K nearest points inside the
-radius's chord, so it stops once it holds the K nearest instead of collecting everything
-in the radius, then rechecks the few candidates with the exact great-circle formula.
+**Searching.** A snapshot (``DirectoryIndex``) is an immutable *base* (``matcher.snapshot``:
+the specialists qualifying on the day it was read, as points on the unit sphere in
+KD-trees, one over all of them and one per treatment; every institute with a tree) plus a
+small *overlay*: the rows of specialists and institutes changed since the base was read,
+as they are now, and tombstones for the base rows they replace. A search asks the base's
+tree for the K nearest inside the radius's chord, skipping tombstoned rows (asking for more
+until it holds K live ones and every tie with the last), takes the overlay's rows inside
+the chord by brute force (it holds at most MATCH_INDEX_OVERLAY_MAX rows), and orders the
+union by the exact great-circle distance, then last name, then id. The total in the radius
+is the base tree's ball count, less the tombstoned rows inside, plus the overlay's rows
+inside; the name order merges the base's precomputed order with the overlay's few rows.
+Filters narrow every part alike: the base keeps each fact as a per-row array (booleans,
+small codes, bitsets for languages, insurance plans and treatments) and a filter
+combination gets its own tree over exactly the matching base rows, built on first use and
+kept in a bounded least-recently-used cache, so a rare filter still answers with the true
+nearest. Institutes are listed when one of their specialists matches, counted the same way.
 
-Filters (treatment, and the listing facts of ``SpecialistFilter``) never post-filter the K
-nearest: the snapshot keeps each fact as a per-row array (booleans, small codes, bitsets for
-languages and insurance plans), and a filter combination gets its own KD-tree over exactly
-the matching rows, built on first use and kept in a bounded least-recently-used cache. A
-rare filter therefore still answers with the true nearest. A page at ``offset`` asks that
-tree for ``offset + limit`` points; the total in the radius is the tree's ball count; a
-search sorted by name takes every point in the radius and orders them by a name rank the
-snapshot computes once.
+**Cards.** Every qualifying specialist's result card is rendered from the snapshot without
+a query (``DirectoryIndex.specialist_card``): the row holds the card's text already escaped
+for JSON; boards, treatments and the institute come from the catalog and the institute rows
+at serve time, so a board or institute rename changes no specialist row.
 
-Freshness: a search reads ``DirectoryVersion.number`` (one primary-key query in plain SQL)
-when the process last read it more than MATCH_INDEX_RECHECK_SECONDS ago (setting; 1 s by
-default, 0 reads it on every search), and the local date every time. The snapshot is
-rebuilt when either moved: listing changes bump the version, and certifications lapse at
-midnight without any write. So a process answers from the data before a committed change
-for at most that second. Whatever is cached with a snapshot (the treatment catalog, the
-result cards) goes with it.
+**Freshness.** Each change to the directory bumps ``DirectoryVersion`` and writes a
+``DirectoryChange`` row naming the specialists and institutes it touched, in the same
+transaction (``specialists.services.directory_changed``). A search reads the version (one
+primary-key query) when the process last read it more than MATCH_INDEX_RECHECK_SECONDS ago
+(1 s; 0 reads it on every search). When it moved, the process reads the change rows past
+its version, then those specialists and institutes from the database (a few queries,
+whatever the directory's size, time proportional to the change), and swaps in a snapshot
+with a new overlay. Certifications lapse at midnight without any write: each row keeps the
+last day it qualifies, so a new date only tombstones the rows whose day passed. So a
+committed change is answered by every process within that second.
 
-The version is a counter, so a rolled-back transaction that bumped it can leave the same
-number pointing at different data. Production never builds inside such a transaction
-(requests are not atomic); tests roll back after each test, so they call ``forget()`` and
-set MATCH_INDEX_RECHECK_SECONDS to 0.
+**Rebuilds never block a search.** A new base is read from the database when the overlay
+outgrows MATCH_INDEX_OVERLAY_MAX rows (a fold), when one recheck finds more than
+MATCH_INDEX_DELTA_MAX changed ids, a change that named no ids (``directory_changed()``), a
+gap in the change log (pruned rows, or a bump made without one), or a date or version that
+went backwards. It is built in the background while searches answer from the current
+snapshot: with MATCH_INDEX_DIR set (the default, ``var/match-index``), by a separate
+process (``manage.py match_index_build``) that writes a snapshot file which every process
+on the host maps read-only and picks up at its next recheck, then catches up with the
+change log past the file's version; without it, by a thread in the process. Only a
+process with no snapshot at all waits: it maps the newest valid file (a fresh process
+answers its first search in milliseconds plus the catch-up) or, with none, waits for the
+build. While a rebuild runs after a change the log could not carry, searches answer from
+the snapshot before that change: staler than the freshness promise by the build's time.
+
+**What it costs** (README "Matching" has the table): a snapshot file of about 250 bytes a
+qualifying specialist (221 MB at 1,000,000), of which a process holds the pages its
+searches touch (129 MB after 50,000 searches from random ZIPs) plus the trees' nodes it
+copies (16 MB) and a few MB of decompressed cards; a fresh process answers its first
+search 0.15 s after Django has started (1.0-1.1 s after the process started); applying a
+change costs the search that meets it about 10 ms; a new base takes half a minute at
+1,000,000, in the background.
+
+The version is a counter, so a rolled-back transaction that bumped it leaves no row and no
+number behind. Production never reads the index inside a writing transaction (requests are
+not atomic); tests roll back after each test, so they call ``forget()`` and set
+MATCH_INDEX_RECHECK_SECONDS to 0 and MATCH_INDEX_BACKGROUND to False (every rebuild
+inline, on the test's own connection).
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import contextvars
 import datetime
+import fcntl
+import itertools
+import logging
 import math
+import os
+import secrets
+import subprocess
+import sys
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from scipy.spatial import cKDTree
 
-from core.metrics import MATCH_INDEX_BUILD_SECONDS, MATCH_INDEX_BUILT
-from geo.distance import (
-    angle_to_chord,
-    distance_to_angle,
-    great_circle_distance,
-    unit_vectors,
+from core.metrics import (
+    MATCH_INDEX_BUILD_SECONDS,
+    MATCH_INDEX_BUILT,
+    MATCH_INDEX_CURRENT,
+    MATCH_INDEX_DELTA_SECONDS,
 )
-from specialists.facts import Gender, SpecialtyGroup, language_codes, specialty_group
-from specialists.models import DirectoryVersion, Institute, InsurancePlan, Specialist, Treatment
+from geo.distance import angle_to_chord, distance_to_angle, great_circle_distance, unit_vectors
+from specialists.models import DirectoryChange, DirectoryVersion
 
-# How long a process trusts its snapshot before reading the directory version again.
-# Searches then cost no query at all, and answer at most this long after a committed
-# change from the data before it.
+from .snapshot import Base, PointSet, base_columns, snapshot_header, snapshot_open, snapshot_write
+from .tables import (
+    CARD_FIELDS,
+    NO_FILTER,
+    Catalog,
+    InstituteTable,
+    SpecialistFilter,
+    SpecialistRows,
+    SpecialistTable,
+    SpecialistUrl,
+    institutes_read,
+    specialist_rows,
+    specialists_read,
+)
+
+__all__ = ["NO_FILTER", "SpecialistFilter"]
+
+logger = logging.getLogger(__name__)
+
+# The settings (config/settings.py): MATCH_INDEX_RECHECK_SECONDS, how long a process
+# trusts its snapshot before reading the directory version again (searches then cost no
+# query); MATCH_INDEX_OVERLAY_MAX, the rows changed or lapsed since the base beyond which
+# a new base is built; MATCH_INDEX_DELTA_MAX, the changed ids one recheck applies itself;
+# MATCH_INDEX_LOG_DAYS, the age of the change rows each build prunes; MATCH_INDEX_DIR,
+# MATCH_INDEX_BACKGROUND.
+
+# MATCH_INDEX_RECHECK_SECONDS's default (config/settings.py), for what waits on freshness.
 DEFAULT_RECHECK_SECONDS = 1.0
-
-# Rendered payloads kept per snapshot and kind (see DirectoryIndex.payloads): enough for
-# every specialist near the places people search from, a few tens of MB at most.
-PAYLOAD_CACHE_SIZE = 20_000
+# How long a process waits for another's build when it has no snapshot at all.
+_FIRST_BUILD_WAIT_SECONDS = 600
+_SNAPSHOT_SUFFIX = ".idx"
 
 # Chord slack (unit sphere, about 6 mm on Earth) that covers float rounding between the
 # tree's Euclidean chord and the haversine recheck, so ties are never cut arbitrarily.
 _CHORD_SLACK = 1e-9
-_ANY = None
-
-# Points the cached filtered trees may hold together, as a multiple of the snapshot's
-# specialists (at least FILTERED_POINTS_FLOOR): a few broad filters, or many narrow ones.
-FILTERED_POINTS_BUDGET = 2
-FILTERED_POINTS_FLOOR = 200_000
+_SETS_KEPT = 64
 
 SORT_DISTANCE = "distance"
 SORT_NAME = "name"
 SORTS = (SORT_DISTANCE, SORT_NAME)
 
-_GENDER_CODES = {choice.value: position for position, choice in enumerate(Gender, start=1)}
-_GROUP_CODES = {choice.value: position for position, choice in enumerate(SpecialtyGroup, start=1)}
-
-
-@dataclass(frozen=True, slots=True)
-class SpecialistFilter:
-    """What a search narrows the qualifying specialists to beside the treatment; the default
-    narrows nothing. ``language`` is an ISO 639-1 code, ``gender`` a ``Gender`` value,
-    ``insurance_id`` an InsurancePlan's id and ``specialty`` a ``SpecialtyGroup`` value."""
-
-    accepting: bool = False
-    telehealth: bool = False
-    language: str | None = None
-    gender: str | None = None
-    insurance_id: int | None = None
-    specialty: str | None = None
-
-
-NO_FILTER = SpecialistFilter()
-
 
 @dataclass(frozen=True, slots=True)
 class SpecialistFacts:
-    """One specialist's listing facts, in the snapshot's input order."""
+    """One specialist's listing facts, for ``DirectoryIndex.from_rows``."""
 
     first_name: str = ""
     accepting: bool = True
@@ -121,13 +159,7 @@ class Page:
     total: int
 
 
-def _split_sorted(keys: np.ndarray, values: np.ndarray) -> dict[int, np.ndarray]:
-    """``values`` grouped by ``keys``, which are sorted."""
-    if not len(keys):
-        return {}
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
-    return {int(keys[s]): values[s:e] for s, e in zip(starts, ends, strict=True)}
+# --- Geometry ---------------------------------------------------------------------------
 
 
 def _chord_bounds(max_angle: float) -> tuple[float, float]:
@@ -137,139 +169,25 @@ def _chord_bounds(max_angle: float) -> tuple[float, float]:
     return max(0.0, chord * (1 - 1e-9) - 1e-12), chord * (1 + 1e-9) + 1e-12
 
 
-class _PointSet:
-    """A KD-tree over some of the snapshot's points; ``rows`` maps tree positions back."""
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """A search: where from, how far (None: anywhere), in which unit, and which part of
+    the ordered answer (``offset``, ``limit``, ``sort``; ``count``: the total too)."""
 
-    __slots__ = ("rows", "tree")
-
-    def __init__(self, rows: np.ndarray, vectors: np.ndarray):
-        self.rows = rows
-        self.tree = cKDTree(vectors[rows]) if len(rows) else None
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def candidates(self, point: np.ndarray, *, limit: int, max_angle: float | None):
-        """Rows that include the ``limit`` nearest within ``max_angle`` and every tie with the
-        last of them; may include a few more, which the caller's exact ranking drops."""
-        if self.tree is None:
-            return self.rows[:0]
-        total = self.tree.n
-        bound = math.inf if max_angle is None else _chord_bounds(max_angle)[1]
-        k = min(limit + 1, total)
-        while True:
-            chords, positions = self.tree.query(point, k=k, distance_upper_bound=bound)
-            chords, positions = np.atleast_1d(chords), np.atleast_1d(positions)
-            found = np.isfinite(chords)
-            if k == total or not found[-1] or chords[-1] > chords[min(limit, k) - 1] + _CHORD_SLACK:
-                return self.rows[positions[found]]
-            k = min(2 * k, total)
-
-    def within(self, point: np.ndarray, max_angle: float) -> tuple[np.ndarray, np.ndarray]:
-        """Rows that may lie within ``max_angle``, and for each whether it surely does."""
-        if self.tree is None:
-            return self.rows[:0], np.zeros(0, dtype=bool)
-        inner, outer = _chord_bounds(max_angle)
-        positions = np.asarray(self.tree.query_ball_point(point, outer), dtype=np.int64)
-        chords = np.linalg.norm(self.tree.data[positions] - point, axis=1)
-        return self.rows[positions], chords <= inner
-
-    def count(self, point: np.ndarray, max_angle: float) -> tuple[int, int]:
-        """How many points surely lie within ``max_angle``, and how many may."""
-        if self.tree is None:
-            return 0, 0
-        inner, outer = _chord_bounds(max_angle)
-        return (
-            int(self.tree.query_ball_point(point, inner, return_length=True)),
-            int(self.tree.query_ball_point(point, outer, return_length=True)),
-        )
-
-
-class _CodeSets:
-    """Which codes (languages, insurance plans) each row holds, as bitsets: one uint64 word
-    per 64 distinct codes."""
-
-    def __init__(self, rows: int, codes: Sequence):
-        self.positions = {code: position for position, code in enumerate(codes)}
-        self.bits = np.zeros((rows, max(1, -(-len(codes) // 64))), dtype=np.uint64)
+    latitude: float
+    longitude: float
+    radius: float | None
+    unit: str
+    limit: int
+    offset: int
+    sort: str
+    count: bool
+    point: np.ndarray
+    max_angle: float | None
 
     @classmethod
-    def from_links(cls, rows: int, link_rows: np.ndarray, link_codes: np.ndarray) -> _CodeSets:
-        """From (row, code) pairs."""
-        sets = cls(rows, sorted(set(link_codes.tolist())))
-        if len(link_rows):
-            positions = np.fromiter(
-                (sets.positions[code] for code in link_codes.tolist()), np.int64, len(link_codes)
-            )
-            words, bits = positions // 64, (positions % 64).astype(np.uint64)
-            np.bitwise_or.at(sets.bits, (link_rows, words), np.left_shift(np.uint64(1), bits))
-        return sets
-
-    def rows_with(self, code) -> np.ndarray:
-        """A mask of the rows holding ``code``."""
-        position = self.positions.get(code)
-        if position is None:
-            return np.zeros(len(self.bits), dtype=bool)
-        word, bit = divmod(position, 64)
-        return (self.bits[:, word] >> np.uint64(bit)) & np.uint64(1) == 1
-
-    @property
-    def codes(self) -> list:
-        return list(self.positions)
-
-
-class _Places:
-    """Points of one kind (specialists or institutes) and the exact order among them: by
-    great-circle distance, then ``names`` (last name; an institute's name), then id."""
-
-    def __init__(self, *, ids, latitudes, longitudes, names, sort_names):
-        self.ids = ids
-        # Plain lists: the exact recheck reads single values, faster from lists than arrays.
-        self.latitudes = latitudes
-        self.longitudes = longitudes
-        self.names = names
-        self.vectors = unit_vectors(latitudes, longitudes)
-        self._sort_names = sort_names
-        self._name_rank: np.ndarray | None = None
-        self._lock = threading.Lock()
-
-    def distance(self, row: int, latitude: float, longitude: float, unit: str) -> float:
-        return great_circle_distance(
-            latitude, longitude, self.latitudes[row], self.longitudes[row], unit=unit
-        )
-
-    def ranked(self, rows: np.ndarray, latitude: float, longitude: float, unit: str):
-        """(distance, name, id, row) for ``rows``, nearest first: the contract's order."""
-        names, ids = self.names, self.ids
-        return sorted(
-            (self.distance(row, latitude, longitude, unit), names[row], int(ids[row]), row)
-            for row in rows.tolist()
-        )
-
-    @property
-    def name_rank(self) -> np.ndarray:
-        """Each row's position when ordered by name (``sort_names``: case-insensitive key
-        parts, compared in turn), then id; computed on the first search sorted by name."""
-        if self._name_rank is None:
-            with self._lock:
-                if self._name_rank is None:
-                    keys = [self._codes(part) for part in reversed(self._sort_names())]
-                    order = np.lexsort((self.ids, *keys))
-                    rank = np.empty(len(order), dtype=np.int64)
-                    rank[order] = np.arange(len(order))
-                    self._name_rank = rank
-        return self._name_rank
-
-    @staticmethod
-    def _codes(values: list[str]) -> np.ndarray:
-        """Each value's rank among the distinct values, casefolded."""
-        folded = [value.casefold() for value in values]
-        rank = {value: position for position, value in enumerate(sorted(set(folded)))}
-        return np.fromiter((rank[value] for value in folded), np.int64, len(folded))
-
-    def page(
-        self,
-        point_set: _PointSet,
+    def of(
+        cls,
         *,
         latitude: float,
         longitude: float,
@@ -279,305 +197,520 @@ class _Places:
         offset: int = 0,
         sort: str = SORT_DISTANCE,
         count: bool = True,
-    ) -> Page:
-        """Rows ``offset`` to ``offset + limit`` of ``point_set`` within ``radius`` (None:
-        anywhere) in ``sort`` order, each as (distance, name, id, row), and how many there
-        are (0 unless ``count``)."""
-        point = unit_vectors([latitude], [longitude])[0]
-        max_angle = None if radius is None else distance_to_angle(radius, unit=unit)
-        if sort == SORT_NAME:
-            names, ids = self.names, self.ids
-            rows = self._inside(point_set, point, max_angle, latitude, longitude, radius, unit)
-            ranks = self.name_rank[rows]
-            end = min(offset + limit, len(rows))
-            if end <= offset:
-                return Page([], len(rows))
-            chosen = rows[np.argpartition(ranks, end - 1)[:end]] if end < len(rows) else rows
-            chosen = chosen[np.argsort(self.name_rank[chosen])][offset:end]
-            found = [
-                (self.distance(row, latitude, longitude, unit), names[row], int(ids[row]), row)
-                for row in chosen.tolist()
-            ]
-            return Page(found, len(rows))
-        rows = point_set.candidates(point, limit=offset + limit, max_angle=max_angle)
-        ranked = [
-            entry
-            for entry in self.ranked(rows, latitude, longitude, unit)
-            if radius is None or entry[0] <= radius
-        ]
-        total = 0
-        if count:
-            total = (
-                len(point_set)
-                if max_angle is None
-                else self._count(point_set, point, max_angle, latitude, longitude, radius, unit)
-            )
-        return Page(ranked[offset : offset + limit], total)
+    ) -> _Origin:
+        return cls(
+            latitude,
+            longitude,
+            radius,
+            unit,
+            limit,
+            offset,
+            sort,
+            count,
+            unit_vectors([latitude], [longitude])[0],
+            None if radius is None else distance_to_angle(radius, unit=unit),
+        )
 
-    def _inside(self, point_set, point, max_angle, latitude, longitude, radius, unit):
-        if max_angle is None:
-            return point_set.rows
-        rows, sure = point_set.within(point, max_angle)
-        unsure = np.flatnonzero(~sure)
-        keep = sure.copy()
-        keep[unsure] = [
-            self.distance(row, latitude, longitude, unit) <= radius for row in rows[unsure].tolist()
-        ]
+    def distance(self, latitude: float, longitude: float) -> float:
+        return great_circle_distance(
+            self.latitude, self.longitude, latitude, longitude, unit=self.unit
+        )
+
+    def near(self, vectors: np.ndarray) -> np.ndarray:
+        """A mask of the points that may lie within the radius (all without one)."""
+        if self.max_angle is None:
+            return np.ones(len(vectors), dtype=bool)
+        return np.linalg.norm(vectors - self.point, axis=1) <= _chord_bounds(self.max_angle)[1]
+
+    def inside(self, table, rows: np.ndarray) -> np.ndarray:
+        """Those of ``rows`` of ``table`` within the radius by the exact rule: surely by
+        chord, else by the great-circle formula."""
+        if self.max_angle is None or not len(rows):
+            return rows
+        inner, outer = _chord_bounds(self.max_angle)
+        chords = np.linalg.norm(table.vectors[rows] - self.point, axis=1)
+        keep = chords <= inner
+        for position in np.flatnonzero(~keep & (chords <= outer)).tolist():
+            row = int(rows[position])
+            keep[position] = (
+                self.distance(float(table.latitudes[row]), float(table.longitudes[row]))
+                <= self.radius
+            )
         return rows[keep]
 
-    def _count(self, point_set, point, max_angle, latitude, longitude, radius, unit) -> int:
-        surely, maybe = point_set.count(point, max_angle)
-        if surely == maybe:
-            return surely
-        return len(self._inside(point_set, point, max_angle, latitude, longitude, radius, unit))
+
+def _candidates(
+    points: PointSet, origin: _Origin, *, want: int, skip: np.ndarray | None
+) -> np.ndarray:
+    """Rows of ``points`` that include the ``want`` nearest within the radius that ``skip``
+    (a mask over the table's rows) leaves, and every tie with the last of them; may include
+    a few more, which the caller's exact ranking drops."""
+    tree = points.tree
+    if tree is None or want <= 0:
+        return points.rows[:0]
+    total = tree.n
+    bound = math.inf if origin.max_angle is None else _chord_bounds(origin.max_angle)[1]
+    k = min(want + 1, total)
+    while True:
+        chords, positions = tree.query(origin.point, k=k, distance_upper_bound=bound)
+        chords, positions = np.atleast_1d(chords), np.atleast_1d(positions)
+        found = np.isfinite(chords)
+        chords, rows = chords[found], points.rows[positions[found]]
+        live = np.ones(len(rows), dtype=bool) if skip is None else ~skip[rows]
+        kept = chords[live]
+        if (
+            k == total
+            or len(rows) < k
+            or (len(kept) >= want and chords[-1] > kept[want - 1] + _CHORD_SLACK)
+        ):
+            return rows[live]
+        k = min(2 * k + (len(rows) - len(kept)), total)
+
+
+def _inside_points(points: PointSet, table, origin: _Origin) -> np.ndarray:
+    """Rows of ``points`` within the radius by the exact rule."""
+    if points.tree is None:
+        return points.rows[:0]
+    if origin.max_angle is None:
+        return points.rows
+    positions = points.tree.query_ball_point(
+        origin.point, _chord_bounds(origin.max_angle)[1], return_sorted=False
+    )
+    return origin.inside(table, points.rows[np.asarray(positions, dtype=np.int64)])
+
+
+def _count_points(points: PointSet, table, origin: _Origin) -> int:
+    """How many rows of ``points`` lie within the radius by the exact rule."""
+    if points.tree is None:
+        return 0
+    if origin.max_angle is None:
+        return len(points)
+    inner, outer = _chord_bounds(origin.max_angle)
+    surely = int(points.tree.query_ball_point(origin.point, inner, return_length=True))
+    maybe = int(points.tree.query_ball_point(origin.point, outer, return_length=True))
+    if surely == maybe:
+        return surely
+    return len(_inside_points(points, table, origin))
+
+
+# --- Ranking over several tables -------------------------------------------------------
+
+
+class _Source:
+    """A table the ranking reads: the base's or the overlay's specialists or institutes,
+    with the name that breaks ties of distance and the key of the name order."""
+
+    __slots__ = ("name", "name_key", "table")
+
+    def __init__(self, table, name, name_key):
+        self.table = table
+        self.name = name
+        self.name_key = name_key
+
+
+def _ranked(parts: Sequence[tuple[_Source, np.ndarray]], origin: _Origin, *, bounded=True):
+    """(exact distance, id, source, row) of the rows, within the radius when ``bounded``,
+    nearest first; equal distances by name, then id."""
+    entries = []
+    for source, rows in parts:
+        if not len(rows):
+            continue
+        table = source.table
+        for latitude, longitude, pk, row in zip(
+            table.latitudes[rows].tolist(),
+            table.longitudes[rows].tolist(),
+            table.ids[rows].tolist(),
+            rows.tolist(),
+            strict=True,
+        ):
+            distance = origin.distance(latitude, longitude)
+            if not bounded or origin.radius is None or distance <= origin.radius:
+                entries.append((distance, pk, source, row))
+    entries.sort(key=lambda entry: (entry[0], entry[1]))
+    start = 0
+    while start < len(entries):
+        end = start + 1
+        while end < len(entries) and entries[end][0] == entries[start][0]:
+            end += 1
+        if end - start > 1:
+            entries[start:end] = sorted(
+                entries[start:end], key=lambda entry: (entry[2].name(entry[3]), entry[1])
+            )
+        start = end
+    return entries
+
+
+class _NameOrder(Sequence):
+    """A base's rows in name order as their keys, read only where a bisection looks."""
+
+    def __init__(self, order: np.ndarray, key):
+        self.order = order
+        self.key = key
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __getitem__(self, position):
+        return self.key(int(self.order[position]))
+
+
+def _by_name(
+    base_source: _Source,
+    base_rows: np.ndarray,
+    rank: np.ndarray,
+    order: np.ndarray,
+    others: Sequence[tuple[_Source, np.ndarray]],
+    end: int,
+) -> list[tuple[_Source, int]]:
+    """The first ``end`` of the union in name order: the base's rows by their precomputed
+    rank, the other rows placed among them by bisecting the base's order with their key."""
+    take = min(end, len(base_rows))
+    top = base_rows
+    if take < len(base_rows):
+        top = base_rows[np.argpartition(rank[base_rows], take - 1)[:take]]
+    top = top[np.argsort(rank[top])]
+    if not any(len(rows) for _, rows in others):
+        return [(base_source, row) for row in top[:end].tolist()]
+    placed = [((float(rank[row]), ()), base_source, row) for row in top.tolist()]
+    names = _NameOrder(order, base_source.name_key)
+    for source, rows in others:
+        for row in rows.tolist():
+            key = source.name_key(row)
+            placed.append(((bisect.bisect_left(names, key) - 0.5, key), source, row))
+    placed.sort(key=lambda entry: entry[0])
+    return [(source, row) for _, source, row in placed[:end]]
+
+
+def _name_page(origin: _Origin, base: tuple, others: Sequence[tuple[_Source, np.ndarray]]):
+    """The search's window of the union in name order, as ``_ranked`` gives entries, and
+    the union's size; ``base`` is (source, rows, rank, order), the rows within the
+    radius."""
+    source, rows, rank, order = base
+    total = len(rows) + sum(len(other) for _, other in others)
+    end = min(origin.offset + origin.limit, total)
+    if end <= origin.offset:
+        return [], total
+    chosen = _by_name(source, rows, rank, order, others, end)[origin.offset : end]
+    return [
+        (
+            origin.distance(
+                float(source.table.latitudes[row]), float(source.table.longitudes[row])
+            ),
+            int(source.table.ids[row]),
+            source,
+            row,
+        )
+        for source, row in chosen
+    ], total
+
+
+# --- The overlay -----------------------------------------------------------------------
+
+
+def _empty_specialists() -> SpecialistTable:
+    return SpecialistTable.from_rows([])
+
+
+def _empty_institutes() -> InstituteTable:
+    return InstituteTable.from_rows([])
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """What changed since the base was read: the changed specialists still qualifying and
+    the changed institutes, as they are now (ordered by id), and the base rows they replace
+    or remove (``dead``: sorted rows; ``dead_institutes``: a mask over institute rows)."""
+
+    specialists: SpecialistTable
+    dead: np.ndarray
+    institutes: InstituteTable
+    dead_institutes: np.ndarray | None
+
+    @classmethod
+    def empty(cls) -> Overlay:
+        return cls(_empty_specialists(), np.zeros(0, np.int64), _empty_institutes(), None)
+
+    def merged(
+        self,
+        base: Base,
+        *,
+        specialist_ids: list[int],
+        specialists: SpecialistTable,
+        institute_ids: list[int],
+        institutes: InstituteTable,
+    ) -> Overlay:
+        """This overlay with ``specialist_ids`` and ``institute_ids`` replaced by their rows
+        as read now (ids absent from those rows no longer qualify, or exist)."""
+        changed = np.asarray(specialist_ids, dtype=np.int64)
+        replaced = base.rows_of(changed)
+        dead = np.union1d(self.dead, replaced[replaced >= 0])
+        kept = np.flatnonzero(~np.isin(self.specialists.ids, changed))
+        rows = SpecialistTable.concat([self.specialists.take(kept), specialists])
+        rows = rows.take(np.argsort(rows.ids, kind="stable"))
+
+        dead_institutes = self.dead_institutes
+        other = self.institutes
+        if institute_ids:
+            positions = [base.institutes.position(pk) for pk in institute_ids]
+            dead_institutes = (
+                np.zeros(len(base.institutes), dtype=bool)
+                if dead_institutes is None
+                else dead_institutes.copy()
+            )
+            dead_institutes[[p for p in positions if p >= 0]] = True
+            kept_institutes = np.flatnonzero(~np.isin(other.ids, institute_ids))
+            other = InstituteTable.concat([other.take(kept_institutes), institutes])
+            other = other.take(np.argsort(other.ids, kind="stable"))
+        return Overlay(rows, dead, other, dead_institutes)
+
+
+# --- Snapshots ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _SpecialistSet:
+    """A filter combination's parts: the base's tree, its base rows no longer live, the
+    overlay's live rows."""
+
+    points: PointSet
+    gone: np.ndarray
+    added: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class _InstituteSet:
+    points: PointSet
+    skip: np.ndarray | None
+    skipped: np.ndarray
+    extra_base: np.ndarray
+    extra_overlay: np.ndarray
 
 
 class DirectoryIndex:
-    """An immutable snapshot of the directory for one version and one date."""
+    """An immutable snapshot of the directory for one version and one date: a base, an
+    overlay and the catalog. Safe to share between threads."""
 
     def __init__(
-        self,
+        self, *, base: Base, overlay: Overlay, version: int, on: datetime.date, catalog: Catalog
+    ):
+        self.base = base
+        self.overlay = overlay
+        self.version = version
+        self.on = on
+        self.catalog = catalog
+        self.treatments_by_slug = catalog.treatments_by_slug
+        self.insurance_by_slug = catalog.insurance_by_slug
+        self._lock = threading.Lock()
+        self._sets: OrderedDict[tuple, _SpecialistSet] = OrderedDict()
+        self._institute_sets: OrderedDict[tuple, _InstituteSet] = OrderedDict()
+        self._gone: tuple[np.ndarray, np.ndarray | None] | None = None
+        self._card_parts = None
+        self._fragments: dict[bytes, bytes | None] = {}
+        self._languages: list[str] | None = None
+        base_specialists, base_institutes = base.specialists, base.institutes
+        overlay_specialists, overlay_institutes = overlay.specialists, overlay.institutes
+        self._base = _Source(
+            base_specialists, base_specialists.last_name, base_specialists.name_key
+        )
+        self._added = _Source(
+            overlay_specialists, overlay_specialists.last_name, overlay_specialists.name_key
+        )
+        self._base_institutes = _Source(
+            base_institutes, base_institutes.name, base_institutes.name_key
+        )
+        self._added_institutes = _Source(
+            overlay_institutes, overlay_institutes.name, overlay_institutes.name_key
+        )
+
+    @classmethod
+    def over(cls, base: Base, *, catalog: Catalog) -> DirectoryIndex:
+        """A snapshot of ``base`` alone, at its version and date."""
+        return cls(
+            base=base,
+            overlay=Overlay.empty(),
+            version=base.meta.version,
+            on=base.meta.on,
+            catalog=catalog,
+        )
+
+    @classmethod
+    def from_rows(
+        cls,
         *,
         version: int,
         on: datetime.date,
         specialists: list[tuple[int, float, float, str, int | None]],
         links: list[tuple[int, int]],
         institutes: list[tuple[int, float, float, str]],
-        treatments: Iterable[Treatment] = (),
+        treatments: Sequence = (),
         facts: Sequence[SpecialistFacts] | None = None,
         insurance_links: list[tuple[int, int]] = (),
-        insurance_plans: Iterable[InsurancePlan] = (),
-    ):
-        """``specialists``: qualifying (id, latitude, longitude, last name, institute id)
-        ordered by id; ``links``: (treatment id, specialist id), unknown specialists ignored;
-        ``institutes``: active (id, latitude, longitude, name) ordered by id; ``treatments``:
-        the catalog, so a search names its treatment without another query; ``facts``: each
-        specialist's listing facts in the same order (default: accepting new patients and
-        nothing else known); ``insurance_links``: (plan id, specialist id);
-        ``insurance_plans``: that catalog, as ``treatments``."""
-        self.version = version
-        self.on = on
-        self.treatments_by_slug = {treatment.slug: treatment for treatment in treatments}
-        self.insurance_by_slug = {plan.slug: plan for plan in insurance_plans}
-        self._lock = threading.Lock()
-        self._payload_lock = threading.Lock()
-        self._payloads: dict[object, OrderedDict[int, object]] = {}
-        self._specialist_sets: dict[int | None, _PointSet] = {}
-        self._filtered_sets: OrderedDict[tuple, _PointSet] = OrderedDict()
-        self._filtered_points = 0
-        self._institute_sets: dict[tuple, tuple[_PointSet, dict[int, np.ndarray]]] = {}
-
-        n = len(specialists)
-        ids, latitudes, longitudes, last_names, institute_ids = (
-            zip(*specialists, strict=True) if n else ((), (), (), (), ())
-        )
-        ids = np.fromiter(ids, dtype=np.int64, count=n)
-        if np.any(ids[1:] <= ids[:-1]):
-            raise ValueError("specialists must be ordered by id")
-        facts = list(facts) if facts is not None else [SpecialistFacts()] * n
-        if len(facts) != n:
+        insurance_plans: Sequence = (),
+    ) -> DirectoryIndex:
+        """A snapshot of given rows, everyone qualifying: ``specialists`` as (id, latitude,
+        longitude, last name, institute id) ordered by id; ``links`` (treatment id,
+        specialist id), unknown specialists ignored; ``institutes``: active (id, latitude,
+        longitude, name); ``facts``: each specialist's listing facts in the same order
+        (default: accepting new patients and nothing else known); ``insurance_links``:
+        (plan id, specialist id); ``treatments`` and ``insurance_plans``: the catalog. Its
+        cards hold names and facts only."""
+        facts = list(facts) if facts is not None else [SpecialistFacts()] * len(specialists)
+        if len(facts) != len(specialists):
             raise ValueError("facts must follow the specialists one for one")
-        self._specialists = _Places(
-            ids=ids,
-            latitudes=list(latitudes),
-            longitudes=list(longitudes),
-            names=list(last_names),
-            sort_names=lambda: (list(last_names), [fact.first_name for fact in facts]),
+        blank = ("",) * (len(CARD_FIELDS) - 6)
+        rows = [
+            (pk, lat, lon, institute, fact.accepting, fact.telehealth, fact.gender,
+             fact.languages, str(pk), "", fact.first_name, last, "", fact.specialty, *blank)
+            for (pk, lat, lon, last, institute), fact in zip(specialists, facts, strict=True)
+        ]  # fmt: skip
+        if any(a[0] >= b[0] for a, b in itertools.pairwise(rows)):
+            raise ValueError("specialists must be ordered by id")
+        columns, header = base_columns(
+            read=SpecialistRows(
+                rows,
+                [],
+                np.asarray(links, dtype=np.int64).reshape(-1, 2),
+                np.asarray(insurance_links, dtype=np.int64).reshape(-1, 2),
+                always_qualify=True,
+            ),
+            institutes=InstituteTable.from_rows(
+                [(pk, lat, lon, True, name, "") for pk, lat, lon, name in institutes]
+            ),
+            version=version,
+            token=None,
+            on=on,
         )
-        self.ids = ids
-        self._facts_index(facts, insurance_links)
+        catalog = Catalog(treatments=list(treatments), insurance_plans=list(insurance_plans))
+        return cls.over(Base(columns, header), catalog=catalog)
 
-        link_rows, treatment_ids = self._link_rows(links)
-        order = np.lexsort((link_rows, treatment_ids))
-        self._treatment_rows = _split_sorted(treatment_ids[order], link_rows[order])
+    # -- what changed ---------------------------------------------------------------------
 
-        institute_ids_array = np.fromiter((i[0] for i in institutes), np.int64, len(institutes))
-        if np.any(institute_ids_array[1:] <= institute_ids_array[:-1]):
-            raise ValueError("institutes must be ordered by id")
-        institute_names = [i[3] for i in institutes]
-        self._institutes = _Places(
-            ids=institute_ids_array,
-            latitudes=[i[1] for i in institutes],
-            longitudes=[i[2] for i in institutes],
-            names=institute_names,
-            sort_names=lambda: (institute_names,),
+    def applied(self, changes: Sequence[tuple], *, on: datetime.date) -> DirectoryIndex:
+        """This snapshot with ``changes`` (``DirectoryChange`` rows as (version, specialist
+        ids, institute ids, catalog)) applied: the rows they name read again from the
+        database, the catalog too when it changed."""
+        specialist_ids = sorted({pk for change in changes for pk in change[1]})
+        institute_ids = {pk for change in changes for pk in change[2]}
+        catalog = Catalog.read() if any(change[3] for change in changes) else self.catalog
+        specialists = specialists_read(on=on, ids=specialist_ids) if specialist_ids else None
+        if specialists is not None:
+            # An institute the snapshot has never seen (one created with no signal).
+            institute_ids |= {
+                pk
+                for pk in set(specialists.institutes.tolist()) - {0}
+                if self.base.institutes.position(pk) < 0
+                and self.overlay.institutes.position(pk) < 0
+            }
+        institute_ids = sorted(institute_ids)
+        overlay = self.overlay.merged(
+            self.base,
+            specialist_ids=specialist_ids,
+            specialists=specialists if specialists is not None else _empty_specialists(),
+            institute_ids=institute_ids,
+            institutes=institutes_read(institute_ids) if institute_ids else _empty_institutes(),
         )
-        # Each specialist's position in the active-institute arrays, or -1.
-        self.specialist_institute = np.full(n, -1, dtype=np.int64)
-        if len(institutes):
-            wanted = np.fromiter(
-                (0 if i is None else i for i in institute_ids), dtype=np.int64, count=n
-            )
-            positions = np.searchsorted(institute_ids_array, wanted)
-            inside = positions < len(institutes)
-            inside[inside] = institute_ids_array[positions[inside]] == wanted[inside]
-            self.specialist_institute[inside] = positions[inside]
-
-    def _link_rows(self, links) -> tuple[np.ndarray, np.ndarray]:
-        """(specialist row, other id) for each (other id, specialist id) pair of a known
-        specialist."""
-        ids, n = self.ids, len(self.ids)
-        link_array = np.array(links, dtype=np.int64).reshape(-1, 2)
-        link_rows = np.searchsorted(ids, link_array[:, 1])
-        known = link_rows < n
-        known[known] = ids[link_rows[known]] == link_array[known, 1]
-        return link_rows[known], link_array[known, 0]
-
-    def _facts_index(self, facts: list[SpecialistFacts], insurance_links) -> None:
-        """The per-row arrays filters read."""
-        n = len(facts)
-        self._accepting = np.fromiter((f.accepting for f in facts), dtype=bool, count=n)
-        self._telehealth = np.fromiter((f.telehealth for f in facts), dtype=bool, count=n)
-        self._genders = np.fromiter(
-            (_GENDER_CODES.get(f.gender, 0) for f in facts), dtype=np.int8, count=n
+        return DirectoryIndex(
+            base=self.base, overlay=overlay, version=changes[-1][0], on=on, catalog=catalog
         )
-        groups: dict[str, int] = {}
-        for fact in facts:
-            if fact.specialty not in groups:
-                group = specialty_group(fact.specialty)
-                groups[fact.specialty] = _GROUP_CODES[group.value] if group else 0
-        self._groups = np.fromiter((groups[f.specialty] for f in facts), dtype=np.int8, count=n)
-        # Languages come as "en;es" per row: few distinct values, so each is split once.
-        spoken: dict[str, list[str]] = {}
-        pairs = [
-            (row, code)
-            for row, fact in enumerate(facts)
-            for code in spoken.setdefault(fact.languages, language_codes(fact.languages))
-        ]
-        rows = np.fromiter((row for row, _ in pairs), np.int64, len(pairs))
-        self._languages = _CodeSets.from_links(n, rows, np.array([c for _, c in pairs], object))
-        plan_rows, plan_ids = self._link_rows(insurance_links)
-        self._insurance = _CodeSets.from_links(n, plan_rows, plan_ids)
 
-    def __len__(self) -> int:
-        return len(self.ids)
+    def on_day(self, on: datetime.date) -> DirectoryIndex:
+        """This snapshot on another day: certifications lapse, nothing is read."""
+        return DirectoryIndex(
+            base=self.base, overlay=self.overlay, version=self.version, on=on, catalog=self.catalog
+        )
 
     @property
-    def languages_spoken(self) -> list[str]:
-        """The ISO 639-1 codes at least one qualifying specialist speaks."""
-        return sorted(self._languages.codes)
+    def overlay_size(self) -> int:
+        """Rows the searches handle beside the base's trees: changed, removed or lapsed."""
+        gone_rows, _ = self._gone_rows()
+        return len(gone_rows) + len(self.overlay.specialists)
 
-    def payloads(
-        self, kind: object, ids: list[int], build: Callable[[list[int]], dict[int, object]]
-    ) -> dict[int, object]:
-        """``{id: payload}`` for ``ids``, calling ``build`` once with the ids not yet cached.
+    def _gone_rows(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The base rows no longer live (replaced, removed, or lapsed by ``on``), sorted,
+        and as a mask (None when there are none)."""
+        if self._gone is None:
+            rows = np.union1d(self.overlay.dead, self.base.lapsed(self.on))
+            mask = None
+            if len(rows):
+                mask = np.zeros(len(self.base), dtype=bool)
+                mask[rows] = True
+            self._gone = (rows, mask)
+        return self._gone
 
-        Payloads (for example a specialist's rendered result card) live as long as this
-        snapshot, so any directory change or a new day discards them; the least recently
-        used are dropped beyond PAYLOAD_CACHE_SIZE per ``kind``. Callers must not mutate them.
-        """
-        found = {}
-        with self._payload_lock:
-            cache = self._payloads.setdefault(kind, OrderedDict())
-            for pk in ids:
-                payload = cache.get(pk)
-                if payload is not None:
-                    cache.move_to_end(pk)
-                    found[pk] = payload
-        missing = [pk for pk in ids if pk not in found]
-        if missing:
-            built = build(missing)
-            with self._payload_lock:
-                for pk, payload in built.items():
-                    cache[pk] = payload
-                while len(cache) > PAYLOAD_CACHE_SIZE:
-                    cache.popitem(last=False)
-            found.update(built)
+    # -- searching ------------------------------------------------------------------------
+
+    def _specialist_set(self, treatment_id: int | None, filters: SpecialistFilter):
+        key = (treatment_id, filters)
+        with self._lock:
+            found = self._sets.get(key)
+            if found is not None:
+                return found
+        gone_rows, _ = self._gone_rows()
+        added_table = self.overlay.specialists
+        added = np.flatnonzero(
+            added_table.matching(treatment_id, filters) & (added_table.until >= self.on.toordinal())
+        )
+        found = _SpecialistSet(
+            points=self.base.point_set(treatment_id, filters),
+            gone=gone_rows[self.base.specialists.matching(treatment_id, filters, gone_rows)],
+            added=added,
+        )
+        with self._lock:
+            self._sets[key] = found
+            while len(self._sets) > _SETS_KEPT:
+                self._sets.popitem(last=False)
         return found
 
-    def _rows_for(self, treatment_id: int | None) -> np.ndarray:
-        if treatment_id is _ANY:
-            return np.arange(len(self.ids))
-        return self._treatment_rows.get(treatment_id, np.zeros(0, dtype=np.int64))
-
-    def _filtered_rows(self, treatment_id: int | None, filters: SpecialistFilter) -> np.ndarray:
-        """The rows offering the treatment that match every fact ``filters`` asks for."""
-        rows = self._rows_for(treatment_id)
-        if filters == NO_FILTER:
-            return rows
-        mask = np.ones(len(self.ids), dtype=bool)
-        if filters.accepting:
-            mask &= self._accepting
-        if filters.telehealth:
-            mask &= self._telehealth
-        if filters.language is not None:
-            mask &= self._languages.rows_with(filters.language)
-        if filters.gender is not None:
-            mask &= self._genders == _GENDER_CODES.get(filters.gender, -1)
-        if filters.insurance_id is not None:
-            mask &= self._insurance.rows_with(filters.insurance_id)
-        if filters.specialty is not None:
-            mask &= self._groups == _GROUP_CODES.get(filters.specialty, -1)
-        return rows[mask[rows]]
-
-    def _specialist_set(
-        self, treatment_id: int | None, filters: SpecialistFilter = NO_FILTER
-    ) -> _PointSet:
-        """The tree for a treatment (kept for the snapshot's life) or for a filter combination
-        (kept while it is among the most recently used within the points budget)."""
-        if filters == NO_FILTER:
-            point_set = self._specialist_sets.get(treatment_id)
-            if point_set is None:
-                with self._lock:
-                    point_set = self._specialist_sets.get(treatment_id)
-                    if point_set is None:
-                        rows = self._rows_for(treatment_id)
-                        point_set = _PointSet(rows, self._specialists.vectors)
-                        self._specialist_sets[treatment_id] = point_set
-            return point_set
-        key = (treatment_id, filters)
-        with self._lock:
-            point_set = self._filtered_sets.get(key)
-            if point_set is not None:
-                self._filtered_sets.move_to_end(key)
-                return point_set
-        # Built outside the lock, so searches with cached filters never wait for it; two
-        # threads meeting a new combination at once may both build it, and one tree wins.
-        point_set = _PointSet(self._filtered_rows(treatment_id, filters), self._specialists.vectors)
-        with self._lock:
-            if key in self._filtered_sets:
-                return self._filtered_sets[key]
-            self._filtered_sets[key] = point_set
-            self._filtered_points += len(point_set)
-            budget = max(FILTERED_POINTS_BUDGET * len(self.ids), FILTERED_POINTS_FLOOR)
-            while self._filtered_points > budget and len(self._filtered_sets) > 1:
-                _, dropped = self._filtered_sets.popitem(last=False)
-                self._filtered_points -= len(dropped)
-        return point_set
-
-    def _institute_set(self, treatment_id: int | None, filters: SpecialistFilter = NO_FILTER):
-        """Institutes with a matching qualifying specialist, and those specialists."""
-        key = (treatment_id, filters)
-        entry = self._institute_sets.get(key)
-        if entry is None:
-            with self._lock:
-                entry = self._institute_sets.get(key)
-                if entry is None:
-                    rows = self._filtered_rows(treatment_id, filters)
-                    rows = rows[self.specialist_institute[rows] >= 0]
-                    owners = self.specialist_institute[rows]
-                    order = np.argsort(owners, kind="stable")
-                    members = _split_sorted(owners[order], rows[order])
-                    present = np.fromiter(members, dtype=np.int64, count=len(members))
-                    entry = (_PointSet(present, self._institutes.vectors), members)
-                    if len(self._institute_sets) >= 64:
-                        self._institute_sets.pop(next(iter(self._institute_sets)))
-                    self._institute_sets[key] = entry
-        return entry
-
-    def specialists_page(
+    def _specialists_found(
         self, *, treatment_id: int | None, filters: SpecialistFilter = NO_FILTER, **search
-    ) -> Page:
-        """Qualifying specialists offering the treatment and matching ``filters``, as
-        ``_Places.page`` finds them with ``search`` (``latitude``, ``longitude``, ``radius``
-        (None: anywhere), ``unit``, ``limit``, and optionally ``offset``, ``sort`` and
-        ``count``): ``found`` holds the ``(id, exact distance)`` of the page.
+    ) -> tuple[list[tuple[float, int, _Source, int]], int]:
+        origin = _Origin.of(**search)
+        offset, limit = origin.offset, origin.limit
+        found = self._specialist_set(treatment_id, filters)
+        _, gone = self._gone_rows()
+        added_table = self.overlay.specialists
+        base_table = self.base.specialists
+        if origin.sort == SORT_NAME:
+            base_rows = _inside_points(found.points, base_table, origin)
+            if gone is not None:
+                base_rows = base_rows[~gone[base_rows]]
+            return _name_page(
+                origin,
+                (self._base, base_rows, self.base.name_rank, self.base.by_name),
+                [(self._added, origin.inside(added_table, found.added))],
+            )
+        base_rows = _candidates(found.points, origin, want=offset + limit, skip=gone)
+        added = found.added[origin.near(added_table.vectors[found.added])]
+        ranked = _ranked([(self._base, base_rows), (self._added, added)], origin)
+        total = 0
+        if origin.count:
+            total = (
+                _count_points(found.points, base_table, origin)
+                - len(origin.inside(base_table, found.gone))
+                + len(origin.inside(added_table, found.added))
+            )
+        return ranked[offset : offset + limit], total
+
+    def specialists_page(self, **search) -> Page:
+        """Qualifying specialists offering ``treatment_id`` (None: any) and matching
+        ``filters``, found with ``search`` (``latitude``, ``longitude``, ``radius`` (None:
+        anywhere), ``unit``, ``limit``, and optionally ``offset``, ``sort`` and ``count``):
+        ``found`` holds the ``(id, exact distance)`` of the page, ``total`` how many there
+        are (0 unless ``count``).
 
         Distance order: nearest first, ties by last name then id. Name order: by last name,
         then first name (case-insensitive), then id.
         """
-        page = self._specialists.page(self._specialist_set(treatment_id, filters), **search)
-        return Page([(pk, distance) for distance, _, pk, _ in page.found], page.total)
+        found, total = self._specialists_found(**search)
+        return Page([(pk, distance) for distance, pk, _, _ in found], total)
+
+    def specialist_cards_page(self, **search) -> Page:
+        """``specialists_page``'s page as ``(card JSON, exact distance)``: each card as the
+        API's renderer writes ``selectors.specialist_cards``'s dict (``"distance":null``)."""
+        found, total = self._specialists_found(**search)
+        return Page(
+            [(self._card(source, row), distance) for distance, _, source, row in found], total
+        )
 
     def specialists_nearest(self, **query) -> list[tuple[int, float]]:
         """``(id, exact distance)`` of the ``limit`` nearest qualifying specialists within
@@ -585,33 +718,132 @@ class DirectoryIndex:
         ``specialists_page``'s found, with its arguments, without counting the total."""
         return self.specialists_page(count=False, **query).found
 
+    def _institute_set(self, treatment_id: int | None, filters: SpecialistFilter):
+        key = (treatment_id, filters)
+        with self._lock:
+            found = self._institute_sets.get(key)
+            if found is not None:
+                return found
+        specialists = self._specialist_set(treatment_id, filters)
+        points, counts = self.base.institute_set(treatment_id, filters)
+        institutes, added_institutes = self.base.institutes, self.overlay.institutes
+        changed: Counter[int] = Counter()
+        for row in self.base.institute_rows[specialists.gone].tolist():
+            if row >= 0:
+                changed[row] -= 1
+        new_members: Counter[int] = Counter()
+        for pk in self.overlay.specialists.institutes[specialists.added].tolist():
+            if pk:
+                row = institutes.position(pk)
+                if row >= 0:
+                    changed[row] += 1
+                else:
+                    new_members[pk] += 1
+        dead = self.overlay.dead_institutes
+
+        def members(row: int) -> int:
+            return int(counts[row]) + changed.get(row, 0)
+
+        skip = None
+        extra_base = []
+        if changed or dead is not None:
+            skip = np.zeros(len(institutes), dtype=bool) if dead is None else dead.copy()
+            for row in changed:
+                if members(row) <= 0:
+                    skip[row] = True
+                elif counts[row] == 0 and institutes.active[row] and not skip[row]:
+                    extra_base.append(row)
+        extra_overlay = []
+        for row, pk in enumerate(added_institutes.ids.tolist()):
+            base_row = institutes.position(pk)
+            alive = members(base_row) if base_row >= 0 else new_members.get(pk, 0)
+            if added_institutes.active[row] and alive > 0:
+                extra_overlay.append(row)
+        found = _InstituteSet(
+            points=points,
+            skip=skip,
+            skipped=points.rows[skip[points.rows]] if skip is not None else points.rows[:0],
+            extra_base=np.asarray(extra_base, dtype=np.int64),
+            extra_overlay=np.asarray(extra_overlay, dtype=np.int64),
+        )
+        with self._lock:
+            self._institute_sets[key] = found
+            while len(self._institute_sets) > _SETS_KEPT:
+                self._institute_sets.popitem(last=False)
+        return found
+
+    def _members(self, source: _Source, row: int, specialists: _SpecialistSet, origin, key):
+        """The ids of an institute's live specialists in the set, nearest first."""
+        pk = int(source.table.ids[row])
+        base_row = row if source is self._base_institutes else self.base.institutes.position(pk)
+        rows = np.zeros(0, dtype=np.int64)
+        if base_row >= 0:
+            rows = self.base.member_rows(base_row).astype(np.int64)
+            rows = rows[self.base.specialists.matching(*key, rows)]
+            _, gone = self._gone_rows()
+            if gone is not None:
+                rows = rows[~gone[rows]]
+        added = specialists.added[self.overlay.specialists.institutes[specialists.added] == pk]
+        return [
+            member
+            for _, member, _, _ in _ranked(
+                [(self._base, rows), (self._added, added)], origin, bounded=False
+            )
+        ]
+
     def institutes_page(
         self, *, treatment_id: int | None, filters: SpecialistFilter = NO_FILTER, **search
     ) -> Page:
         """Active institutes with a qualifying specialist offering the treatment and matching
-        ``filters``, within ``radius`` of the institute's own address, as ``_Places.page``
-        finds them with ``search`` (distance order: ties by name then id; name order:
-        case-insensitive, then id). ``found`` holds ``(institute id, exact distance,
+        ``filters``, within ``radius`` of the institute's own address, found as
+        ``specialists_page`` finds specialists (distance order: ties by name then id; name
+        order: case-insensitive, then id). ``found`` holds ``(institute id, exact distance,
         matching specialist ids nearest first)``."""
-        point_set, members = self._institute_set(treatment_id, filters)
-        page = self._institutes.page(point_set, **search)
-        specialists = self._specialists
-        latitude, longitude, unit = search["latitude"], search["longitude"], search["unit"]
+        origin = _Origin.of(**search)
+        offset, limit = origin.offset, origin.limit
+        key = (treatment_id, filters)
+        found = self._institute_set(*key)
+        specialists = self._specialist_set(*key)
+        base_table, added_table = self.base.institutes, self.overlay.institutes
+        extra_base = origin.inside(base_table, found.extra_base)
+        extra_overlay = origin.inside(added_table, found.extra_overlay)
+        if origin.sort == SORT_NAME:
+            base_rows = _inside_points(found.points, base_table, origin)
+            if found.skip is not None:
+                base_rows = base_rows[~found.skip[base_rows]]
+            entries, total = _name_page(
+                origin,
+                (
+                    self._base_institutes,
+                    np.concatenate([base_rows, extra_base]),
+                    self.base.institute_name_rank,
+                    self.base.institutes_by_name,
+                ),
+                [(self._added_institutes, extra_overlay)],
+            )
+        else:
+            base_rows = _candidates(found.points, origin, want=offset + limit, skip=found.skip)
+            entries = _ranked(
+                [
+                    (self._base_institutes, np.concatenate([base_rows, extra_base])),
+                    (self._added_institutes, extra_overlay),
+                ],
+                origin,
+            )[offset : offset + limit]
+            total = 0
+            if origin.count:
+                total = (
+                    _count_points(found.points, base_table, origin)
+                    - len(origin.inside(base_table, found.skipped))
+                    + len(extra_base)
+                    + len(extra_overlay)
+                )
         return Page(
             [
-                (
-                    institute_id,
-                    distance,
-                    [
-                        specialist_id
-                        for _, _, specialist_id, _ in specialists.ranked(
-                            members[position], latitude, longitude, unit
-                        )
-                    ],
-                )
-                for distance, _, institute_id, position in page.found
+                (pk, distance, self._members(source, row, specialists, origin, key))
+                for distance, pk, source, row in entries
             ],
-            page.total,
+            total,
         )
 
     def institutes_nearest(self, **query) -> list[tuple[int, float, list[int]]]:
@@ -621,52 +853,65 @@ class DirectoryIndex:
         with its arguments, without counting the total)."""
         return self.institutes_page(count=False, **query).found
 
-_lock = threading.Lock()
-_pinned: contextvars.ContextVar[DirectoryIndex | None] = contextvars.ContextVar(
-    "pinned_directory_index", default=None
-)
-_current: DirectoryIndex | None = None
-_checked_at = -math.inf  # time.monotonic() of the last version read that found it current
+    # -- cards and choices ----------------------------------------------------------------
 
+    def _institute_fragment(self, key: bytes) -> bytes | None:
+        """An institute's part of its specialists' cards, by its id as a record holds it;
+        None for one that no longer exists."""
+        try:
+            return self._fragments[key]
+        except KeyError:
+            pass
+        pk, fragment = int(key), None
+        row = self.overlay.institutes.position(pk)
+        if row >= 0:
+            fragment = self.overlay.institutes.fragments[row]
+        else:
+            row = self.base.institutes.position(pk)
+            dead = self.overlay.dead_institutes
+            if row >= 0 and (dead is None or not dead[row]):
+                fragment = self.base.institutes.fragments[row]
+        self._fragments[key] = fragment
+        return fragment
 
-def _load(*, version: int, on: datetime.date) -> DirectoryIndex:
-    """Read the snapshot from the database: six queries, whatever the directory's size."""
-    rows = list(
-        Specialist.objects.qualifying(on=on)
-        .order_by("id")
-        .values_list(
-            "id",
-            "latitude",
-            "longitude",
-            "last_name",
-            "institute_id",
-            "first_name",
-            "accepting_new_patients",
-            "telehealth",
-            "gender",
-            "specialty",
-            "languages",
+    def _card(self, source: _Source, row: int) -> bytes:
+        if self._card_parts is None:
+            self._card_parts = self.catalog.card_parts()
+        return source.table.card(
+            row,
+            on=self.on,
+            parts=self._card_parts,
+            institute=self._institute_fragment,
+            url=_specialist_url(),
         )
-    )
-    return DirectoryIndex(
-        version=version,
-        on=on,
-        specialists=[row[:5] for row in rows],
-        facts=[SpecialistFacts(*row[5:]) for row in rows],
-        links=list(
-            Specialist.treatments.through.objects.values_list("treatment_id", "specialist_id")
-        ),
-        insurance_links=list(
-            Specialist.insurance.through.objects.values_list("insuranceplan_id", "specialist_id")
-        ),
-        institutes=list(
-            Institute.objects.filter(active=True)
-            .order_by("id")
-            .values_list("id", "latitude", "longitude", "name")
-        ),
-        treatments=list(Treatment.objects.all()),
-        insurance_plans=list(InsurancePlan.objects.all()),
-    )
+
+    @property
+    def languages_spoken(self) -> list[str]:
+        """The ISO 639-1 codes at least one qualifying specialist speaks."""
+        if self._languages is None:
+            counts = Counter(self.base.language_counts)
+            gone_rows, _ = self._gone_rows()
+            languages = self.base.specialists.languages
+            for code in languages.codes:
+                counts[code] -= int(languages.rows_with(code, gone_rows).sum())
+            added = self.overlay.specialists
+            live = np.flatnonzero(added.until >= self.on.toordinal())
+            for code in added.languages.codes:
+                counts[code] += int(added.languages.rows_with(code, live).sum())
+            self._languages = sorted(code for code, number in counts.items() if number > 0)
+        return self._languages
+
+
+_urls: list[SpecialistUrl] = []
+
+
+def _specialist_url() -> SpecialistUrl:
+    if not _urls:
+        _urls.append(SpecialistUrl())
+    return _urls[0]
+
+
+# --- Building a base ---------------------------------------------------------------------
 
 
 def _directory_version() -> int:
@@ -679,46 +924,334 @@ def _directory_version() -> int:
     return row[0] if row else 0
 
 
-def _recheck_seconds() -> float:
-    return getattr(settings, "MATCH_INDEX_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS)
+def base_read(*, on: datetime.date) -> tuple[dict[str, np.ndarray], dict]:
+    """A base's arrays and header read from the database: the specialists qualifying on
+    ``on`` and every institute, at the directory version read first (later changes may be
+    in it too; the change log past that version is applied after, which reads them again)."""
+    version = _directory_version()
+    # A version bumped by code that logged no row (one still running through a deploy)
+    # gets one naming everything, so the snapshot can be checked like any other.
+    change, _ = DirectoryChange.objects.get_or_create(
+        version=version, defaults={"token": secrets.token_hex(8), "everything": True}
+    )
+    return base_columns(
+        read=specialist_rows(on=on),
+        institutes=institutes_read(),
+        version=version,
+        token=change.token,
+        on=on,
+    )
+
+
+def _base_build(on: datetime.date) -> Base:
+    """A base read from the database, in this process."""
+    with MATCH_INDEX_BUILD_SECONDS.time():
+        columns, header = base_read(on=on)
+    MATCH_INDEX_BUILT.set_to_current_time()
+    return Base(columns, header)
+
+
+def snapshot_dir() -> Path | None:
+    """Where this host keeps snapshot files (MATCH_INDEX_DIR), or None for none."""
+    return Path(settings.MATCH_INDEX_DIR) if settings.MATCH_INDEX_DIR else None
+
+
+def _database_tag() -> str:
+    """Names this database in snapshot file names, so two databases sharing a directory
+    (a laptop's site and a benchmark) never read each other's files."""
+    import hashlib
+
+    database = settings.DATABASES["default"]
+    identity = (
+        f"{database['ENGINE']}|{database.get('HOST')}|{database.get('PORT')}|{database['NAME']}"
+    )
+    return hashlib.sha256(identity.encode()).hexdigest()[:10]
+
+
+def _snapshot_files(directory: Path) -> list[Path]:
+    """This database's snapshot files, newest last."""
+    return sorted(directory.glob(f"snapshot-{_database_tag()}-*{_SNAPSHOT_SUFFIX}"))
+
+
+@contextlib.contextmanager
+def _build_lock(directory: Path) -> Iterator[bool]:
+    """Whether this process holds the host's build lock inside the block."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f"build-{_database_tag()}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def snapshot_build(directory: Path) -> Path | None:
+    """Read a base from the database and write it as this host's newest snapshot file;
+    delete the older files and the change rows older than MATCH_INDEX_LOG_DAYS. Returns the
+    file, or None when another process on the host is building one already."""
+    with _build_lock(directory) as locked:
+        if not locked:
+            return None
+        on = timezone.localdate()
+        with MATCH_INDEX_BUILD_SECONDS.time():
+            columns, header = base_read(on=on)
+            path = directory / (
+                f"snapshot-{_database_tag()}-{header['version']:015d}-{on:%Y%m%d}-"
+                f"{time.time_ns()}{_SNAPSHOT_SUFFIX}"
+            )
+            snapshot_write(path, columns, header)
+        MATCH_INDEX_BUILT.set_to_current_time()
+        for older in _snapshot_files(directory):
+            if older != path:
+                older.unlink(missing_ok=True)
+        days = settings.MATCH_INDEX_LOG_DAYS
+        DirectoryChange.objects.filter(
+            version__lt=header["version"],
+            created_at__lt=timezone.now() - datetime.timedelta(days=days),
+        ).delete()
+    return path
+
+
+def _snapshot_valid(path: Path, today: datetime.date) -> bool:
+    """Whether a file is a snapshot of this database: its version's change row still
+    carries the token it names, and its day has come."""
+    try:
+        header = snapshot_header(path)
+    except (OSError, ValueError):
+        return False
+    return (
+        header["token"] is not None
+        and datetime.date.fromisoformat(header["on"]) <= today
+        and DirectoryChange.objects.filter(
+            version=header["version"], token=header["token"]
+        ).exists()
+    )
+
+
+# --- This process's snapshot --------------------------------------------------------------
+
+
+class _State:
+    """This process's snapshot and what it waits for."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.current: DirectoryIndex | None = None
+        self.checked_at = -math.inf  # time.monotonic() of the last recheck
+        self.ready: Base | None = None  # a base a background thread finished
+        self.worker: threading.Thread | None = None
+        self.retry_at = 0.0  # after a failed build, no other before this
+        self.file: Path | None = None  # the snapshot file the current base came from
+        self.rejected: set[Path] = set()
+        self.stuck: tuple[int, int] | None = (
+            None  # (snapshot, database) versions the log can't bridge
+        )
+
+
+_state = _State()
+_pinned: contextvars.ContextVar[DirectoryIndex | None] = contextvars.ContextVar(
+    "pinned_directory_index", default=None
+)
+
+
+def _after_fork() -> None:
+    # A worker forked from a process holding a snapshot keeps it (mapped pages stay
+    # shared), but not the threads or locks of its parent.
+    global _state
+    current = _state.current
+    _state = _State()
+    _state.current = current
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+def _builder_process() -> subprocess.Popen:
+    """``manage.py match_index_build`` in a process of its own: the build's peak memory and
+    CPU stay out of the web process."""
+    return subprocess.Popen(
+        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "match_index_build"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _newer_file(today: datetime.date) -> Base | None:
+    """The newest valid snapshot file on this host, when newer than the current base's."""
+    directory = snapshot_dir()
+    if directory is None or not directory.is_dir():
+        return None
+    files = _snapshot_files(directory)
+    if not files:
+        return None
+    newest = files[-1]
+    if newest in _state.rejected or (_state.file is not None and newest <= _state.file):
+        return None
+    if not _snapshot_valid(newest, today):
+        _state.rejected.add(newest)
+        return None
+    try:
+        base = snapshot_open(newest)
+    except FileNotFoundError:  # pruned by a newer build since the listing
+        return None
+    except Exception:
+        logger.exception("snapshot file %s could not be read; a new one will be built", newest)
+        _state.rejected.add(newest)
+        return None
+    _state.file = newest
+    return base
+
+
+def _first_base(today: datetime.date) -> Base:
+    """A base for a process that has none: the newest valid file, else one built by the
+    host's builder process (waiting for it), else one built here."""
+    base = _newer_file(today)
+    if base is not None:
+        return base
+    directory = snapshot_dir()
+    if directory is not None and settings.MATCH_INDEX_BACKGROUND:
+        process = _builder_process()
+        deadline = time.monotonic() + _FIRST_BUILD_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            base = _newer_file(today)
+            if base is not None:
+                return base
+            if process.poll() is not None:
+                with _build_lock(directory) as free:
+                    if free and _newer_file(today) is None:
+                        break  # nobody is building and nothing came: build here
+            time.sleep(0.05)
+        else:
+            process.kill()
+        logger.warning("no snapshot file came from the builder; building in this process")
+    return _base_build(today)
+
+
+def _rebuild(today: datetime.date) -> Base | None:
+    """Have a new base built: inline without MATCH_INDEX_BACKGROUND (returned), else in the
+    background (None; the next recheck adopts it)."""
+    if not settings.MATCH_INDEX_BACKGROUND:
+        return _base_build(today)
+    worker = _state.worker
+    if (worker is not None and worker.is_alive()) or time.monotonic() < _state.retry_at:
+        return None
+    directory = snapshot_dir()
+
+    def build():
+        try:
+            if directory is not None:
+                if _builder_process().wait() != 0:
+                    raise RuntimeError("manage.py match_index_build failed")
+            else:
+                _state.ready = _base_build(today)
+        except Exception:
+            logger.exception("match index build failed")
+            _state.retry_at = time.monotonic() + 30
+        finally:
+            connection.close()
+
+    _state.worker = threading.Thread(target=build, name="match-index-build", daemon=True)
+    _state.worker.start()
+    return None
+
+
+def _log_since(version: int) -> list[tuple]:
+    return list(
+        DirectoryChange.objects.filter(version__gt=version)
+        .order_by("version")
+        .values_list("version", "specialist_ids", "institute_ids", "catalog", "everything")
+    )
+
+
+def _caught_up(index: DirectoryIndex, today: datetime.date) -> tuple[DirectoryIndex, int, bool]:
+    """``index`` brought to today and to the database's version where the change log
+    allows: (snapshot, database version, whether it needs a rebuild instead)."""
+    number = _directory_version()
+    if today > index.on:
+        index = index.on_day(today)
+    if number < index.version or today < index.on:
+        return index, number, True  # a restored database, or a clock turned back
+    if number == index.version:
+        return index, number, False
+    if _state.stuck == (index.version, number):
+        return index, number, True
+    changes = _log_since(index.version)
+    versions = [change[0] for change in changes]
+    if (
+        versions != list(range(index.version + 1, index.version + 1 + len(changes)))
+        or not changes
+        or any(change[4] for change in changes)
+        or sum(len(change[1]) + len(change[2]) for change in changes)
+        > settings.MATCH_INDEX_DELTA_MAX
+    ):
+        _state.stuck = (index.version, number)
+        return index, number, True
+    with MATCH_INDEX_DELTA_SECONDS.time():
+        index = index.applied(changes, on=today)
+    return index, number, False
+
+
+def _refresh(today: datetime.date) -> None:
+    """Recheck under the lock: adopt a new base if one is ready, apply the change log,
+    and have a rebuild started when the log cannot carry the snapshot further."""
+    started = time.monotonic()
+    current = _state.current
+    base, _state.ready = _state.ready, None
+    base = base or _newer_file(today)
+    if current is None and base is None:
+        base = _first_base(today)
+    if base is not None:
+        adopted, number, stale = _caught_up(
+            DirectoryIndex.over(base, catalog=Catalog.read()), today
+        )
+        if current is None or adopted.version >= current.version or number < current.version:
+            current = adopted
+            _state.stuck = None
+    current, number, stale = _caught_up(current, today)
+    if stale or current.overlay_size > settings.MATCH_INDEX_OVERLAY_MAX:
+        built = _rebuild(today)
+        if built is not None:
+            _state.stuck = None
+            current, number, stale = _caught_up(
+                DirectoryIndex.over(built, catalog=Catalog.read()), today
+            )
+    _state.current = current
+    _state.checked_at = started
+    if not stale:
+        MATCH_INDEX_CURRENT.set_to_current_time()
 
 
 def directory_index() -> DirectoryIndex:
-    """The current snapshot, rebuilt first if the directory or the date changed.
+    """The current snapshot, brought up to date first when it is due a recheck.
 
     Reads the directory version at most once per MATCH_INDEX_RECHECK_SECONDS per process
-    (one query), and the date on every call. Safe under threads: one thread rebuilds while
-    the others wait for it rather than answering from stale data.
+    (one query; a few more when it moved, to apply what changed), and the date on every
+    call. Never waits for a build once the process has a snapshot: a thread meeting
+    another's recheck answers from the snapshot it has.
     """
-    global _current, _checked_at
     pinned = _pinned.get()
     if pinned is not None:
         return pinned
     today = timezone.localdate()
-    index = _current
+    index = _state.current
     if (
         index is not None
         and index.on == today
-        and time.monotonic() - _checked_at < _recheck_seconds()
+        and time.monotonic() - _state.checked_at < settings.MATCH_INDEX_RECHECK_SECONDS
     ):
         return index
-    checked_at = time.monotonic()
-    version = _directory_version()
-    if index is not None and index.version == version and index.on == today:
-        _checked_at = checked_at
-        return index
-    with _lock:
-        # Another thread may have rebuilt while this one waited; re-read before building.
-        checked_at = time.monotonic()
-        version, today = _directory_version(), timezone.localdate()
-        index = _current
-        if index is None or index.version != version or index.on != today:
-            with MATCH_INDEX_BUILD_SECONDS.time():
-                index = _load(version=version, on=today)
-            MATCH_INDEX_BUILT.set_to_current_time()
-            _current = index
-        _checked_at = checked_at
-    return index
+    state = _state
+    if state.lock.acquire(blocking=index is None):
+        try:
+            _refresh(today)
+        finally:
+            state.lock.release()
+    return _state.current
 
 
 @contextlib.contextmanager
@@ -734,8 +1267,7 @@ def pinned_snapshot() -> Iterator[DirectoryIndex]:
 
 
 def forget() -> None:
-    """Drop this process's snapshot; the next search rebuilds it (tests roll data back)."""
-    global _current, _checked_at
-    with _lock:
-        _current = None
-        _checked_at = -math.inf
+    """Drop this process's snapshot; the next search starts again (tests roll data back)."""
+    global _state
+    with _state.lock:
+        _state = _State()

@@ -14,14 +14,17 @@ Rules callers may rely on:
   ordered results; ``total`` counts them all. ``distance`` on the results is rounded to 0.1
   of ``unit``;
 - answers reflect every directory change committed more than MATCH_INDEX_RECHECK_SECONDS
-  (1 s) ago, and the certifications current on today's date (see ``matcher.index``).
+  (1 s) ago, and the certifications current on today's date (see ``matcher.index``; after
+  a change that named no rows, or a gap in the change log, for as long as the background
+  rebuild takes).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.i18n import in_default_language
+import orjson
+
 from core.metrics import MATCH_SEARCH_SECONDS
 from geo.distance import rounded
 from specialists.models import (
@@ -34,6 +37,7 @@ from specialists.models import (
 
 from .index import DirectoryIndex, Page, directory_index
 from .query import MatchQuery
+from .tables import CARD_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,28 +162,17 @@ def specialist_nearest_beyond(query: MatchQuery) -> SpecialistMatch | None:
 
 def specialist_cards(*, ids: list[int]) -> dict[int, dict]:
     """The API's result card (``SpecialistResultSerializer``'s shape, "distance" left None)
-    for each id, in three queries whatever their number.
+    for each id, read from the database in three queries whatever their number: the
+    definition of a card, which the index renders from its snapshot without a query (tests
+    hold the two equal, byte for byte as the API's renderer writes them).
 
-    Reads plain values rather than model instances: a card is built on the path of the
-    first search that meets it, where loading profiles through model instances and DRF's
-    fields cost several times the rest of the request. Names and URLs still come from the
-    model's own methods, and only current certifications (the queryset's ``current()``).
+    Names and URLs come from the model's own methods, and only current certifications (the
+    queryset's ``current()``).
     """
     rows = Specialist.objects.filter(pk__in=ids).values(
         "id",
-        "slug",
-        "npi",
-        "first_name",
-        "last_name",
-        "credentials",
-        "specialty",
+        *CARD_FIELDS,
         "accepting_new_patients",
-        "phone",
-        "address_line1",
-        "address_line2",
-        "city",
-        "state",
-        "zip",
         "latitude",
         "longitude",
         "institute_id",
@@ -254,26 +247,32 @@ def specialist_cards(*, ids: list[int]) -> dict[int, dict]:
 def specialist_nearest_cards(query: MatchQuery) -> list[tuple[dict, float]]:
     """The same search as ``specialist_nearest``, answered with ``(card, distance)``.
 
-    Cards (see ``specialist_cards``) are kept with the index snapshot, so each is built
-    once per directory version: once its cards are known a search costs no query (or the
-    directory version's), three more otherwise, whatever the limit is. The cards are
-    shared: copy before changing one.
+    Every qualifying specialist's card (see ``specialist_cards``) is in the index snapshot,
+    so a search costs no query (or the directory version's) whatever traffic came before.
     """
     return specialist_search_cards(query, count=False)[0]
+
+
+def specialist_search_card_bytes(
+    query: MatchQuery, *, count: bool = True
+) -> tuple[list[tuple[bytes, float]], int]:
+    """The page of ``specialist_search_cards`` as ``(card JSON, rounded distance)`` and
+    ``total`` (0 without ``count``): each card exactly as the API's JSON renderer writes
+    ``specialist_cards``'s dict, UTF-8, with ``"distance":null`` in its place (built in the
+    default language, like the cards). No query while the index is fresh."""
+    index = directory_index()
+    with MATCH_SEARCH_SECONDS.time():
+        page = index.specialist_cards_page(**_index_arguments(query), count=count)
+    return [(card, rounded(distance)) for card, distance in page.found], page.total
 
 
 def specialist_search_cards(
     query: MatchQuery, *, count: bool = True
 ) -> tuple[list[tuple[dict, float]], int]:
     """``specialist_nearest_cards``'s page and ``total`` (0 without ``count``), which
-    costs no query either."""
-    index = directory_index()
-    page = _search_page(index, query, count=count)
-    with in_default_language():  # shared by every request, whatever its language
-        cards = index.payloads(
-            "specialist-card", [pk for pk, _ in page.found], lambda ids: specialist_cards(ids=ids)
-        )
-    return [(cards[pk], distance) for pk, distance in page.found if pk in cards], page.total
+    costs no query either. The cards are fresh dicts, the caller's to change."""
+    found, total = specialist_search_card_bytes(query, count=count)
+    return [(orjson.loads(card), distance) for card, distance in found], total
 
 
 def _institute_matches(found) -> list[InstituteMatch]:
@@ -292,9 +291,7 @@ def _institute_matches(found) -> list[InstituteMatch]:
 def institute_nearest(query: MatchQuery) -> list[InstituteMatch]:
     """Up to ``query.limit`` active institutes with a qualifying specialist, within the
     radius (None: at any distance)."""
-    return _institute_matches(
-        directory_index().institutes_nearest(**_index_arguments(query))
-    )
+    return _institute_matches(directory_index().institutes_nearest(**_index_arguments(query)))
 
 
 def institute_search(query: MatchQuery) -> tuple[list[InstituteMatch], int]:

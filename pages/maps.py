@@ -11,11 +11,12 @@ import functools
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.utils.translation import gettext, ngettext
 
 from geo.atlas import state_outlines
 from geo.distance import EARTH_RADIUS
-from geo.gazetteer import ZipPlace, cities
+from geo.gazetteer import ZipPlace, city_table
 from geo.projection import albers_usa
 
 # The view keeps the screen's proportions and never shows less than about 180 miles
@@ -205,15 +206,36 @@ def _units_per_mile(origin: ZipPlace, centre) -> float:
     return math.hypot(edge[0] - centre[0], edge[1] - centre[1]) / 10
 
 
+@dataclass(frozen=True)
+class _Cities:
+    """The cities the projection shows, largest first: their rows in the gazetteer's city
+    table and projected coordinates."""
+
+    rows: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+    lengths: np.ndarray
+
+
 @functools.cache
-def _projected_cities() -> list[tuple[float, float, str]]:
-    """Every city the projection shows, largest first: (x, y, name)."""
-    found = []
-    for city in cities():
-        point = albers_usa(city.latitude, city.longitude)
+def _projected_cities() -> _Cities:
+    table = city_table()
+    rows, xs, ys = [], [], []
+    for row, (latitude, longitude) in enumerate(
+        zip(table.latitudes.tolist(), table.longitudes.tolist(), strict=True)
+    ):
+        point = albers_usa(latitude, longitude)
         if point is not None:
-            found.append((point[0], point[1], city.name))
-    return found
+            rows.append(row)
+            xs.append(point[0])
+            ys.append(point[1])
+    rows = np.array(rows, dtype=np.int64)
+    return _Cities(
+        rows=rows,
+        xs=np.array(xs),
+        ys=np.array(ys),
+        lengths=table.name_lengths[rows].astype(np.float64),
+    )
 
 
 def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> list[Label]:
@@ -222,9 +244,22 @@ def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> lis
     x0, y0, x1, y1 = box
     taken = [(x - r, y - r, x + r, y + r) for x, y, r in avoid]
     labels = []
-    for x, y, name in _projected_cities():
+    known = _projected_cities()
+    # Cities whose label fits the view, found at once over every city (with a hair of
+    # slack); each is then checked exactly, in size order, as before.
+    slack = 1e-9 * max(1.0, abs(x0), abs(x1), abs(y0), abs(y1))
+    half = 0.3 * size * known.lengths
+    fits = (
+        (known.xs - half >= x0 - slack)
+        & (known.xs + half <= x1 + slack)
+        & (known.ys - size * 1.3 >= y0 - slack)
+        & (known.ys + size * 0.2 <= y1 + slack)
+    )
+    for position in np.flatnonzero(fits).tolist():
         if len(labels) == CITY_LABELS:
             break
+        x, y = float(known.xs[position]), float(known.ys[position])
+        name = city_table().name(int(known.rows[position]))
         half = 0.3 * size * len(name)
         rect = (x - half, y - size * 1.3, x + half, y + size * 0.2)
         inside = x0 <= rect[0] and rect[2] <= x1 and y0 <= rect[1] and rect[3] <= y1

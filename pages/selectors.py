@@ -2,15 +2,23 @@
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy
 
 from core.text import joined_with_and
 from geo.gazetteer import DISTRICT_AND_TERRITORIES, STATES
 from specialists.models import Institute, Specialist, Treatment
 
 AVAILABILITY_CACHE_SECONDS = 300
-# "plus the District of Columbia and Puerto Rico".
-NAMED_WITH_THE = frozenset({"DC", "VI", "MP"})
+# How a sentence names the gazetteer's places beyond the fifty states ("plus the District
+# of Columbia and Puerto Rico"), article included where the language wants one.
+PLACES_BEYOND_THE_STATES = {
+    "DC": gettext_lazy("the District of Columbia"),
+    "PR": gettext_lazy("Puerto Rico"),
+    "GU": gettext_lazy("Guam"),
+    "VI": gettext_lazy("the U.S. Virgin Islands"),
+    "AS": gettext_lazy("American Samoa"),
+    "MP": gettext_lazy("the Northern Mariana Islands"),
+}
 TREATMENT_MENU_CACHE_KEY = "treatment-menu-v2"
 TREATMENT_MENU_CACHE_SECONDS = 60
 
@@ -60,8 +68,9 @@ def treatment_availability(*, treatment: Treatment) -> dict:
 def directory_summary() -> dict:
     """Headline figures for the home page: qualifying specialists, institutes, the states
     (of the fifty) where at least one practises, and the District of Columbia and
-    territories where one does, by name."""
-    key = "directory-summary-v2"
+    territories where one does, by name in the active language (the figures are cached,
+    the words are not)."""
+    key = "directory-summary-v3"
     summary = cache.get(key)
     if summary is None:
         qualifying = Specialist.objects.qualifying()
@@ -69,16 +78,13 @@ def directory_summary() -> dict:
         summary = {
             "specialists": qualifying.count(),
             "states": len(places & STATES.keys()),
-            "also": joined_with_and(
-                [
-                    gettext("the %(place)s") % {"place": name} if code in NAMED_WITH_THE else name
-                    for code, name in DISTRICT_AND_TERRITORIES.items()
-                    if code in places
-                ]
-            ),
+            "also": [code for code in DISTRICT_AND_TERRITORIES if code in places],
             "institutes": Institute.objects.filter(active=True)
             .filter(Exists(qualifying.filter(institute=OuterRef("pk"))))
             .count(),
         }
         cache.set(key, summary, AVAILABILITY_CACHE_SECONDS)
-    return summary
+    return {
+        **summary,
+        "also": joined_with_and([str(PLACES_BEYOND_THE_STATES[code]) for code in summary["also"]]),
+    }

@@ -104,7 +104,7 @@ def physician_json_ld(specialist: Specialist, *, request: HttpRequest) -> dict:
     languages = language_codes(specialist.languages)
     if languages:
         data["knowsLanguage"] = languages
-    plans = [plan.name for plan in specialist.insurance.all()]
+    plans = [plan.local_name for plan in specialist.insurance.all()]
     if plans:
         data["paymentAccepted"] = ", ".join(plans)
     if specialist.institute_id:

@@ -21,4 +21,5 @@ urlpatterns = [
     ),
     path("ebook/download/<str:token>/", links.ebook_download, name="ebook-download"),
     path("provider/lead/<str:token>/", providers.provider_lead, name="provider-lead"),
+    path("provider/listing/<str:token>/", providers.provider_listing, name="provider-listing"),
 ]

@@ -2,9 +2,11 @@
 
 import datetime
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.http import FileResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -15,6 +17,12 @@ from django.utils.html import format_html, format_html_join
 
 from core.admin import ViewOnlyAdmin
 
+from .corrections import (
+    CorrectionNotPending,
+    correction_approve,
+    correction_diff,
+    correction_reject,
+)
 from .forms import InstituteAdminForm, ProviderUploadForm, SpecialistAdminForm
 from .importing import COLUMNS, ImportFileError, providers_import, utf8_lines
 from .models import (
@@ -28,6 +36,7 @@ from .models import (
     Institute,
     InsurancePlan,
     ListingChange,
+    ListingCorrection,
     Specialist,
     Treatment,
     fact_stamp,
@@ -381,6 +390,11 @@ class SpecialistAdmin(ListingAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["hidden_reasons"] = obj.search_hidden_reasons() if obj is not None else []
+        context["pending_correction"] = (
+            obj.corrections.filter(status=ListingCorrection.Status.PENDING).first()
+            if obj is not None
+            else None
+        )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -554,16 +568,16 @@ class ConditionAdmin(ContentPageAdmin):
 
 @admin.register(InsurancePlan)
 class InsurancePlanAdmin(SpecialistCountMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "sort_order", "specialist_count"]
+    list_display = ["name", "name_es", "slug", "sort_order", "specialist_count"]
     list_editable = ["sort_order"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "name_es", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Board)
 class BoardAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "certification_count"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "name", "name_es", "certification_count"]
+    search_fields = ["code", "name", "name_es"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(certification_total=Count("certifications"))
@@ -621,3 +635,112 @@ class ListingChangeAdmin(RecordAdmin):
     list_filter = ["source", "field", "changed_at"]
     search_fields = ["specialist__last_name", "=specialist__npi"]
     date_hierarchy = "changed_at"
+
+
+@admin.register(ListingCorrection)
+class ListingCorrectionAdmin(admin.ModelAdmin):
+    """Specialists' own corrections, to approve or reject one at a time, each with its
+    diff. Approving applies it as an edit by the reviewer (``correction_approve``), so it
+    needs the right to change specialists too."""
+
+    list_display = ["submitted_at", "specialist_link", "status", "reviewed_by", "reviewed_at"]
+    list_select_related = ["specialist", "reviewed_by"]
+    list_filter = ["status", "submitted_at"]
+    search_fields = ["specialist__last_name", "=specialist__npi"]
+    date_hierarchy = "submitted_at"
+    fields = [
+        "specialist_link",
+        ("status", "submitted_at"),
+        "diff",
+        "note",
+        "review_note",
+        ("reviewed_by", "reviewed_at"),
+    ]
+    readonly_fields = [
+        "specialist_link",
+        "status",
+        "submitted_at",
+        "diff",
+        "note",
+        "reviewed_by",
+        "reviewed_at",
+    ]
+    change_form_template = "admin/specialists/listingcorrection/change_form.html"
+    # A text area, so Enter in the note adds a line rather than pressing the first button.
+    formfield_overrides = {models.CharField: {"widget": forms.Textarea(attrs={"rows": 3})}}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Only a waiting proposal is decided on; a decided one is a record.
+        return (
+            super().has_change_permission(request, obj)
+            and request.user.has_perm("specialists.change_specialist")
+            and (obj is None or obj.status == ListingCorrection.Status.PENDING)
+        )
+
+    @admin.display(description="Specialist", ordering="specialist__last_name")
+    def specialist_link(self, obj):
+        url = reverse("admin:specialists_specialist_change", args=[obj.specialist_id])
+        return format_html('<a href="{}">{}</a> (NPI {})', url, obj.specialist, obj.specialist.npi)
+
+    @admin.display(description="Listing now and as proposed")
+    def diff(self, obj):
+        rows = format_html_join(
+            "",
+            '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    field.label,
+                    field.current,
+                    format_html("<strong>{}</strong>", field.proposed)
+                    if field.changed
+                    else field.proposed,
+                    "changed" if field.changed else "same",
+                )
+                for field in correction_diff(obj)
+            ),
+        )
+        return format_html(
+            '<table class="correction-diff"><thead><tr><th scope="col">Field</th>'
+            '<th scope="col">Listing now</th><th scope="col">Proposed</th>'
+            '<th scope="col"></th></tr></thead><tbody>{}</tbody></table>',
+            rows,
+        )
+
+    def save_model(self, request, obj, form, change):
+        """The form's buttons decide; nothing else on a proposal is saved by hand."""
+        note = form.cleaned_data.get("review_note", "")
+        try:
+            if "_approve" in request.POST:
+                changed = correction_approve(correction=obj, user=request.user, note=note)
+                self.message_user(
+                    request,
+                    f"Applied to {obj.specialist}: {', '.join(changed)}."
+                    if changed
+                    else f"Nothing differed on {obj.specialist}'s listing: its facts are "
+                    "confirmed as of the proposal.",
+                    messages.SUCCESS,
+                )
+            elif "_reject" in request.POST:
+                correction_reject(correction=obj, user=request.user, note=note)
+                self.message_user(request, "Rejected; the listing is unchanged.", messages.SUCCESS)
+            else:
+                self.message_user(
+                    request, "Nothing decided: press Approve or Reject.", messages.WARNING
+                )
+        except CorrectionNotPending as decided:
+            self.message_user(
+                request, f"Nothing done: this proposal is already {decided}.", messages.ERROR
+            )
+
+    def log_change(self, request, obj, message):
+        # The decision is in the specialist's history (``correction_approve``/``_reject``).
+        return None
+
+    def response_change(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:specialists_listingcorrection_changelist"))

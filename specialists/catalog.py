@@ -7,7 +7,9 @@
   written to the ``*_es`` fields; a page without one shows its English words in Spanish;
 - ``boards.toml``: the certifying boards, ``CODE = "Name"``;
 - ``insurance.toml``: the insurance plans specialists accept, ``slug = "Name"`` in the order
-  patients see them.
+  patients see them;
+- ``boards.es.toml`` and ``insurance.es.toml``: their names in Spanish, the same keys,
+  written to ``name_es``; a board or plan without one shows its English name in Spanish.
 
 ``catalog_load`` writes them to the database after every ``migrate`` (a ``post_migrate``
 handler, see ``specialists/management/__init__.py``) and on ``manage.py load_content``.
@@ -46,6 +48,7 @@ PAGE_KEYS: dict[str, type] = {
 CONDITION_KEYS = {**PAGE_KEYS, "treatments": list}
 SPANISH_KEYS: dict[str, type] = {"name": str, "summary": str, "meta_description": str}
 SPANISH_SUFFIX = ".es.md"
+SPANISH_NAMES_SUFFIX = ".es.toml"
 
 _KIND_NAMES = {
     str: "text in quotes",
@@ -106,8 +109,14 @@ def catalog_read(directory: Path = CONTENT_DIR) -> Catalog:
         unknown = [slug for slug in entry.values["treatments"] if slug not in slugs]
         if unknown:
             raise ContentError(f"{entry.source}: 'treatments' names no treatment file: {unknown}")
-    boards = _boards_read(directory / "boards.toml")
-    insurance = _insurance_read(directory / "insurance.toml")
+    boards = _spanish_names_add(
+        _boards_read(directory / "boards.toml"), directory / f"boards{SPANISH_NAMES_SUFFIX}", Board
+    )
+    insurance = _spanish_names_add(
+        _insurance_read(directory / "insurance.toml"),
+        directory / f"insurance{SPANISH_NAMES_SUFFIX}",
+        InsurancePlan,
+    )
     return Catalog(
         boards=boards, treatments=treatments, conditions=conditions, insurance=insurance
     )
@@ -146,7 +155,7 @@ def catalog_load(
             written += _rows_sync(plans, "slug", catalog.insurance)
         if written:
             # The migrated state's models send no listing signals of their own.
-            directory_changed()
+            directory_changed(catalog=True)
     return written
 
 
@@ -257,6 +266,25 @@ def _insurance_read(path: Path) -> list[Entry]:
             Entry(key=slug, values={"name": name, "sort_order": position * 10}, source=path)
         )
     return entries
+
+
+def _spanish_names_add(entries: list[Entry], path: Path, model) -> list[Entry]:
+    """``entries`` with the Spanish names ``path`` gives them (``key = "Nombre"``); every
+    key it names must be one of theirs."""
+    if not path.exists():
+        return entries
+    names = _toml_parse(path, path.read_text(encoding="utf-8"))
+    keys = {entry.key for entry in entries}
+    for key, name in names.items():
+        if key not in keys:
+            raise ContentError(f"{path}: '{key}' is not in {path.name.replace('.es', '')}")
+        if not isinstance(name, str) or not name:
+            raise ContentError(f"{path}: '{key}' must be a name in quotes")
+        _length_check(path, model, "name_es", name)
+    return [
+        replace(entry, spanish={"name_es": names[entry.key]}) if entry.key in names else entry
+        for entry in entries
+    ]
 
 
 def _toml_parse(path: Path, text: str) -> dict:

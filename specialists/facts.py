@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.dates import WEEKDAYS
 from django.utils.formats import time_format
 from django.utils.translation import gettext
@@ -89,6 +90,30 @@ def language_codes_parse(raw: str) -> str:
     return LANGUAGE_SEPARATOR.join(sorted(codes))
 
 
+def language_codes_from_names(text: str) -> str:
+    """Languages typed by English name or ISO 639-1 code, separated by commas or ``;``, in
+    any case ("English, Spanish", "en; vi"), as stored (see ``language_codes_parse``).
+
+    Raises LanguageCodeError naming the first one it does not know.
+    """
+    with translation.override("en"):
+        by_name = {str(name).casefold(): code for code, name in LANGUAGES.items()}
+    codes = []
+    for typed in text.replace(LANGUAGE_SEPARATOR, ",").split(","):
+        word = " ".join(typed.split()).casefold()
+        if not word:
+            continue
+        code = word if word in LANGUAGES else by_name.get(word)
+        if code is None:
+            # Only providers type language names (their pages are English): not translated.
+            raise LanguageCodeError(
+                f"Unknown language '{' '.join(typed.split())}': write languages by name, "
+                "for example English, Spanish."
+            )
+        codes.append(code)
+    return language_codes_parse(LANGUAGE_SEPARATOR.join(codes))
+
+
 def language_codes(stored: str) -> list[str]:
     """The codes of a stored ``languages`` value."""
     return [code for code in stored.split(LANGUAGE_SEPARATOR) if code]
@@ -142,6 +167,10 @@ _SPECIALTY_KEYWORDS = (
     (SpecialtyGroup.PAIN, ("pain", "anesthes", "anaesthes")),
     (SpecialtyGroup.REHABILITATION, ("rehab", "physical medicine", "physiatr")),
 )
+
+
+# What a specialty that fits no group is called where the listing's own words cannot be.
+SPINE_SPECIALIST = _("Spine specialist")
 
 
 def specialty_group(specialty: str) -> SpecialtyGroup | None:

@@ -1,5 +1,6 @@
-"""Admin forms: listings keep the same rules as the import (E.164 phones, a ZIP whose state
-matches, coordinates placed from the address when left empty)."""
+"""Forms that write listings: the admin's, which keep the same rules as the import (E.164
+phones, a ZIP whose state matches, coordinates placed from the address when left empty),
+and the provider's own corrections."""
 
 from django import forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
@@ -8,8 +9,24 @@ from django.core.exceptions import ValidationError
 from core.phones import us_phone_to_e164
 from geo.gazetteer import ZipCodeError, zip_place
 
-from .facts import LANGUAGE_SEPARATOR, LANGUAGES, language_codes
-from .models import Institute, Specialist
+from .corrections import CORRECTABLE_FIELDS, listing_values
+from .facts import (
+    LANGUAGE_SEPARATOR,
+    LANGUAGES,
+    LanguageCodeError,
+    language_codes,
+    language_codes_from_names,
+    language_names,
+)
+from .models import (
+    MAX_WEEKLY_CAPACITY,
+    Institute,
+    InsurancePlan,
+    Specialist,
+    Treatment,
+    unknown_insurance_message,
+    unknown_treatment_message,
+)
 from .services import practice_location_resolve
 from .validators import COORDINATE_LIMITS
 
@@ -166,3 +183,94 @@ class ProviderUploadForm(forms.Form):
         label="Dry run",
         help_text="Validate every row and show what would change, without writing anything.",
     )
+
+
+class CatalogChoiceField(forms.MultipleChoiceField):
+    """Catalog rows (treatments, insurance plans) by slug, as checkboxes; a slug not in the
+    catalog is named with the catalog's own message."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *, unknown, **kwargs):
+        self.unknown = unknown
+        super().__init__(required=False, **kwargs)
+
+    def validate(self, value):
+        for slug in value:
+            if not self.valid_value(slug):
+                raise ValidationError(self.unknown(slug), code="invalid_choice")
+
+
+class ListingCorrectionForm(forms.Form):
+    """What a specialist may correct on their own listing (``specialists.corrections``),
+    filled in with what it says now. ``cleaned_data`` (less ``note``) is a proposal in
+    ``listing_values``'s shape. Provider-facing: English."""
+
+    accepting_new_patients = forms.TypedChoiceField(
+        label="Are you accepting new patients?",
+        choices=[("yes", "Yes, we take new patients"), ("no", "No, not at the moment")],
+        coerce=lambda answer: answer == "yes",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Say whether you take new patients.",
+            "invalid_choice": "Answer yes or no.",
+        },
+    )
+    phone = forms.CharField(
+        label="Phone number for new patients",
+        max_length=40,
+        error_messages={"required": "Enter the phone number patients should call."},
+    )
+    treatments = CatalogChoiceField(label="Treatments you offer", unknown=unknown_treatment_message)
+    languages = forms.CharField(
+        label="Languages you speak with patients",
+        required=False,
+        max_length=500,
+        help_text="By name, separated by commas, for example English, Spanish.",
+    )
+    insurance = CatalogChoiceField(label="Insurance you accept", unknown=unknown_insurance_message)
+    weekly_capacity = forms.IntegerField(
+        label="New patient requests a week, at most",
+        required=False,
+        min_value=0,
+        max_value=MAX_WEEKLY_CAPACITY,
+        help_text="Leave empty for no limit; 0 pauses new requests.",
+        error_messages={
+            "invalid": "Enter a whole number of requests a week, or leave it empty.",
+            "min_value": f"Enter a number from 0 to {MAX_WEEKLY_CAPACITY}, or leave it empty.",
+            "max_value": f"Enter a number from 0 to {MAX_WEEKLY_CAPACITY}, or leave it empty.",
+        },
+    )
+    note = forms.CharField(
+        label="Anything else we should correct (an address, a name)?",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, specialist: Specialist, **kwargs):
+        current = listing_values(specialist)
+        kwargs["initial"] = {
+            **current,
+            "accepting_new_patients": "yes" if current["accepting_new_patients"] else "no",
+            "languages": ", ".join(language_names(current["languages"])),
+        }
+        super().__init__(*args, **kwargs)
+        self.fields["treatments"].choices = Treatment.objects.values_list("slug", "name")
+        self.fields["insurance"].choices = InsurancePlan.objects.values_list("slug", "name")
+
+    def clean_phone(self):
+        return us_phone_to_e164(self.cleaned_data["phone"])
+
+    def clean_languages(self):
+        try:
+            return language_codes_from_names(self.cleaned_data["languages"])
+        except LanguageCodeError as error:
+            raise ValidationError(str(error), code="invalid_language") from None
+
+    def proposal(self) -> dict:
+        """The valid form as a proposal (``correction_propose``'s ``proposed``)."""
+        values = {field.name: self.cleaned_data[field.name] for field in CORRECTABLE_FIELDS}
+        for name in ("treatments", "insurance"):
+            values[name] = sorted(values[name])
+        return values

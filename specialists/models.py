@@ -2,6 +2,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -11,7 +12,13 @@ from django.utils.translation import gettext
 from core.i18n import Language, language_current
 from core.phones import validate_us_phone
 
-from .facts import Gender, validate_language_codes, validate_opening_hours
+from .facts import (
+    SPINE_SPECIALIST,
+    Gender,
+    specialty_group,
+    validate_language_codes,
+    validate_opening_hours,
+)
 from .validators import validate_npi
 
 
@@ -31,6 +38,37 @@ class LoadedFromFile(models.Model):
         abstract = True
 
 
+class TranslatedFromFile(LoadedFromFile):
+    """A built-in catalog row with Spanish fields, which the loader owns apart from the
+    English ones (``content_hash_es``): an admin's Spanish edit stops only the Spanish
+    file."""
+
+    content_hash_es = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="As content_hash, for the Spanish fields: an admin owns each language apart.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class NamedInEachLanguage:
+    """A row with a ``name`` and its Spanish version ``name_es``."""
+
+    def name_in(self, language: str) -> str:
+        """The name in ``language``; the English one where the Spanish is empty."""
+        if language == Language.SPANISH and self.name_es:
+            return self.name_es
+        return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language."""
+        return self.name_in(language_current())
+
+
 @dataclass(frozen=True)
 class PageText:
     """A content page's words in one language. ``description`` is the meta description,
@@ -44,7 +82,7 @@ class PageText:
     body_language: str
 
 
-class ContentPage(LoadedFromFile):
+class ContentPage(NamedInEachLanguage, TranslatedFromFile):
     """Patient-facing copy shared by treatments and conditions, edited in the admin, in
     English and Spanish. An empty Spanish field shows the English one."""
 
@@ -66,12 +104,6 @@ class ContentPage(LoadedFromFile):
         blank=True,
         help_text="Markdown, as the English body. Link to other pages under /es/.",
     )
-    content_hash_es = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text="As content_hash, for the Spanish fields: an admin owns each language apart.",
-    )
     last_reviewed = models.DateField(null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=100)
     updated_at = models.DateTimeField(auto_now=True)
@@ -91,14 +123,14 @@ class ContentPage(LoadedFromFile):
     def text_in(self, language: str) -> PageText:
         if language != Language.SPANISH:
             return PageText(
-                name=self.name,
+                name=self.name_in(language),
                 summary=self.summary,
                 description=self.meta_description or self.summary,
                 body=self.body,
                 body_language=Language.ENGLISH,
             )
         return PageText(
-            name=self.name_es or self.name,
+            name=self.name_in(language),
             summary=self.summary_es or self.summary,
             description=self.meta_description_es
             or self.summary_es
@@ -133,9 +165,15 @@ class Condition(ContentPage):
         return reverse("condition-detail", args=[self.slug])
 
 
-class Board(LoadedFromFile):
+class Board(NamedInEachLanguage, TranslatedFromFile):
     code = models.CharField(max_length=12, unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, help_text="The board's own name.")
+    name_es = models.CharField(
+        "name (Spanish)",
+        max_length=120,
+        blank=True,
+        help_text="What the /es/ pages call it; the English name where empty.",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -144,12 +182,20 @@ class Board(LoadedFromFile):
         return f"{self.code} ({self.name})"
 
 
-class InsurancePlan(LoadedFromFile):
+class InsurancePlan(NamedInEachLanguage, TranslatedFromFile):
     """A way of paying a specialist accepts: a public programme, a commercial plan, workers'
-    compensation or self-pay. The built-in ones come from ``content/insurance.toml``."""
+    compensation or self-pay. The built-in ones come from ``content/insurance.toml`` (and
+    their Spanish names from ``insurance.es.toml``)."""
 
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120)
+    name_es = models.CharField(
+        "name (Spanish)",
+        max_length=120,
+        blank=True,
+        help_text="What the /es/ pages call it; a brand name stays as it is. The English "
+        "name where empty.",
+    )
     sort_order = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
@@ -322,6 +368,9 @@ class RegistryRecord(models.Model):
 
 # --------------------------------------------------------------------------------------
 
+# More new patient requests a week than any practice takes: a larger number is a typing slip.
+MAX_WEEKLY_CAPACITY = 500
+
 
 class SpecialistQuerySet(models.QuerySet):
     def board_certified(self, on: datetime.date | None = None):
@@ -402,7 +451,8 @@ class Specialist(PracticeLocation, Audited, DatedListingFacts, RegistryRecord):
     weekly_capacity = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="New patient requests a week at most; empty means no limit.",
+        validators=[MaxValueValidator(MAX_WEEKLY_CAPACITY)],
+        help_text="New patient requests a week at most; empty means no limit, 0 none this week.",
     )
     active = models.BooleanField(default=True)
     treatments = models.ManyToManyField(Treatment, related_name="specialists", blank=True)
@@ -441,6 +491,16 @@ class Specialist(PracticeLocation, Audited, DatedListingFacts, RegistryRecord):
     def display_name(self):
         name = f"{self.first_name} {self.last_name}"
         return f"{name}, {self.credentials}" if self.credentials else name
+
+    @property
+    def local_specialty(self) -> str:
+        """The specialty in the active language. The listing's own words are English (as
+        NPPES and admins write them), so in Spanish it is named by its group
+        (``specialty_group``), or called a spine specialist when it fits none."""
+        if language_current() == Language.ENGLISH:
+            return self.specialty
+        group = specialty_group(self.specialty)
+        return str(group.label if group else SPINE_SPECIALIST)
 
     def current_certifications(self, on: datetime.date | None = None):
         """Certifications current on ``on``; uses prefetched rows when present."""
@@ -577,10 +637,67 @@ class ListingChange(models.Model):
         return f"{self.field}: {self.old_value!r} → {self.new_value!r}"
 
 
-class DirectoryVersion(models.Model):
-    """A counter bumped by every change that can alter search results.
+class ListingCorrection(models.Model):
+    """A specialist's own corrections to their listing, sent through the signed link in a
+    provider email (``specialists.corrections``), waiting for an admin's review.
 
-    Search processes keep an in-memory index and rebuild it when this number moves.
+    ``proposed`` holds every correctable field as the specialist stated it (changed or
+    not: an unchanged value confirms the fact). One link sends one proposal (``link_id``
+    is the link's); a specialist has at most one proposal waiting, a newer one replacing
+    it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved and applied"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Replaced by a later proposal"
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="corrections")
+    link_id = models.UUIDField(
+        unique=True,
+        editable=False,
+        help_text="The random id in the link it came through: one link, one proposal.",
+    )
+    proposed = models.JSONField(help_text="The listing as the specialist says it should read.")
+    note = models.TextField("note from the specialist", max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    review_note = models.CharField(
+        max_length=500, blank=True, help_text="Why it was rejected, or anything worth keeping."
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["specialist"],
+                condition=Q(status="pending"),
+                name="one_pending_correction_per_specialist",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "superseded"]) | Q(reviewed_at__isnull=False),
+                name="reviewed_correction_has_review_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Correction #{self.pk} to {self.specialist} ({self.get_status_display()})"
+
+
+class DirectoryVersion(models.Model):
+    """A counter bumped by every change that can alter search results or result cards.
+
+    Search processes keep an in-memory index; when this number moves they read what changed
+    from ``DirectoryChange`` and apply it (``matcher.index``).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
@@ -588,6 +705,34 @@ class DirectoryVersion(models.Model):
 
     def __str__(self):
         return f"directory version {self.number}"
+
+
+class DirectoryChange(models.Model):
+    """What one bump of ``DirectoryVersion`` changed, written in the same transaction.
+
+    Versions commit in order (the bump holds the version row until commit), so the rows a
+    process reads past its own version have no gaps unless old rows were pruned.
+    ``everything`` marks a change whose scope its writer did not name: processes then
+    rebuild their index from the database. ``token`` tells this row apart from a row with
+    the same number in a restored or recreated database (a snapshot file names it).
+    """
+
+    version = models.PositiveBigIntegerField(primary_key=True)
+    token = models.CharField(max_length=32)
+    specialist_ids = models.JSONField(default=list, blank=True)
+    institute_ids = models.JSONField(default=list, blank=True)
+    catalog = models.BooleanField(
+        default=False, help_text="Treatments, insurance plans or boards changed."
+    )
+    everything = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version"]
+        indexes = [models.Index(fields=["created_at"], name="directory_change_created_idx")]
+
+    def __str__(self):
+        return f"directory change {self.version}"
 
 
 class StagedFile(models.Model):

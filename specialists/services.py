@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db import models, transaction
-from django.db.models import F
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -18,41 +19,104 @@ from geo.geocoder import geocode_street_address
 from .models import (
     LISTING_FACTS,
     BoardCertification,
+    DirectoryChange,
     DirectoryVersion,
     FactSource,
     Specialist,
     fact_stamp,
 )
 
-# Inside ``directory_changes_batched`` the signal receivers only note that something changed;
-# the block bumps the version once at its end instead of once per row.
-_pending_change: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+
+@dataclass
+class DirectoryScope:
+    """What a change to the directory touched: the specialists and institutes whose search
+    data or result card may differ, whether the catalog (treatments, insurance plans,
+    boards) did, or ``everything`` when the writer cannot say."""
+
+    specialists: set[int] = field(default_factory=set)
+    institutes: set[int] = field(default_factory=set)
+    catalog: bool = False
+    everything: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.specialists or self.institutes or self.catalog or self.everything)
+
+    def add(self, other: DirectoryScope) -> None:
+        self.specialists |= other.specialists
+        self.institutes |= other.institutes
+        self.catalog |= other.catalog
+        self.everything |= other.everything
+
+
+# Inside ``directory_changes_batched`` each change only adds to the block's scope; the block
+# bumps the version once at its end instead of once per row.
+_pending_change: contextvars.ContextVar[DirectoryScope | None] = contextvars.ContextVar(
     "directory_pending_change", default=None
 )
 
 
-def directory_changed() -> None:
-    """Record that search results may have changed, for every process that caches them."""
+def directory_changed(
+    *,
+    specialists: Iterable[int] | None = None,
+    institutes: Iterable[int] | None = None,
+    catalog: bool = False,
+) -> None:
+    """Record that search results or result cards may have changed, for every process that
+    keeps them in memory: bump ``DirectoryVersion`` and log what changed in a
+    ``DirectoryChange`` row, both in the caller's transaction, so a rolled-back change
+    leaves no trace and a committed one is applied by every process within
+    MATCH_INDEX_RECHECK_SECONDS.
+
+    Name what changed: the specialists (any field, certificate or link of theirs), the
+    institutes (their own fields; their specialists' cards follow), ``catalog``. Called with
+    nothing named, the change counts as touching everything, and every process rebuilds
+    its index from the database in the background, answering from its old one meanwhile.
+    Named but empty lists record nothing.
+    """
+    scope = DirectoryScope(set(specialists or ()), set(institutes or ()), catalog)
+    if specialists is None and institutes is None and not catalog:
+        scope.everything = True
+    if not scope:
+        return
     pending = _pending_change.get()
     if pending is not None:
-        pending[0] = True
+        pending.add(scope)
         return
-    updated = DirectoryVersion.objects.filter(pk=1).update(number=F("number") + 1)
-    if not updated:
-        DirectoryVersion.objects.get_or_create(pk=1)
+    _version_bump(scope)
+
+
+def _version_bump(scope: DirectoryScope) -> None:
+    # Plain SQL: one statement both bumps and reads the number, holding the version row
+    # until the transaction ends, which puts the logged versions in commit order.
+    table = connection.ops.quote_name(DirectoryVersion._meta.db_table)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET number = number + 1 WHERE id = 1 RETURNING number")
+        row = cursor.fetchone()
+        if row is None:
+            DirectoryVersion.objects.create(pk=1, number=1)
+            row = (1,)
+        DirectoryChange.objects.create(
+            version=row[0],
+            token=secrets.token_hex(8),
+            specialist_ids=[] if scope.everything else sorted(scope.specialists),
+            institute_ids=[] if scope.everything else sorted(scope.institutes),
+            catalog=scope.catalog,
+            everything=scope.everything,
+        )
 
 
 @contextlib.contextmanager
 def directory_changes_batched() -> Iterator[None]:
-    """Collapse every ``directory_changed`` inside the block into one bump at its end."""
-    pending = [False]
+    """Collapse every ``directory_changed`` inside the block into one bump at its end,
+    recording everything they named."""
+    pending = DirectoryScope()
     token = _pending_change.set(pending)
     try:
         yield
     finally:
         _pending_change.reset(token)
-    if pending[0]:
-        directory_changed()
+    if pending:
+        _version_bump(pending)
 
 
 def practice_location_resolve(
@@ -99,7 +163,10 @@ def listings_set_active(*, queryset: models.QuerySet, active: bool, user) -> int
             action_flag=CHANGE,
             change_message=[{"changed": {"fields": ["Active"]}}],
         )
-        directory_changed()
+        if model is Specialist:
+            directory_changed(specialists=ids)
+        else:
+            directory_changed(institutes=ids)
     return len(ids)
 
 

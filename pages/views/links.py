@@ -11,14 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.signed_links import TokenExpired, TokenInvalid
 from leads import newsletter
 from leads.ebook import EBOOK_FILES, ebook_downloaded
 from leads.models import ROUTING_RADIUS_MILES
 from leads.receipts import lead_receipt_ids
 from leads.selectors import lead_with_matches
 from leads.tokens import (
-    TokenExpired,
-    TokenInvalid,
     ebook_request_from_token,
     subscriber_from_confirm_token,
     subscriber_from_unsubscribe_token,

@@ -140,12 +140,16 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
         widen_to = beyond and _widen_radius(beyond.distance)
     link_params = _link_params(params, request)
     page_count = max(1, math.ceil(total / RESULTS_SHOWN))
+    by_city = any(ch.isalpha() for ch in str(params.get("zip", "")))
+    town = f"{query.origin.city}, {query.origin.state}"
     return {
         "query": query,
         "origin": query.origin,
         "treatment": query.treatment,
         "radius": _shown_radius(query.radius),
-        "by_city": any(ch.isalpha() for ch in str(params.get("zip", ""))),
+        # The place as the patient gave it (the title's) and with its town (the heading's).
+        "searched_place": town if by_city else query.origin.zip,
+        "heading_place": town if by_city else f"{town} {query.origin.zip}",
         "results": results,
         "total": total,
         "page": page,
@@ -216,7 +220,7 @@ def _filters_summary(query) -> list[str]:
     if query.language:
         summary.append(gettext("Speaks %(language)s") % {"language": LANGUAGES[query.language]})
     if query.insurance:
-        summary.append(gettext("Takes %(plan)s") % {"plan": query.insurance.name})
+        summary.append(gettext("Takes %(plan)s") % {"plan": query.insurance.local_name})
     if query.telehealth:
         summary.append(gettext("Offers telehealth visits"))
     if query.gender:
@@ -258,7 +262,7 @@ def _filter_controls(params) -> dict:
                 "name": "insurance",
                 "label": gettext("Insurance accepted"),
                 "any": gettext("Any insurance"),
-                "choices": [(plan.slug, plan.name) for plan in choices["insurance"]],
+                "choices": [(plan.slug, plan.local_name) for plan in choices["insurance"]],
             },
             {
                 "name": "specialty",

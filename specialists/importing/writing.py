@@ -42,17 +42,24 @@ def batch_write(plan: BatchPlan, *, catalog: Catalog, user, source: str) -> None
     The institutes created move from ``catalog.pending_institutes`` to its institutes.
     """
     with transaction.atomic(), directory_changes_batched():
-        _institutes_resolve(plan, catalog=catalog, user=user, source=source)
+        created = _institutes_resolve(plan, catalog=catalog, user=user, source=source)
         ids = _specialists_upsert(plan, user=user)
         _facts_stamp(plan, ids)
         _certifications_sync(plan, ids)
         _links_sync(plan, ids, "treatments", lambda row: row.treatment_ids)
         _links_sync(plan, ids, "insurance", lambda row: row.insurance_ids)
-        directory_changed()
+        directory_changed(
+            specialists=[ids[row.npi] for row in plan.to_write],
+            institutes=[institute.pk for institute in created],
+        )
 
 
-def _institutes_resolve(plan: BatchPlan, *, catalog: Catalog, user, source: str) -> None:
-    """Create the plan's new institutes and point every row at its institute's id."""
+def _institutes_resolve(
+    plan: BatchPlan, *, catalog: Catalog, user, source: str
+) -> list[Institute]:
+    """Create the plan's new institutes and point every row at its institute's id; returns
+    the institutes created."""
+    created = []
     if plan.new_institutes:
         created = _institutes_create(list(plan.new_institutes.values()), user=user, source=source)
         for key, institute in zip(plan.new_institutes, created, strict=True):
@@ -61,6 +68,7 @@ def _institutes_resolve(plan: BatchPlan, *, catalog: Catalog, user, source: str)
     for row in plan.to_write:
         if row.institute_key:
             row.values["institute_id"] = catalog.institutes[row.institute_key]
+    return created
 
 
 def _specialists_upsert(plan: BatchPlan, *, user) -> dict[str, int]:

@@ -41,7 +41,7 @@ _DRAFT_FIELDS = (
 
 def batch_apply(rows: list[NppesRow], *, report: NppesReport) -> None:
     """Compare ``rows`` with what is stored, count the outcome in ``report`` and, unless it
-    is a dry run, write it (calling ``directory_changed`` when anything was written)."""
+    is a dry run, write it (calling ``directory_changed`` with the listings changed)."""
     stored = {
         values[1]: dict(zip(_STORED, values, strict=True))
         for values in specialists_where("npi", [row.npi for row in rows], _STORED)
@@ -98,7 +98,8 @@ def batch_apply(rows: list[NppesRow], *, report: NppesReport) -> None:
         if deactivate:
             Specialist.objects.filter(pk__in=deactivate).update(active=False, updated_at=now)
         ListingChange.objects.bulk_create(log)
-        directory_changed()
+        # Drafts are inactive: no search shows them until an admin activates one (a save).
+        directory_changed(specialists=[*updates, *deactivate])
 
 
 def _changes(current: dict, row: NppesRow, *, today: datetime.date) -> dict:

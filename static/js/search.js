@@ -11,8 +11,9 @@
     });
   }
 
+  /* As the server writes numbers: the US way in every language ("2,000", es-US too). */
   function number(value) {
-    return Number(value).toLocaleString(document.documentElement.lang || undefined);
+    return Number(value).toLocaleString((document.documentElement.lang || "en") + "-US");
   }
 
   /* "Use my location": the browser's position goes to this site only, rounded to about a

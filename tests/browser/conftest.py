@@ -68,3 +68,16 @@ def step_two_send(page, *, first_name: str, last_name: str, email: str, phone: s
     page.get_by_label("Phone", exact=True).fill(phone)
     page.get_by_label("I agree that").check()
     page.get_by_role("button", name="Send my request").click()
+
+
+def serious_violations(page) -> list[str]:
+    # Evaluated through the browser's devtools protocol, which the page's CSP does not
+    # govern; an injected <script> tag would be refused like any other inline script.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]

@@ -4,25 +4,12 @@ import pytest
 
 from tests.factories import make_institute, make_specialist
 
-from .conftest import AXE, DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def serious_violations(page) -> list[str]:
-    # Evaluated through the browser's devtools protocol, which the page's CSP does not
-    # govern; an injected <script> tag would be refused like any other inline script.
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
-        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
-        for violation in result["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def test_key_pages_pass_axe_at_phone_and_desktop_widths(live_server, page_at):
@@ -68,22 +55,47 @@ def test_key_pages_pass_axe_at_phone_and_desktop_widths(live_server, page_at):
     assert problems == {}
 
 
-def test_spanish_pages_pass_axe_and_switch_language_at_phone_width(live_server, page_at):
-    institute = make_institute(name="Midtown Spine Institute")
-    make_specialist(first_name="Ada", last_name="Alvarez", institute=institute)
+def test_spanish_pages_pass_axe_and_switch_language(live_server, page_at):
+    institute = make_institute(name="Midtown Spine Institute", opening_hours="Mo-Fr 08:00-17:00")
+    specialist = make_specialist(
+        first_name="Ada",
+        last_name="Alvarez",
+        institute=institute,
+        languages="en;es",
+        telehealth=True,
+        gender="F",
+        insurance=("medicare", "workers-compensation", "self-pay"),
+    )
+    for n in range(11):
+        make_specialist(
+            last_name=f"Vega{n}",
+            specialty="Physical medicine and rehabilitation",
+            languages="en;es",
+            insurance=("medicare",),
+            accepting_new_patients=n % 4 != 0,
+            latitude=40.70 + n * 0.02,
+            longitude=-74.02 + n * 0.015,
+        )
     paths = [
+        "/es/",
         "/es/conditions/failed-back-surgery-syndrome/",
         "/es/treatments/spinal-cord-stimulation/",
-        institute.get_absolute_url().replace("/institutes/", "/es/institutes/", 1),
+        "/es/find/?zip=10001&language=es&insurance=medicare&specialty=rehabilitation",
+        "/es/find/?zip=10001&sort=name&page=2",
+        "/es/find/?zip=10001&treatment=discectomy&accepting=true",
+        "/es/find/?zip=00000",
+        f"/es{specialist.get_absolute_url()}",
+        f"/es{institute.get_absolute_url()}",
     ]
     problems = {}
-    page = page_at(PHONE)
-    for path in paths:
-        assert page.goto(f"{live_server.url}{path}").status == 200, path
-        assert page.evaluate("document.documentElement.lang") == "es"
-        found = serious_violations(page)
-        if found:
-            problems[path] = found
+    for viewport in (PHONE, DESKTOP):
+        page = page_at(viewport)
+        for path in paths:
+            assert page.goto(f"{live_server.url}{path}").status in (200, 400), path
+            assert page.evaluate("document.documentElement.lang") == "es"
+            found = serious_violations(page)
+            if found:
+                problems[f"{viewport['width']}px {path}"] = found
     assert problems == {}
     # The header's switch, a plain link, leads to the same page in English.
     page.get_by_role("link", name="English").click()

@@ -1,13 +1,20 @@
-"""The Content-Security-Policy in Chromium: no page the patients or the staff use trips it,
-JSON-LD is left alone, and the admin's own pages (the funnel chart, the CSV upload) still
-look and work as they should."""
+"""The Content-Security-Policy in Chromium: no page the patients, the providers or the staff
+use trips it, JSON-LD is left alone, and the admin's own pages (the funnel chart, the CSV
+upload) still look and work as they should."""
 
 import datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.urls import reverse
 
 from marketing.models import SearchTally
+from specialists.corrections import (
+    correction_link_open,
+    correction_link_token,
+    correction_propose,
+    listing_values,
+)
 from tests.factories import make_institute, make_specialist
 from tests.marketing.conftest import make_lead
 
@@ -62,6 +69,7 @@ def test_patient_pages_trip_no_csp_and_keep_their_json_ld(live_server, watched_p
         specialist.get_absolute_url(),
         institute.get_absolute_url(),
         "/thanks/",
+        reverse("provider-listing", args=[correction_link_token(specialist)]),
         "/es/",
         "/es/find/?zip=10001&treatment=spinal-cord-stimulation",
     ]
@@ -81,6 +89,11 @@ def test_admin_pages_trip_no_csp_and_the_funnel_chart_is_styled(live_server, wat
     User.objects.create_superuser("boss", "boss@example.com", "pw-boss-123")
     lead = make_lead()
     SearchTally.objects.create(day=datetime.date.today(), utm_source="", count=4)
+    specialist = make_specialist()
+    correction = correction_propose(
+        link=correction_link_open(correction_link_token(specialist)),
+        proposed={**listing_values(specialist), "phone": "+16465550199"},
+    )
     page = watched_page
 
     assert visit(page, f"{live_server.url}/admin/login/") == []
@@ -96,6 +109,8 @@ def test_admin_pages_trip_no_csp_and_the_funnel_chart_is_styled(live_server, wat
         "/admin/marketing/exportrecord/",
         "/admin/specialists/specialist/add/",
         "/admin/specialists/specialist/upload-csv/",
+        "/admin/marketing/providerresponse/",
+        f"/admin/specialists/listingcorrection/{correction.pk}/change/",
         "/admin/marketing/funnel/",
     ]
     problems = {path: visit(page, f"{live_server.url}{path}") for path in paths}

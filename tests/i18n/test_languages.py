@@ -45,6 +45,14 @@ def test_a_language_the_site_does_not_serve_is_not_found(client, path):
     assert client.get(path).status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/fr/", "/de/treatments/nerve-block/", "/pt-br/find/"])
+def test_a_language_code_the_site_does_not_serve_gets_english(client, path):
+    response = client.get(path, HTTP_ACCEPT_LANGUAGE="fr,de;q=0.9")
+    assert response.status_code == 404
+    assert (html_lang(response), response["Content-Language"]) == ("en", "en")
+    assert "Page not found" in response.content.decode()
+
+
 @pytest.mark.parametrize("path", ["/sitemap.xml", "/robots.txt", "/healthz", "/admin/"])
 def test_site_files_and_the_admin_have_no_spanish_address(client, path):
     assert client.get(path).status_code in (200, 302)

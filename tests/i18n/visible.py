@@ -4,8 +4,11 @@ it in English.
 A page rendered in Spanish and in English is split into text nodes (plus the attributes a
 reader meets: alt, title, aria-label, placeholder and the meta description). A Spanish
 node that also appears, identical, in the English rendering was not translated, unless
-nothing but names, numbers and punctuation is left of it once the strings both languages
-share (``shared``: the site's name, phone numbers, people, places) are taken out.
+nothing but names, numbers (with their unit, "1.5 mi", and clock times, "8 a.m.", which
+US Spanish writes the same) and punctuation is left of it once the strings both
+languages share (``shared``: the site's name, phone numbers, people, places) are taken
+out. A link to the page in another language (``hreflang``) names that language in its
+own words, and is left out.
 """
 
 import re
@@ -15,26 +18,28 @@ READ_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder"}
 _SPACE = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
 _URL = re.compile(r"https?://\S+")
+_MEASURE = re.compile(r"\d[\d.,]*\s?(?:mi|km)\b|\b\d{1,2}(?::\d\d)?\s?[ap]\.m\.")
 
 
 class _Reader(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.nodes: list[str] = []
-        self._hidden = 0
+        # The open elements whose text nobody reads in the page's language.
+        self._hidden: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag in ("script", "style"):
-            self._hidden += 1
+        if tag in ("script", "style") or (tag == "a" and "hreflang" in attrs):
+            self._hidden.append(tag)
         for name in READ_ATTRIBUTES & attrs.keys():
             self._add(attrs[name])
         if tag == "meta" and attrs.get("name") == "description":
             self._add(attrs.get("content"))
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self._hidden -= 1
+        if self._hidden and self._hidden[-1] == tag:
+            self._hidden.pop()
 
     def handle_data(self, data):
         if not self._hidden:
@@ -59,7 +64,7 @@ def text_nodes(text: str) -> list[str]:
 
 
 def _says_nothing(node: str, shared: set[str]) -> bool:
-    rest = _URL.sub(" ", node)
+    rest = _MEASURE.sub(" ", _URL.sub(" ", node))
     for value in sorted(shared, key=len, reverse=True):
         rest = rest.replace(value, " ")
     return not _LETTER.search(rest)

@@ -27,7 +27,7 @@ LINK = re.compile(r"http://\S+/provider/lead/[^/\s]+/")
 
 @pytest.fixture
 def doctors():
-    """Four specialists near ZIP 10001, nearest first: a lead goes to the first three."""
+    """Five specialists near ZIP 10001, nearest first: a lead goes to the first three."""
     Board.objects.get_or_create(
         code="ABOS", defaults={"name": "American Board of Orthopaedic Surgery"}
     )
@@ -36,7 +36,7 @@ def doctors():
     )
     return [
         make_specialist(latitude=40.75 + n / 100, longitude=-73.99, email=f"doc{n}@clinic.example")
-        for n in range(1, 5)
+        for n in range(1, 6)
     ]
 
 
@@ -109,18 +109,25 @@ def test_a_request_nobody_answers_in_time_goes_to_the_next_specialist(start_work
     response = APIClient().post("/api/v1/leads/", LEAD, format="json")
     lead = Lead.objects.get(pk=response.json()["id"])
     email_to(sink, "doc1@clinic.example")
+    email_to(sink, "pat@example.com")
     assert not sink_has(sink, "doc4@clinic.example")
 
-    # The clock moves past the nearest specialist's window: beat's sweep re-routes.
-    LeadMatch.objects.filter(lead=lead, rank=1).update(
+    # The clock moves past the two nearest specialists' window: beat's sweep re-routes
+    # both at once, and the patient hears once, of both who will call instead.
+    LeadMatch.objects.filter(lead=lead, rank__in=[1, 2]).update(
         respond_by=timezone.now() - datetime.timedelta(minutes=1)
     )
 
     assert "Hello" in email_to(sink, "doc4@clinic.example")
-    silent = LeadMatch.objects.get(lead=lead, rank=1)
-    assert silent.rerouted_at is not None and silent.outcome == ""
-    assert lead.matches.count() == 4
+    assert "Hello" in email_to(sink, "doc5@clinic.example")
+    told = email_to(sink, "pat@example.com", containing="passed it on to")
+    assert doctors[3].display_name in told and doctors[4].display_name in told
+    silent = LeadMatch.objects.filter(lead=lead, rank__in=[1, 2])
+    assert all(m.rerouted_at is not None and m.outcome == "" for m in silent)
+    assert lead.matches.count() == 5
     assert lead.messages.filter(kind=OutboundMessage.Kind.PATIENT_REROUTED).count() == 1
+    time.sleep(2)  # another sweep or two: nothing more goes out
+    assert len([r for r in sink.received if r.rcpt_to == ["pat@example.com"]]) == 2
 
 
 def sink_has(sink, address: str) -> bool:

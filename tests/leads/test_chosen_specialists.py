@@ -6,6 +6,8 @@ from django.core import mail
 
 from leads.consent import CONSENT_TEXT
 from leads.models import Lead, LeadMatch, OutboundMessage
+from leads.responses import lead_match_answer, routing_overdue_sweep
+from specialists.models import Specialist
 
 from .conftest import specialist_at
 
@@ -147,15 +149,39 @@ def test_an_extension_too_long_and_a_message_too_long_are_refused_not_cut(post_l
     }
 
 
-def test_a_chosen_specialist_who_cannot_help_goes_to_the_network_team_not_to_another(
+def test_when_the_choice_runs_out_the_request_goes_to_the_nearest_other_specialist(
     post_lead, lead_payload, django_capture_on_commit_callbacks
 ):
-    from leads.responses import lead_match_answer, routing_overdue_sweep
+    """The consent a patient who chose agrees to names their choice, then another nearby
+    specialist should none of them help."""
+    chosen = specialist_at(3, email="chosen@clinic.example")
+    silent = specialist_at(4, email="silent@clinic.example")
+    nearer = specialist_at(1, email="nearer@clinic.example")
+    post_lead({**lead_payload, "specialists": [chosen.id, silent.id]})
+    lead = Lead.objects.get()
+    assert "If none of them can help" in lead.consent_text
+    first = lead.matches.get(rank=1)
 
+    with django_capture_on_commit_callbacks(execute=True):
+        assert lead_match_answer(match=first, outcome=LeadMatch.Outcome.CANT_HELP)
+
+    lead.refresh_from_db()
+    third = lead.matches.get(rank=3)
+    assert (third.specialist, third.chosen_by_patient) == (nearer, False)
+    assert not lead.needs_network_attention
+    assert [m for m in mail.outbox if m.to == ["nearer@clinic.example"]]
+
+
+def test_a_lead_whose_consent_named_the_chosen_alone_goes_to_the_network_team(
+    post_lead, lead_payload, django_capture_on_commit_callbacks
+):
+    """Leads stored under the earlier wording, which agreed to the chosen specialists and
+    nobody else, are never sent to anyone else."""
     chosen = specialist_at(3, email="chosen@clinic.example")
     silent = specialist_at(4, email="silent@clinic.example")
     specialist_at(1, email="nearer@clinic.example")  # routing would pick this one
     post_lead({**lead_payload, "specialists": [chosen.id, silent.id]})
+    Lead.objects.update(consent_version="2026-11-26-chosen")
     lead = Lead.objects.get()
     first, second = lead.matches.order_by("rank")
 
@@ -168,3 +194,95 @@ def test_a_chosen_specialist_who_cannot_help_goes_to_the_network_team_not_to_ano
     assert lead.needs_network_attention
     assert OutboundMessage.objects.filter(lead=lead, kind=Kind.NETWORK_ALERT).count() == 1
     assert not [m for m in mail.outbox if m.to == ["nearer@clinic.example"]]
+
+
+def test_a_chosen_specialist_at_weekly_capacity_waits_like_any_other(post_lead, lead_payload):
+    """The capacity rule is routing's, whoever picked the specialist: a chosen one at
+    capacity is not sent the request when it arrives, and is kept as the patient's choice."""
+    room = specialist_at(3, email="room@clinic.example")
+    full = specialist_at(2, weekly_capacity=0, email="full@clinic.example")
+
+    response = post_lead({**lead_payload, "specialists": [full.id, room.id]})
+
+    assert response.status_code == 201
+    assert [m["id"] for m in response.json()["matches"]] == [room.id]
+    lead = Lead.objects.get()
+    assert notified(lead) == [room.id]
+    assert set(lead.chosen_specialists.all()) == {full, room}
+    assert not [m for m in mail.outbox if m.to == ["full@clinic.example"]]
+    # The consent names both: the patient agreed to either calling.
+    assert full.display_name in lead.consent_text and room.display_name in lead.consent_text
+
+
+def test_every_chosen_specialist_at_capacity_goes_to_the_network_team(post_lead, lead_payload):
+    full = specialist_at(2, weekly_capacity=0, email="full@clinic.example")
+    specialist_at(1, email="nearer@clinic.example")
+
+    assert post_lead({**lead_payload, "specialists": [full.id]}).status_code == 201
+
+    lead = Lead.objects.get()
+    assert not lead.matches.exists()
+    assert lead.needs_network_attention
+    assert notified(lead) == []
+    assert OutboundMessage.objects.filter(lead=lead, kind=Kind.NETWORK_ALERT).count() == 1
+
+
+def test_a_reroute_goes_first_to_the_patients_other_choices_nearest_first(
+    post_lead, lead_payload, django_capture_on_commit_callbacks
+):
+    """Can't help, then silence: each time the nearest chosen specialist the request has
+    not gone to (qualifying, accepting, with room by then) takes it, before anybody the
+    patient did not name; when the choice runs out, the nearest other who accepts."""
+    answering = specialist_at(1, email="first@clinic.example")
+    far_waiting = specialist_at(9, weekly_capacity=0, email="far@clinic.example")
+    near_waiting = specialist_at(6, weekly_capacity=0, email="near@clinic.example")
+    stopped = specialist_at(4, weekly_capacity=0, email="stopped@clinic.example")
+    other = specialist_at(2, email="other@clinic.example")  # nearer, not chosen
+    chosen = [answering, far_waiting, near_waiting, stopped]
+    post_lead({**lead_payload, "specialists": [s.id for s in chosen]})
+    lead = Lead.objects.get()
+    assert notified(lead) == [answering.id]
+    # A week later the waiting ones have room; one has stopped taking new patients.
+    Specialist.objects.filter(pk__in=[s.pk for s in chosen]).update(weekly_capacity=None)
+    Specialist.objects.filter(pk=stopped.pk).update(accepting_new_patients=False)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_match_answer(
+            match=lead.matches.get(), outcome=LeadMatch.Outcome.CANT_HELP, reason="other"
+        )
+
+    second = lead.matches.get(rank=2)
+    assert (second.specialist, second.chosen_by_patient) == (near_waiting, True)
+    assert sorted(m.to[0] for m in mail.outbox) == ["near@clinic.example", "pat@example.com"]
+    told = next(m for m in mail.outbox if m.to == ["pat@example.com"])
+    assert near_waiting.display_name in told.body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        routing_overdue_sweep(now=second.respond_by)
+    third = lead.matches.get(rank=3)
+    assert (third.specialist, third.chosen_by_patient) == (far_waiting, True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        routing_overdue_sweep(now=third.respond_by)
+    fourth = lead.matches.get(rank=4)
+    assert (fourth.specialist, fourth.chosen_by_patient) == (other, False)
+    assert not LeadMatch.objects.filter(specialist=stopped).exists()
+    assert not [m for m in mail.outbox if m.to[0] == "stopped@clinic.example"]
+
+
+def test_a_waiting_choice_that_no_longer_qualifies_is_passed_over(
+    post_lead, lead_payload, django_capture_on_commit_callbacks
+):
+    answering = specialist_at(1)
+    lapsed = specialist_at(2, weekly_capacity=0)
+    later = specialist_at(3, weekly_capacity=0)
+    post_lead({**lead_payload, "specialists": [answering.id, lapsed.id, later.id]})
+    Specialist.objects.filter(pk__in=[lapsed.pk, later.pk]).update(weekly_capacity=None)
+    Specialist.objects.filter(pk=lapsed.pk).update(active=False)
+    lead = Lead.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_match_answer(match=lead.matches.get(), outcome=LeadMatch.Outcome.CANT_HELP)
+
+    assert lead.matches.get(rank=2).specialist == later

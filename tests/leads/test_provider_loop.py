@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from leads.emails import message_email
 from leads.models import Lead, LeadMatch, OutboundMessage
 from leads.responses import lead_match_answer, routing_overdue_sweep
 from leads.services import lead_status_set
@@ -213,3 +214,46 @@ def test_the_funnel_counts_the_loop(routed):
     [row] = funnel_report(start=day, end=day)
     assert (row.leads, row.contacted, row.scheduled, row.cant_help, row.rerouted) == (1, 1, 1, 1, 1)
     assert row.median_hours_to_first_contact == 3
+
+
+def test_routings_silent_together_make_one_reroute_and_one_email_naming_everyone(
+    post_lead, lead_payload
+):
+    doctors = [specialist_at(miles, email=f"doc{miles}@clinic.example") for miles in range(1, 7)]
+    post_lead(lead_payload)
+    lead = Lead.objects.get()
+    later = lead.matches.get(rank=1).respond_by + datetime.timedelta(minutes=1)
+
+    assert routing_overdue_sweep(now=later) == 3
+
+    assert [m.specialist for m in lead.matches.filter(rank__gt=3)] == doctors[3:]
+    notified = lead.messages.filter(kind=Kind.PROVIDER_NOTIFICATION, due_at=later)
+    assert sorted(m.specialist_id for m in notified) == [d.pk for d in doctors[3:]]
+    # The sweep's clock is ahead of the outbox's: build the email as it will be sent.
+    (rerouted,) = lead.messages.filter(kind=Kind.PATIENT_REROUTED)
+    told = message_email(rerouted)
+    names = [doctor.display_name for doctor in doctors[3:]]
+    assert told.to == ["pat@example.com"]
+    assert f"passed it on to {names[0]}, {names[1]} and {names[2]}, who will call you" in " ".join(
+        told.body.split()
+    )
+    assert all(name in told.alternatives[0][0] for name in names)
+    assert all(doctor.get_absolute_url() in told.body for doctor in doctors[3:])
+    assert not Lead.objects.get().needs_network_attention
+
+
+def test_a_later_reroute_of_the_same_lead_is_its_own_email(
+    post_lead, lead_payload, django_capture_on_commit_callbacks
+):
+    doctors = [specialist_at(miles) for miles in range(1, 6)]
+    post_lead(lead_payload)
+    lead = Lead.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(lead.matches.get(rank=1), Outcome.CANT_HELP, LeadMatch.Reason.OTHER)
+        answer(lead.matches.get(rank=2), Outcome.CANT_HELP, LeadMatch.Reason.OTHER)
+
+    rerouted = lead.messages.filter(kind=Kind.PATIENT_REROUTED).order_by("id")
+    assert [m.specialist for m in rerouted] == doctors[3:]
+    told = [m for m in mail.outbox if m.subject == "Another specialist will call you"]
+    assert [doctors[3].display_name in m.body for m in told] == [True, False]
+    assert [doctors[4].display_name in m.body for m in told] == [False, True]

@@ -8,13 +8,14 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import translation
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, number_format, time_format
 
 from leads.consent import WORDINGS
 from leads.ebook import EBOOK_FILES, ebook_request
 from leads.emails import message_email
-from leads.models import EbookRequest, Lead, OutboundMessage, Subscriber
+from leads.models import EbookRequest, Lead, LeadMatch, OutboundMessage, Subscriber
 from leads.newsletter import newsletter_confirm, newsletter_subscribe
+from leads.responses import lead_match_answer, routing_overdue_sweep
 from leads.services import lead_submit
 from leads.tokens import ebook_download_token
 from specialists.models import Treatment
@@ -57,7 +58,7 @@ def emails(**filters) -> dict:
 def shared(settings, *specialists) -> set[str]:
     words = {settings.SITE_NAME, "(800) 555-0199", settings.SENDER_POSTAL_ADDRESS, "Ana"}
     for specialist in specialists:
-        words |= {specialist.display_name, specialist.specialty, specialist.city, specialist.state}
+        words |= {specialist.display_name, specialist.city, specialist.state}
         if specialist.institute:
             words.add(specialist.institute.name)
     return words
@@ -100,6 +101,22 @@ def test_every_email_to_a_spanish_patient_is_in_spanish(settings):
     assert "1.5 miles" in in_english[Kind.PATIENT_CONFIRMATION, None].body
 
 
+def test_the_patient_told_who_calls_instead_is_told_in_spanish(settings):
+    doctors = [specialist_at(miles, email=f"doc{miles}@clinic.example") for miles in (1, 2, 3, 4)]
+    told = {}
+    for language in ("es", "en"):
+        lead = lead_submit(data=lead_data(email=f"{language}@example.com"), language=language).lead
+        lead_match_answer(
+            match=lead.matches.get(rank=1),
+            outcome=LeadMatch.Outcome.CANT_HELP,
+            reason=LeadMatch.Reason.NOT_ACCEPTING,
+        )
+        (told[language],) = emails(lead=lead, kind=Kind.PATIENT_REROUTED).values()
+    assert english_left(told["es"], told["en"], shared(settings, *doctors)) == []
+    assert told["es"].subject == "Otro especialista le llamará"
+    assert f"{settings.SITE_URL}/es/specialists/{doctors[3].slug}/" in told["es"].body
+
+
 def test_a_spanish_lead_without_a_match_is_told_so_in_spanish(settings):
     spanish = lead_submit(data=lead_data(), language="es").lead
     english = lead_submit(data=lead_data(email="pat@example.com"), language="en").lead
@@ -125,6 +142,27 @@ def test_staff_email_stays_english_and_says_the_patient_prefers_spanish(settings
         assert "Llámenos" not in part
     plain = emails(lead=english)[Kind.PROVIDER_NOTIFICATION, doctor.id]
     assert "prefers" not in plain.body
+
+
+@pytest.mark.parametrize(
+    ("together", "will_call"), [(False, "le llamará."), (True, "le llamarán.")]
+)
+def test_the_patient_told_who_calls_instead_reads_spanish(settings, together, will_call):
+    """A can't-help names the one specialist taking over; routings silent together, all
+    of them in one email."""
+    doctors = [specialist_at(miles) for miles in (1, 2, 3, 4, 5, 6)]
+    told = {}
+    for language in ("es", "en"):
+        lead = lead_submit(data=lead_data(email=f"{language}@example.com"), language=language).lead
+        first = lead.matches.get(rank=1)
+        if together:
+            routing_overdue_sweep(now=first.respond_by)
+        else:
+            lead_match_answer(match=first, outcome=LeadMatch.Outcome.CANT_HELP, reason="other")
+        [message] = OutboundMessage.objects.filter(lead=lead, kind=Kind.PATIENT_REROUTED)
+        told[language] = message_email(message)
+    assert english_left(told["es"], told["en"], shared(settings, *doctors)) == []
+    assert will_call in told["es"].body
 
 
 def test_the_network_alert_for_a_spanish_lead_names_the_language():
@@ -262,6 +300,7 @@ def test_numbers_and_dates_read_the_us_spanish_way():
     with translation.override("es"):
         assert number_format(2450.25, decimal_pos=1, force_grouping=True) == "2,450.2"
         assert date_format(datetime.date(2026, 11, 22)) == "22 de noviembre de 2026"
+        assert time_format(datetime.time(17, 30)) == "5:30 p.m."
         assert reverse("home") == "/es/"
     with translation.override("en"):
         assert number_format(2450.25, decimal_pos=1, force_grouping=True) == "2,450.2"

@@ -14,7 +14,7 @@ import random
 import pytest
 
 from geo.distance import UNITS, great_circle_distance
-from matcher import index as index_module
+from matcher import snapshot as snapshot_module
 from matcher.index import SORTS, DirectoryIndex, SpecialistFacts, SpecialistFilter
 from tests.matcher.test_nearest_property import random_dataset, random_position
 
@@ -148,7 +148,7 @@ def centres():
 
 def build(dataset, facts, insurance_links):
     specialists, links, institutes = dataset
-    return DirectoryIndex(
+    return DirectoryIndex.from_rows(
         version=0,
         on=datetime.date(2030, 1, 1),
         specialists=specialists,
@@ -211,8 +211,8 @@ def test_a_rare_filter_still_finds_the_true_nearest_far_beyond_the_common_ones()
 
 
 def test_the_filtered_tree_cache_stays_within_its_budget_and_right(monkeypatch, centres):
-    monkeypatch.setattr(index_module, "FILTERED_POINTS_FLOOR", 50)
-    monkeypatch.setattr(index_module, "FILTERED_POINTS_BUDGET", 0)
+    monkeypatch.setattr(snapshot_module, "FILTERED_POINTS_FLOOR", 50)
+    monkeypatch.setattr(snapshot_module, "FILTERED_POINTS_BUDGET", 0)
     rng = random.Random(77)
     dataset = random_dataset(rng, centres)
     while len(dataset[0]) < 150:
@@ -223,7 +223,7 @@ def test_the_filtered_tree_cache_stays_within_its_budget_and_right(monkeypatch, 
         query = random_query(rng, centres, dataset)
         page = index.specialists_page(**query)
         assert (page.found, page.total) == brute_force(dataset, facts, insurance_links, query)
-        assert index._filtered_points <= 50 or len(index._filtered_sets) == 1
+        assert index.base._filtered_points <= 50 or len(index.base._filtered) == 1
 
 
 def brute_force_institutes(dataset, facts, insurance_links, query):

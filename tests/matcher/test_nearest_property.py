@@ -10,6 +10,7 @@ positions and shared last names so that ties are common, including at the K boun
 import datetime
 import random
 
+import orjson
 import pytest
 
 from geo.distance import UNITS, great_circle_distance
@@ -114,7 +115,7 @@ def test_index_matches_brute_force_on_random_datasets(seed, centres):
     for _ in range(150):
         dataset = random_dataset(rng, centres)
         specialists, links, institutes = dataset
-        index = DirectoryIndex(
+        index = DirectoryIndex.from_rows(
             version=0,
             on=datetime.date(2030, 1, 1),
             specialists=specialists,
@@ -134,7 +135,7 @@ def test_boundary_ties_among_hundreds_of_identical_positions():
     specialists = [(pk, 51.8549, -177.0888, LAST_NAMES[pk % 7], None) for pk in range(1, 400)]
     specialists += [(pk, 51.5672, 178.8775, "Aaron", None) for pk in range(400, 420)]
     dataset = (specialists, [], [])
-    index = DirectoryIndex(
+    index = DirectoryIndex.from_rows(
         version=0, on=datetime.date(2030, 1, 1), specialists=specialists, links=[], institutes=[]
     )
     for limit in (1, 7, 50):
@@ -252,15 +253,15 @@ def test_selectors_match_brute_force_over_the_database():
 
 
 def test_concurrent_searches_share_one_snapshot_safely(centres):
-    """Threads of one worker building the lazy per-treatment trees and caching payloads at
-    the same time all get the brute-force answer."""
+    """Threads of one worker building the lazy filter and institute sets and rendering
+    cards at the same time all get the brute-force answer."""
     from concurrent.futures import ThreadPoolExecutor
 
     rng = random.Random(99)
     dataset = random_dataset(rng, centres)
     while len(dataset[0]) < 100:
         dataset = random_dataset(rng, centres)
-    index = DirectoryIndex(
+    index = DirectoryIndex.from_rows(
         version=0,
         on=datetime.date(2030, 1, 1),
         specialists=dataset[0],
@@ -268,16 +269,11 @@ def test_concurrent_searches_share_one_snapshot_safely(centres):
         institutes=dataset[2],
     )
     queries = [random_query(rng, centres) for _ in range(400)]
-    rendered = []
-
-    def render(ids):
-        rendered.extend(ids)
-        return {pk: f"card {pk}" for pk in ids}
 
     def search(query):
         found = index.specialists_nearest(**query)
-        cards = index.payloads(render, [pk for pk, _ in found], render)
-        assert [cards[pk] for pk, _ in found] == [f"card {pk}" for pk, _ in found]
+        cards = index.specialist_cards_page(count=False, **query).found
+        assert [orjson.loads(card)["id"] for card, _ in cards] == [pk for pk, _ in found]
         return found, index.institutes_nearest(**query)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -287,4 +283,3 @@ def test_concurrent_searches_share_one_snapshot_safely(centres):
         args = tuple(query.values())
         assert specialists == brute_force_specialists(dataset, *args)
         assert institutes == brute_force_institutes(dataset, *args)
-    assert len(rendered) < sum(len(found) for found, _ in answers)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from specialists.catalog import CONTENT_DIR, ContentError, catalog_load
-from specialists.models import Board, Condition, DirectoryVersion, Treatment
+from specialists.models import Board, Condition, DirectoryVersion, InsurancePlan, Treatment
 from tests.contract import CATALOG_BOARDS, CATALOG_TREATMENT_SLUGS
 
 pytestmark = pytest.mark.django_db
@@ -250,4 +250,47 @@ def test_a_spanish_file_without_its_english_page_is_malformed(content):
     shutil.copy(content / "treatments" / "discectomy.es.md", content / "treatments" / "x.es.md")
 
     with pytest.raises(ContentError, match=r"x\.es\.md: there is no English page x\.md"):
+        catalog_load(directory=content)
+
+
+def test_boards_and_insurance_plans_load_their_spanish_names():
+    assert Board.objects.get(code="ABOS").name_es == "Junta Estadounidense de Cirugía Ortopédica"
+    plan = InsurancePlan.objects.get(slug="workers-compensation")
+    assert (plan.name, plan.name_es) == ("Workers' compensation", "Compensación de trabajadores")
+    assert InsurancePlan.objects.get(slug="aetna").name_es == "Aetna"
+    for row in (*Board.objects.all(), *InsurancePlan.objects.all()):
+        assert row.name_es and row.content_hash_es, row
+    assert plan.name_in("es") == "Compensación de trabajadores"
+    assert plan.name_in("en") == "Workers' compensation"
+
+
+def test_boards_and_plans_from_before_spanish_get_their_names_on_the_next_load():
+    # As the migration that added ``name_es`` leaves the rows.
+    Board.objects.update(name_es="", content_hash_es="")
+    InsurancePlan.objects.update(name_es="", content_hash_es="")
+
+    assert catalog_load() == Board.objects.count() + InsurancePlan.objects.count()
+
+    assert Board.objects.get(code="ABA").name_es == "Junta Estadounidense de Anestesiología"
+    assert catalog_load() == 0
+
+
+def test_an_admin_owns_a_plans_spanish_name_apart_from_its_english_one(content):
+    plan = InsurancePlan.objects.get(slug="self-pay")
+    plan.name_es = "Pago directo (sin seguro)"
+    plan.save()
+    _rewrite(content / "insurance.es.toml", '"Pago por cuenta propia', '"Pago propio')
+    _rewrite(content / "insurance.toml", '"Self-pay (no insurance)"', '"Self-pay"')
+
+    assert catalog_load(directory=content) == 1
+
+    plan.refresh_from_db()
+    assert (plan.name, plan.name_es) == ("Self-pay", "Pago directo (sin seguro)")
+
+
+def test_a_spanish_name_for_a_board_the_english_file_lacks_is_malformed(content):
+    with (content / "boards.es.toml").open("a", encoding="utf-8") as names:
+        names.write('XYZ = "Junta de nada"\n')
+
+    with pytest.raises(ContentError, match=r"boards\.es\.toml: 'XYZ' is not in boards\.toml"):
         catalog_load(directory=content)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('specialists', '0010_patient_choice_facts'),
+        ('specialists', '0013_directory_change'),
     ]
 
     operations = [

@@ -31,7 +31,7 @@ def _on_postgresql(sql):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leads", "0012_chosen_specialists_and_phone_extension"),
+        ("leads", "0013_chosen_specialists_kept"),
     ]
 
     operations = [
