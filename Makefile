@@ -8,7 +8,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 # The compiled Spanish catalogue is built here, never committed; editing the .po rebuilds it.
 CATALOGUES := locale/es/LC_MESSAGES/django.mo
 
-.PHONY: run test lint unit integration cluster-test cluster-test-stable browser install services
+.PHONY: run test lint unit integration cluster-test browser install services
 
 install: $(VENV)/.installed $(CATALOGUES)
 
@@ -44,8 +44,9 @@ services:
 integration: install services
 	DATABASE_URL=$(PG_TEST_URL) CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest --create-db -m "integration and not cluster"
 
-# HAProxy in front of two gunicorn instances, two Celery workers and a beat, on a Redis and
-# a PostgreSQL of their own (ports 18050-18055, 6391, 5441); every process is stopped after.
+# HAProxy in front of two gunicorn instances, two Celery workers, the relay and a beat, on
+# a Redis and a PostgreSQL of their own (ports 18050-18055, 6391, 5441); every process is
+# stopped after.
 cluster-test: install
 	bash scripts/cluster-up --install-only
 	$(PY) -m pytest -m cluster -s
@@ -54,11 +55,4 @@ browser: install
 	bash scripts/browser-up
 	$(PY) -m pytest -m browser
 
-# The two outage tests (Redis down and back, PostgreSQL restarted) still miss a delivery
-# within their 90 s now and then on a loaded machine; `make cluster-test` runs them, the
-# CI run does not until they are reliable.
-cluster-test-stable: install
-	bash scripts/cluster-up --install-only
-	$(PY) -m pytest -m cluster -s -k "not redis_down and not postgresql_restarted"
-
-test: lint unit integration cluster-test-stable browser
+test: lint unit integration cluster-test browser

@@ -15,6 +15,8 @@ is off, and its error log uses the same redacting formatter (LOG_FORMAT=json or 
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
 from config.startup import metrics_directory, refuse_to_start_on_errors
 
 wsgi_app = "config.wsgi:application"
@@ -27,6 +29,17 @@ graceful_timeout = 20
 # headers are read by Django according to TRUSTED_PROXY_COUNT, not by gunicorn.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None
+
+
+class ErrorLogOnly(Logger):
+    """gunicorn's logger without its access log: with a logging configuration given,
+    gunicorn would gather every request's access-log fields only to drop them."""
+
+    def access(self, resp, req, environ, request_time):
+        pass
+
+
+logger_class = ErrorLogOnly
 errorlog = "-"
 _log_format = os.environ.get("LOG_FORMAT", "plain")
 logconfig_dict = {

@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/chaos.py [--leads 3000] [--duration 150]
 
 Starts the cluster (deploy/cluster.py: HAProxy with TLS, two gunicorn instances, two
-Celery workers, one beat) with production settings, on a Redis of its own (port 6392, so
-no one else's broker is touched) and a fresh database on the PostgreSQL at BENCH_PG_URL
-(default postgres://postgres@127.0.0.1:5432/...), sending to an SMTP sink. Then:
+Celery workers, the outbox relay, one beat) with production settings, on a Redis of its
+own (port 6392, so no one else's broker is touched) and a fresh database on the
+PostgreSQL at BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/...), sending to an
+SMTP sink. Then:
 
 - posts ``--leads`` distinct leads through the balancer, spread evenly over
   ``--duration`` seconds, from many client addresses (patients, each under the rate
@@ -157,11 +158,13 @@ def post_all(cluster: Cluster, run: Run, duration: float, stop: threading.Event)
 
 
 def supervise(cluster: Cluster, run: Run, stop: threading.Event) -> None:
-    """Restart any dead web instance or worker a second after it died (systemd's job)."""
+    """Restart any dead web instance, worker or relay a second after it died (systemd's
+    job)."""
     members = [
         (cluster.worker_name(i), lambda i=i: cluster.start_worker(i, wait=False)) for i in range(2)
     ]
     members += [(cluster.web_name(i), lambda i=i: cluster.start_web(i)) for i in range(2)]
+    members.append(("relay", lambda: cluster.start_relay(wait=False)))
     while not stop.wait(1):
         if not cluster.alive("redis"):
             # A member refuses to start without its cache (CACHE_URL); systemd retries

@@ -43,3 +43,17 @@ def _worker_starting(sender, **kwargs):
 @signals.beat_init.connect
 def _beat_starting(sender, **kwargs):
     refuse_to_start_on_errors("celery beat")
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _database_connections_as_for_a_request(sender=None, **kwargs):
+    """A worker keeps its database connection from task to task (CELERY_DB_REUSE_MAX), and
+    treats each task as Django treats a request: at its start and end a connection that
+    broke, or that is older than CONN_MAX_AGE, is closed, and the next one first checks
+    that the database still answers (CONN_HEALTH_CHECKS), so a database restart costs a
+    task nothing. A task run in-process (no broker) is left to the request it runs in."""
+    if sender is not None and not getattr(sender.request, "is_eager", False):
+        from django.db import close_old_connections
+
+        close_old_connections()

@@ -1,7 +1,9 @@
-"""System checks for what every process shares: the cache.
+"""System checks for what every process shares: the cache, and the admin's sign-in.
 
 They run with every `manage.py` command and before gunicorn and Celery serve
-(config.startup), so an unreachable CACHE_URL stops a start with a message naming it.
+(config.startup), so an unreachable CACHE_URL stops a start with a message naming it;
+`check --deploy` adds the warnings about a production environment left weaker than the
+documented one.
 """
 
 from urllib.parse import urlsplit
@@ -51,5 +53,20 @@ def cache_is_shared(app_configs, **kwargs):
             "worker counts the public POST rate limit on its own.",
             hint="Set CACHE_URL=redis://host:6379/1 (a Redis every web process reaches).",
             id="core.W001",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def admin_requires_second_factor(app_configs, **kwargs):
+    if settings.ADMIN_REQUIRE_2FA:
+        return []
+    return [
+        Warning(
+            "ADMIN_REQUIRE_2FA is off: a superuser's password alone opens the admin, with "
+            "every patient's contact details.",
+            hint="Set ADMIN_REQUIRE_2FA=1 and give each superuser an authenticator "
+            "(manage.py add_totp_device USERNAME); deploy/systemd/env.example does.",
+            id="core.W002",
         )
     ]

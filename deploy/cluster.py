@@ -1,12 +1,12 @@
 """The production layout on one machine: HAProxy (TLS) in front of two gunicorn instances,
-two Celery workers and one beat, on PostgreSQL and Redis.
+two Celery workers, the outbox relay and one beat, on PostgreSQL and Redis.
 
     scripts/cluster-up [--fresh] [--seed 2000] [--env NAME=VALUE ...]
     scripts/cluster-down
     .venv/bin/python -m deploy.cluster status
 
 Every process is started the way deploy/ starts it in production (gunicorn.conf.py,
-deploy/haproxy.cfg, the Procfile's release, worker and beat commands) with the production
+deploy/haproxy.cfg, the Procfile's release, worker, relay and beat commands) with the production
 settings (DEBUG unset, TLS at HAProxy, TRUSTED_PROXY_COUNT=1, CACHE_URL and the broker on
 Redis, JSON logs), each in its own process group, logging to var/cluster/logs/. The site
 answers at https://127.0.0.1:18043/ (a self-signed certificate made for the run, in
@@ -426,7 +426,8 @@ class Cluster:
                     check=True,
                     capture_output=True,
                 )
-            self._pg_ctl("start")
+            if not self._postgres_answers():
+                self._pg_ctl("start")
         deadline = time.monotonic() + 30
         while not self._postgres_answers():
             if time.monotonic() > deadline:
@@ -581,6 +582,19 @@ class Cluster:
             self.app_env(),
         )
 
+    # The outbox relay (Procfile `relay`): hands committed messages to the broker.
+
+    def start_relay(self, *, wait: bool = True) -> None:
+        self._spawn(
+            "relay",
+            [sys.executable, "manage.py", "outbox_dispatch", "--every", "1"],
+            self.app_env(),
+        )
+        if wait:
+            self._wait_for(
+                "relay", lambda: "outbox relay:" in self.log("relay"), timeout=60, what="ready"
+            )
+
     # HAProxy
 
     def start_haproxy(self) -> None:
@@ -681,6 +695,7 @@ class Cluster:
                 self.start_web(index)
             for index in range(len(self.settings.worker_metrics_ports)):
                 self.start_worker(index)
+            self.start_relay()
             self.start_beat()
             self.start_haproxy()
         except BaseException:

@@ -27,7 +27,8 @@ from core.http import client_ip
 from core.i18n import in_default_language
 from core.phones import us_phone_parse
 from geo.gazetteer import ZipCodeError, zip_place
-from specialists.models import Treatment, unknown_treatment_message
+from matcher.selectors import treatment_for_search
+from specialists.models import unknown_treatment_message
 
 from .consent import CONSENT_REQUIRED_MESSAGE
 from .ebook import ebook_request
@@ -198,7 +199,7 @@ class LeadInputSerializer(serializers.Serializer):
     def validate_treatment(self, value):
         if not value:
             return None
-        treatment = Treatment.objects.filter(slug=value).first()
+        treatment = treatment_for_search(slug=value)
         if treatment is None:
             raise serializers.ValidationError(unknown_treatment_message(value))
         return treatment

@@ -454,7 +454,9 @@ class OutboundMessage(models.Model):
         null=True, blank=True, help_text="A sending worker's lease; expired means it died."
     )
     enqueued_at = models.DateTimeField(
-        null=True, blank=True, help_text="Last handed to the broker; empty after a failed publish."
+        null=True,
+        blank=True,
+        help_text="Last handed to the broker; empty until the relay hands it over.",
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)

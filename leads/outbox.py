@@ -1,30 +1,46 @@
 """The email outbox: owing messages, handing them to the broker, sending each at most once.
 
 Every email the system owes is an OutboundMessage row written in the same transaction as
-the lead or subscription that owes it; after the commit each row due now is handed to the
-broker. If the broker is down the rows stay pending and the periodic sweep
-(``outbox_dispatch_due``) hands them over later, so nothing is lost; a circuit breaker
-keeps each process from trying a dead broker on every request. Sending claims the row
-atomically, so however many tasks for it the broker delivers, a message is sent twice
-only if its sender dies in the moment between the SMTP server accepting it and the row
-being marked sent (``message_deliver`` keeps that moment as short as it can).
+the lead or subscription that owes it. A relay (``manage.py outbox_dispatch --every``, the
+Procfile's ``relay``) hands committed rows to the broker: PostgreSQL wakes it the moment a
+transaction that owes messages commits (the ``leads_outbox`` notification, sent by a
+trigger on the table), so no web request waits on the broker or pays for publishing. The
+periodic sweep (``outbox_dispatch_due`` from Celery beat) does the same every few seconds
+and takes over anything a lost task or a dead worker left behind, so nothing is lost
+whatever is down. Sending claims the row atomically, so however many tasks for it the
+broker delivers, a message is sent twice only if its sender dies in the moment between
+the SMTP server accepting it and the row being marked sent (``message_deliver`` keeps
+that moment as short as it can).
+
+Without a broker (``CELERY_TASK_ALWAYS_EAGER``: ``make run``) there is no relay: the rows
+due now are sent in-process right after the commit.
 
 The engine knows the send task only by name (``MESSAGE_SEND_TASK``, looked up in Celery's
 registry): ``tasks`` builds on this module, never the reverse.
 """
 
+import contextlib
 import datetime
 import logging
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 
 from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
@@ -38,10 +54,16 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_SEND_TASK = "leads.tasks.message_send"
 
-# Per process: after a failed publish, publishing pauses for OUTBOX_PUBLISH_PAUSE_SECONDS
-# and new rows are left to the sweep, so a broker outage costs one request in each pause
-# the broker's timeout rather than every request.
+# After a failed publish the relay stops trying the broker for
+# OUTBOX_PUBLISH_PAUSE_SECONDS rather than failing on every notification.
 broker_breaker = CircuitBreaker(pause_seconds=lambda: settings.OUTBOX_PUBLISH_PAUSE_SECONDS)
+# What the outbox table's trigger notifies on every insert (migration 0014).
+OWED_CHANNEL = "leads_outbox"
+# How long a busy relay waits after a notification before its next pass: a message waits
+# this much longer, and a pass serves several leads.
+RELAY_BUSY_LINGER_SECONDS = 0.05
+# How soon a relay told to stop (SIGTERM) notices, whatever its polling interval.
+RELAY_STOP_CHECK_SECONDS = 1.0
 
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
@@ -93,24 +115,30 @@ def outbox_message(
 
 
 def outbox_add(messages: list[OutboundMessage]) -> None:
-    """Insert owed messages (inside the caller's transaction) and hand the ones due now to
-    Celery once that transaction commits. A rollback therefore owes and sends nothing.
-
-    Rows due now are written as already handed over, which saves an UPDATE per lead;
-    ``outbox_publish`` clears the mark on any it fails to hand over, and should the process
-    die between commit and publish, the sweep takes them once the mark is old. While the
-    broker breaker is open they are written unmarked, for the sweep, and not published.
-    """
+    """Insert owed messages inside the caller's transaction. A rollback therefore owes and
+    sends nothing; a commit wakes the relay, which hands the rows due now to the broker.
+    Without a broker the rows due now are sent in-process once the transaction commits."""
     now = timezone.now()
-    publishing = broker_breaker.allows
     for message in messages:
         message.max_attempts = settings.OUTBOX_MAX_ATTEMPTS
-        if message.due_at <= now and publishing:
+        if _tasks_run_in_process() and message.due_at <= now:
             message.enqueued_at = now
     created = OutboundMessage.objects.bulk_create(messages)
-    due = [(message.pk, message.kind) for message in created if message.enqueued_at is not None]
-    if due:
-        transaction.on_commit(partial(outbox_publish, messages=due))
+    _send_in_process_after_commit([m for m in created if m.enqueued_at is not None])
+
+
+def _tasks_run_in_process() -> bool:
+    """No broker (``CELERY_TASK_ALWAYS_EAGER``, as Celery's app holds it): nobody relays."""
+    return bool(current_app.conf.task_always_eager)
+
+
+def _send_in_process_after_commit(messages: list[OutboundMessage]) -> None:
+    """Without a broker (``CELERY_TASK_ALWAYS_EAGER``) nobody relays: this process sends
+    ``messages``, marked handed over, once the transaction commits."""
+    if messages:
+        transaction.on_commit(
+            partial(outbox_publish, messages=[(message.pk, message.kind) for message in messages])
+        )
 
 
 def outbox_add_once(message: OutboundMessage) -> None:
@@ -120,39 +148,35 @@ def outbox_add_once(message: OutboundMessage) -> None:
         outbox_add([message])
 
 
-def outbox_publish(*, messages: list[tuple[int, str]], sweep: bool = False) -> int:
+def outbox_publish(*, messages: list[tuple[int, str]]) -> int:
     """Hand messages, ``(id, kind)`` already marked ``enqueued_at``, to the broker (the
     awaited kinds at top priority); returns how many went.
 
     Stops at the first publish failure (the broker is down: every further attempt would
     wait for the same timeout), logs it without any personal data, opens the broker
-    breaker, and clears the mark on the rest so the next sweep retries them. While the
-    breaker is open nothing is tried, except by the sweep (``sweep=True``): it runs in a
-    worker, which has just heard from the broker. With ``CELERY_TASK_ALWAYS_EAGER`` the
-    task runs here, in-process.
+    breaker, and clears the mark on the rest so that they are handed over again once the
+    broker answers. With ``CELERY_TASK_ALWAYS_EAGER`` the task runs here, in-process.
     """
     # Outside the try: a task missing from the registry is a wiring fault (LeadsConfig.ready
     # imports the tasks), not a broker outage to be retried.
     message_send = current_app.tasks[MESSAGE_SEND_TASK]
     published = 0
-    if sweep or broker_breaker.allows:
-        for message_id, kind in messages:
-            priority = AWAITED_PRIORITY if kind in AWAITED_KINDS else OTHER_PRIORITY
-            try:
-                message_send.apply_async(args=[message_id], priority=priority)
-            except Exception as error:  # any broker/transport failure; the sweep retries
-                broker_breaker.failed()
+    for message_id, kind in messages:
+        priority = AWAITED_PRIORITY if kind in AWAITED_KINDS else OTHER_PRIORITY
+        try:
+            message_send.apply_async(args=[message_id], priority=priority)
+        except Exception as error:  # any broker/transport failure; handed over again later
+            if broker_breaker.failed():
                 logger.warning(
-                    "outbox: publish failed for message %s (%s); not publishing for %g s,"
-                    " the sweep will retry",
+                    "outbox: publish failed for message %s (%s); retrying every %g s",
                     message_id,
                     type(error).__name__,
                     settings.OUTBOX_PUBLISH_PAUSE_SECONDS,
                 )
-                break
-            published += 1
-        if published and broker_breaker.succeeded():
-            logger.info("outbox: the broker answers again; publishing resumed")
+            break
+        published += 1
+    if published and broker_breaker.succeeded():
+        logger.info("outbox: the broker answers again; publishing resumed")
     if published < len(messages):
         OutboundMessage.objects.filter(
             pk__in=[message_id for message_id, _ in messages[published:]], status=Status.PENDING
@@ -161,60 +185,152 @@ def outbox_publish(*, messages: list[tuple[int, str]], sweep: bool = False) -> i
 
 
 def outbox_dispatch_due(*, now: datetime.datetime | None = None, batch: int = 500) -> int:
-    """The periodic sweep: hand the broker every message that is due and either was never
-    handed over (a broker outage), was handed over long ago without being sent (the task
-    was lost), or whose sending worker's lease expired (it died mid-send).
+    """Hand the broker every message that is due and either was never handed over (just
+    committed, or owed while the broker was down), was handed over long ago without being
+    sent (the task was lost), or whose sending worker's lease expired (it died mid-send).
+    The relay runs this whenever a transaction owing messages commits; beat's sweep every
+    OUTBOX_SWEEP_SECONDS.
 
     Works through everything due in batches of ``batch``, the messages someone is waiting
     for (``AWAITED_KINDS``) first and then oldest first, so the backlog of an outage goes
-    out in one sweep with the patients' confirmations at its head; stops at a publish
-    failure. Safe to run anywhere,
-    any number of times: the claim in ``message_deliver`` makes duplicate tasks harmless.
+    out in one run with the patients' confirmations at its head; stops at a publish
+    failure. Safe to run anywhere, any number of times at once: each run takes the rows it
+    marks with ``SKIP LOCKED`` (on PostgreSQL), so two relays do not hand the same row
+    over together, and the claim in ``message_deliver`` makes any duplicate task harmless.
     Returns how many were handed over.
     """
-    now = now or timezone.now()
-    requeue_before = now - datetime.timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
-    never_or_long_ago = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before)
     handed_over = 0
     while True:
-        due = list(
-            OutboundMessage.objects.claimable(now=now)
-            .filter(never_or_long_ago)
-            .annotate(awaited=Case(When(kind__in=AWAITED_KINDS, then=0), default=1))
-            .order_by("awaited", "due_at")
-            .values_list("pk", "kind")[:batch]
-        )
+        moment = now or timezone.now()
+        requeue_before = moment - datetime.timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
+        with transaction.atomic():
+            due = list(
+                OutboundMessage.objects.claimable(now=moment)
+                .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before))
+                .annotate(awaited=Case(When(kind__in=AWAITED_KINDS, then=0), default=1))
+                .order_by("awaited", "due_at")
+                .select_for_update(skip_locked=True, of=("self",))
+                .values_list("pk", "kind")[:batch]
+            )
+            # Stale rows are marked too, so the next run does not hand them over again.
+            OutboundMessage.objects.filter(pk__in=[pk for pk, _ in due]).update(enqueued_at=moment)
         if not due:
             return handed_over
-        # Stale rows are marked too, so the next sweep does not hand them over again at once.
-        OutboundMessage.objects.filter(pk__in=[pk for pk, _ in due]).update(enqueued_at=now)
-        published = outbox_publish(messages=due, sweep=True)
+        published = outbox_publish(messages=due)
         handed_over += published
         if published < len(due) or len(due) < batch:
             return handed_over
 
 
+def outbox_relay(*, every: float, running: Callable[[], bool] = lambda: True) -> None:
+    """The relay: hand messages to the broker as soon as they are owed, until ``running``
+    says stop (asked at least every RELAY_STOP_CHECK_SECONDS). Woken by PostgreSQL the
+    moment a transaction owing messages commits, and every ``every`` seconds in any case
+    (for rows that fell due meanwhile, and on SQLite, which cannot notify). While the
+    broker breaker is open it only waits; while the database does not answer (a restart,
+    a failover) it tries again at the next wake."""
+    waiter = OwedMessages()
+    woken, next_pass = True, 0.0
+    try:
+        while running():
+            if woken or time.monotonic() >= next_pass:
+                handed_over = _relay_pass()
+                next_pass = time.monotonic() + every
+                if handed_over:
+                    # Busy: let a few more commits arrive, so that one pass hands over
+                    # several leads' messages rather than each lead paying for its own.
+                    time.sleep(RELAY_BUSY_LINGER_SECONDS)
+            woken = waiter.wait(
+                timeout=min(RELAY_STOP_CHECK_SECONDS, max(0.0, next_pass - time.monotonic()))
+            )
+    finally:
+        waiter.close()
+
+
+def _relay_pass() -> int:
+    if not broker_breaker.allows:
+        return 0
+    try:
+        return outbox_dispatch_due()
+    except (OperationalError, InterfaceError) as error:
+        logger.warning("outbox: the database does not answer (%s)", type(error).__name__)
+        connection.close()  # the next pass opens a new one
+        return 0
+
+
+class OwedMessages:
+    """Waits for the ``leads_outbox`` notification on a PostgreSQL connection of its own
+    (Django's stays free for the relay's queries). Notifications that arrive while the
+    relay works wait in the connection until the next ``wait``, so none is missed. A lost
+    connection (a database restart) is opened again on the next ``wait``; until then, and
+    on other databases, ``wait`` sleeps for its timeout."""
+
+    def __init__(self):
+        self._database = None
+
+    def wait(self, *, timeout: float) -> bool:
+        """True when woken by a notification, False when the timeout passed."""
+        listening = self._listening()
+        if listening is None:
+            time.sleep(timeout)
+            return False
+        try:
+            with self._database.wrap_database_errors:
+                notified = list(listening.notifies(timeout=timeout, stop_after=1))
+            return bool(notified)
+        except DatabaseError as error:
+            logger.warning("outbox: lost the notification connection (%s)", type(error).__name__)
+            self.close()
+            time.sleep(timeout)
+            return False
+
+    def _listening(self):
+        if connection.vendor != "postgresql":
+            return None
+        if self._database is None:
+            database = connections.create_connection(DEFAULT_DB_ALIAS)
+            try:
+                database.ensure_connection()
+                database.set_autocommit(True)
+                with database.wrap_database_errors:
+                    database.connection.execute(f"LISTEN {OWED_CHANNEL}")
+            except DatabaseError:
+                with contextlib.suppress(Exception):
+                    database.close()
+                return None
+            self._database = database
+        return self._database.connection
+
+    def close(self) -> None:
+        if self._database is not None:
+            with contextlib.suppress(Exception):  # closing a connection that already broke
+                self._database.close()
+            self._database = None
+
+
 def outbox_retry(*, message_ids: Iterable[int]) -> int:
-    """Give dead (or cancelled) messages a fresh set of attempts, due now."""
+    """Give dead (or cancelled) messages a fresh set of attempts, due now: the relay (or,
+    without a broker, this process after the commit) hands them over."""
+    in_process = _tasks_run_in_process()
     with transaction.atomic():
         retried = list(
             OutboundMessage.objects.filter(
                 pk__in=list(message_ids), status__in=[Status.DEAD, Status.CANCELLED]
-            ).values_list("pk", "kind")
+            ).only("pk", "kind")
         )
-        ids = [pk for pk, _ in retried]
-        OutboundMessage.objects.filter(pk__in=ids).update(
+        now = timezone.now()
+        OutboundMessage.objects.filter(pk__in=[message.pk for message in retried]).update(
             status=Status.PENDING,
             attempts=0,
-            due_at=timezone.now(),
+            due_at=now,
             claimed_until=None,
-            enqueued_at=timezone.now(),
+            enqueued_at=now if in_process else None,
             last_error="",
-            updated_at=timezone.now(),
+            updated_at=now,
         )
-        if ids:
-            transaction.on_commit(partial(outbox_publish, messages=retried))
-    return len(ids)
+        if in_process:
+            _send_in_process_after_commit(retried)
+    return len(retried)
 
 
 @dataclass(frozen=True)
@@ -252,13 +368,12 @@ def message_deliver(*, message_id: int) -> Delivery:
             OutboundMessage.objects.filter(pk=message_id).values_list("status", flat=True).first()
         )
         return Delivery(status=status or "missing")
+    # What nearly every message needs (a lead's, and a provider's); the rare kinds about a
+    # subscriber, an e-book request or a digest load theirs when read. Joining all six
+    # would cost PostgreSQL several milliseconds of planning per message, more than the
+    # rest of the send.
     message = OutboundMessage.objects.select_related(
-        "lead",
-        "lead__treatment",
-        "subscriber",
-        "ebook_request",
-        "directory_digest",
-        "specialist__institute",
+        "lead__treatment", "specialist__institute"
     ).get(pk=message_id)
 
     if _no_longer_wanted(message):
@@ -266,8 +381,7 @@ def message_deliver(*, message_id: int) -> Delivery:
         return Delivery(status=Status.CANCELLED)
     try:
         email = message_email(message)
-        smtp = get_connection()
-        smtp.open()
+        smtp = smtp_connection.get()
     except MessageNotDeliverable as error:
         _finish(message, status=Status.DEAD, error=str(error))
         EMAILS_FAILED.labels(kind=message.kind).inc()
@@ -278,15 +392,15 @@ def message_deliver(*, message_id: int) -> Delivery:
     except Exception as error:  # SMTP, network or template failure: counted, retried, capped
         return _failed(message, error)
     try:
-        try:
-            smtp.send_messages([email])
-        except Exception as error:  # refused or cut off: nothing was accepted, retry later
-            return _failed(message, error)
-        # Accepted: record it before anything else (even the SMTP goodbye), since a sender
-        # dying from here until the row says sent is the one way a message goes out twice.
-        _record_sent(message)
-    finally:
-        _close_quietly(smtp)
+        smtp.send_messages([email])
+    except Exception as error:  # refused or cut off: nothing was accepted, retry later
+        smtp_connection.drop()
+        return _failed(message, error)
+    # Accepted: record it before anything else (even closing a connection), since a
+    # sender dying from here until the row says sent is the one way a message goes out
+    # twice.
+    _record_sent(message)
+    smtp_connection.release()
     EMAILS_SENT.labels(kind=message.kind).inc()
     logger.info("outbox: sent message %s (%s)", message.pk, message.kind)
     return Delivery(status=Status.SENT)
@@ -307,11 +421,56 @@ def _record_sent(message: OutboundMessage) -> None:
             time.sleep(0.5)
 
 
-def _close_quietly(smtp) -> None:
-    try:
-        smtp.close()
-    except Exception:  # the message is recorded already; a failed goodbye changes nothing
-        logger.info("outbox: closing the SMTP connection failed")
+class SmtpConnection:
+    """This process's connection to the SMTP server, kept open from one message to the
+    next: opening one (TCP, EHLO, STARTTLS, AUTH) costs more CPU than sending a message,
+    and with a remote server several round trips of waiting. One idle for
+    ``IDLE_SECONDS``, or that has carried ``MESSAGES_PER_CONNECTION`` messages, is closed
+    and a new one opened, well before a server's own limits would cut it off; one that
+    failed is dropped. Other email backends (files, memory) are opened and closed around
+    each message, as Django does: the file backend writes one file per connection."""
+
+    IDLE_SECONDS = 10
+    MESSAGES_PER_CONNECTION = 100
+
+    def __init__(self):
+        self._backend = None
+        self._opened_for = None
+        self._last_used = 0.0
+        self._sent = 0
+
+    def get(self):
+        """An open connection (a Django email backend) for the next message."""
+        if (
+            self._backend is None
+            or time.monotonic() - self._last_used > self.IDLE_SECONDS
+            or self._sent >= self.MESSAGES_PER_CONNECTION
+            or self._opened_for != settings.EMAIL_BACKEND
+        ):
+            self.drop()
+            backend = get_connection()
+            backend.open()
+            self._backend, self._opened_for, self._sent = backend, settings.EMAIL_BACKEND, 0
+        self._sent += 1
+        return self._backend
+
+    def release(self) -> None:
+        """The message went: an SMTP connection stays open for the next one."""
+        self._last_used = time.monotonic()
+        if not isinstance(self._backend, SmtpBackend):
+            self.drop()
+
+    def drop(self) -> None:
+        """Close the connection (quietly: a goodbye that fails changes nothing)."""
+        backend, self._backend = self._backend, None
+        if backend is not None:
+            try:
+                backend.close()
+            except Exception:  # the server went away already
+                logger.info("outbox: closing the SMTP connection failed")
+
+
+smtp_connection = SmtpConnection()
 
 
 def _no_longer_wanted(message: OutboundMessage) -> bool:

@@ -1,13 +1,12 @@
 """Reads for leads and the outbox."""
 
 import datetime
-import functools
-import operator
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
-from django.db.models.functions import Lower
+from django.conf import settings
+from django.db import connection
+from django.db.models import Prefetch
 
 from specialists.models import Specialist, Treatment
 
@@ -43,27 +42,47 @@ def lead_with_matches(*, lead_id: uuid.UUID) -> Lead | None:
 
 @dataclass(frozen=True)
 class RecentLeads:
-    """How many leads were stored since a moment for one email address, phone and IP."""
+    """How many leads were stored since a moment for one email address, phone and IP, each
+    counted no further than its daily limit (``LEADS_PER_EMAIL_PER_DAY``, ...), and
+    whether one of them was the same request (dedupe key)."""
 
     email: int
     phone: int
     ip: int
+    same_request: bool
 
 
 def lead_recent_counts(
-    *, email: str, phone: str, ip: str | None, since: datetime.datetime
+    *, email: str, phone: str, ip: str | None, dedupe_key: str, since: datetime.datetime
 ) -> RecentLeads:
-    """Leads created at or after ``since`` with this address (any case), this E.164 phone
-    and this client IP (0 when ``ip`` is None), counted in one query on their indexes."""
-    same = {"email": Q(email_lower=email_normalize(email)), "phone": Q(phone=phone)}
-    if ip:
-        same["ip"] = Q(consent_ip=ip)
-    counts = (
-        Lead.objects.annotate(email_lower=Lower("email"))
-        .filter(functools.reduce(operator.or_, same.values()), created_at__gte=since)
-        .aggregate(**{name: Count("pk", filter=condition) for name, condition in same.items()})
-    )
-    return RecentLeads(email=counts["email"], phone=counts["phone"], ip=counts.get("ip", 0))
+    """Leads created at or after ``since`` with this address (any case), this E.164 phone,
+    this client IP (0 when ``ip`` is None) and this dedupe key, in one query on their
+    indexes. Each count stops at its limit, so a client that has sent thousands costs no
+    more to count than one that has sent a few."""
+    # Plain SQL: the ORM cannot say "count at most N" four times in one query, and this
+    # runs on every lead.
+    quote = connection.ops.quote_name
+    since_value = connection.ops.adapt_datetimefield_value(since)
+    columns, params = [], []
+    for column, value, limit in (
+        (f"LOWER({quote('email')})", email_normalize(email), settings.LEADS_PER_EMAIL_PER_DAY),
+        (quote("phone"), phone, settings.LEADS_PER_PHONE_PER_DAY),
+        (quote("consent_ip"), ip, settings.LEADS_PER_IP_PER_DAY),
+        (quote("dedupe_key"), dedupe_key, 1),
+    ):
+        if value is None:
+            columns.append("0")
+            continue
+        columns.append(
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {quote(Lead._meta.db_table)}"
+            f" WHERE {column} = %s AND {quote('created_at')} >= %s"
+            f" LIMIT {max(int(limit), 1)}) AS recent)"
+        )
+        params += [value, since_value]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
+        email_count, phone_count, ip_count, same = cursor.fetchone()
+    return RecentLeads(email=email_count, phone=phone_count, ip=ip_count, same_request=same > 0)
 
 
 def specialists_choosable(*, ids: list[int], treatment: Treatment | None) -> dict[int, Specialist]:

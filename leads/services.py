@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from core.business_hours import business_hours_after
@@ -171,13 +171,17 @@ def lead_submit(
         targets = [(specialists[pk], distance) for pk, distance in found if pk in specialists]
     with transaction.atomic():
         _lock_person(data["email"])
-        earlier = lead_recent_duplicate(dedupe_key=key, since=now - LEAD_WINDOW)
-        if earlier is not None:
+        recent = lead_recent_counts(
+            email=data["email"],
+            phone=data["phone"],
+            ip=client_ip,
+            dedupe_key=key,
+            since=now - LEAD_WINDOW,
+        )
+        if recent.same_request:
+            earlier = lead_recent_duplicate(dedupe_key=key, since=now - LEAD_WINDOW)
             shown = list(earlier.matches.all()) if earlier.id in submitted_ids else []
             return LeadSubmission(lead=earlier, created=False, matches=shown)
-        recent = lead_recent_counts(
-            email=data["email"], phone=data["phone"], ip=client_ip, since=now - LEAD_WINDOW
-        )
         hold = _over_limit(recent)
         lead = Lead.objects.create(
             zip=place.zip,
@@ -233,16 +237,24 @@ def respond_by_for(routed_at: datetime.datetime) -> datetime.datetime:
 def specialists_routable(*, ids: list[int], now: datetime.datetime) -> set[int]:
     """Of ``ids``, the specialists a new request may go to: accepting new patients and
     below their ``weekly_capacity`` (requests routed to them in the last 7 days)."""
-    rows = (
-        Specialist.objects.filter(pk__in=ids, accepting_new_patients=True)
-        .annotate(
-            recent=Count(
-                "lead_matches", filter=Q(lead_matches__created_at__gte=now - CAPACITY_WINDOW)
-            )
+    accepting = dict(
+        Specialist.objects.filter(pk__in=ids, accepting_new_patients=True).values_list(
+            "pk", "weekly_capacity"
         )
-        .values_list("pk", "weekly_capacity", "recent")
     )
-    return {pk for pk, capacity, recent in rows if capacity is None or recent < capacity}
+    # Most specialists set no capacity: their requests need no counting.
+    capped = [pk for pk, capacity in accepting.items() if capacity is not None]
+    recent = dict(
+        LeadMatch.objects.filter(specialist__in=capped, created_at__gte=now - CAPACITY_WINDOW)
+        .values("specialist")
+        .annotate(count=Count("pk"))
+        .values_list("specialist", "count")
+        if capped
+        else ()
+    )
+    return {
+        pk for pk, capacity in accepting.items() if capacity is None or recent.get(pk, 0) < capacity
+    }
 
 
 def routing_candidates(
@@ -283,8 +295,15 @@ def routing_candidates(
         speakers = nearest(language)
         taken = {pk for pk, _ in speakers}
         found = speakers + [pair for pair in found if pair[0] not in taken]
-    routable = specialists_routable(ids=[pk for pk, _ in found], now=now)
-    return [pair for pair in found if pair[0] in routable][:count]
+    # The nearest ``count`` nearly always have room: ask about them alone first, and
+    # about the rest only when some of those could not take the request.
+    routed = []
+    for candidates in (found[:count], found[count:]):
+        routable = specialists_routable(ids=[pk for pk, _ in candidates], now=now)
+        routed += [pair for pair in candidates if pair[0] in routable]
+        if len(routed) >= count:
+            break
+    return routed[:count]
 
 
 def reroute_candidates(

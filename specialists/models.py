@@ -733,3 +733,15 @@ class DirectoryChange(models.Model):
 
     def __str__(self):
         return f"directory change {self.version}"
+
+
+class StagedFile(models.Model):
+    """A file the admin keeps between two requests for a short time (``staging``): in the
+    database, so the request that confirms an upload may reach any web host."""
+
+    name = models.CharField(max_length=64, unique=True)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"staged file {self.name}"

@@ -2,9 +2,10 @@
 so the import can be confirmed without choosing the file again, and a run's rejected rows
 as a CSV to download.
 
-Each file is stored under a random name in the default storage and handed to the browser
-as a token signed for the user who uploaded it and for one purpose, valid for
-IMPORT_STAGING_MAX_AGE_SECONDS. Older files are deleted whenever a new one is stored.
+Each file is a ``StagedFile`` row under a random name, in the database rather than on a
+disk, so the request that confirms or downloads may reach any web instance on any host.
+The browser gets a token signed for the user who uploaded it and for one purpose, valid
+for IMPORT_STAGING_MAX_AGE_SECONDS. Older files are deleted whenever a new one is stored.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
-STAGING_DIR = "import-staging"
+from .models import StagedFile
+
 _SALT = "specialists.staging"
 
 
@@ -31,24 +32,23 @@ class StagedFileGone(Exception):
 def staged_save(*, content: File | Iterable[bytes], user, purpose: str) -> str:
     """Store ``content`` (an uploaded file or byte chunks); the token that opens it."""
     _sweep()
-    name = f"{STAGING_DIR}/{secrets.token_hex(16)}.csv"
-    if not isinstance(content, File):
-        content = ContentFile(b"".join(content))
-    name = default_storage.save(name, content)
+    chunks = content.chunks() if isinstance(content, File) else content
+    name = secrets.token_hex(16)
+    StagedFile.objects.create(name=name, content=b"".join(chunks))
     return signing.dumps({"name": name, "user": user.pk, "purpose": purpose}, salt=_SALT)
 
 
 def staged_open(*, token: str, user, purpose: str) -> File:
     """The staged file for ``token``, opened for binary reading; raises StagedFileGone."""
     name = _name(token, user=user, purpose=purpose)
-    try:
-        return default_storage.open(name, "rb")
-    except FileNotFoundError:
-        raise StagedFileGone from None
+    content = StagedFile.objects.filter(name=name).values_list("content", flat=True).first()
+    if content is None:
+        raise StagedFileGone
+    return ContentFile(bytes(content), name=f"{name}.csv")
 
 
 def staged_delete(*, token: str, user, purpose: str) -> None:
-    default_storage.delete(_name(token, user=user, purpose=purpose))
+    StagedFile.objects.filter(name=_name(token, user=user, purpose=purpose)).delete()
 
 
 def _name(token: str, *, user, purpose: str) -> str:
@@ -63,15 +63,5 @@ def _name(token: str, *, user, purpose: str) -> str:
 
 def _sweep() -> None:
     """Delete staged files older than their tokens can be."""
-    try:
-        _, names = default_storage.listdir(STAGING_DIR)
-    except FileNotFoundError:
-        return
     cutoff = timezone.now() - datetime.timedelta(seconds=settings.IMPORT_STAGING_MAX_AGE_SECONDS)
-    for name in names:
-        path = f"{STAGING_DIR}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-        except FileNotFoundError:
-            continue
+    StagedFile.objects.filter(created_at__lt=cutoff).delete()

@@ -44,7 +44,6 @@ def cluster(sink):
             "EMAIL_TIMEOUT": "3",
             "OUTBOX_SWEEP_SECONDS": "1",
             "OUTBOX_REQUEUE_AFTER_SECONDS": "15",
-            "OUTBOX_PUBLISH_PAUSE_SECONDS": "2",
             # A send that met the database restarting is retried seconds later, not 30.
             "OUTBOX_RETRY_BASE_SECONDS": "2",
         },

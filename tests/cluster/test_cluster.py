@@ -22,6 +22,7 @@ from tests.cluster.ledger import lead_payload, wait_for_delivery
 pytestmark = [pytest.mark.integration, pytest.mark.cluster]
 
 STORED = {200, 201}
+REDIS_OUTAGE_SECONDS = 20
 # What a client may retry: the balancer's "no server" and gateway errors, the site's
 # "database unavailable" (503 with Retry-After), and a connection cut before an answer.
 RETRYABLE = {502, 503, 504, "connection"}
@@ -235,20 +236,34 @@ def test_redis_down_costs_a_lead_nothing_and_confirmations_follow_its_return(clu
         return ids, seconds
 
     _, normal = timed_posts(0, 15)
+    # Redis goes away while a worker holds a task it has not acknowledged (stuck mid-send
+    # here): the moment that made Celery workers exit (config/broker.py).
+    sink.stall_data.set()
+    timed_posts(15, 2)
+    assert sink.stalled.wait(30)
     cluster.stop_redis()
+    down = time.monotonic()
+    sink.stall_data.clear()
+    sink.release.set()
     try:
         ready = cluster.instance_client(0).request("GET", "/readyz")
         assert ready.status == 503
         assert set(ready.json()["failing"]) == {"cache", "broker"}
         assert set(cluster.backend_states().values()) == {"UP"}  # still in rotation
         ids, outage = timed_posts(100, 30)
+        # Long enough that Celery's own reconnection schedule (2, 4, 6... s apart) would
+        # leave the workers idle for seconds after Redis returns.
+        time.sleep(max(0.0, REDIS_OUTAGE_SECONDS - (time.monotonic() - down)))
     finally:
         cluster.start_redis()
+        sink.stalled.clear()
+        sink.release.clear()
     back = time.monotonic()
     ledger = wait_for_delivery(cluster, sink, ids, timeout=90)
 
+    assert cluster.alive("worker1") and cluster.alive("worker2"), cluster.log("worker1")[-3000:]
     assert ledger.lost == [], cluster.log("worker1")[-3000:]
-    # No request waits on the dead broker: the breaker skips it after the first failure.
+    # No request waits on the dead broker: no request publishes.
     assert statistics.median(outage) <= 2 * statistics.median(normal) + 0.05, (normal, outage)
     assert max(outage) < 3
     confirmations = [
@@ -257,7 +272,9 @@ def test_redis_down_costs_a_lead_nothing_and_confirmations_follow_its_return(clu
         if any(sink_message.rcpt_to == [f"{prefix}{n}@example.com"] for n in range(100, 130))
     ]
     assert len(confirmations) == 30
-    assert max(confirmations) - back < 60  # every confirmation within a minute of Redis
+    # Within a minute of Redis's return, as promised; in practice within seconds: the
+    # relay retries every second and the workers reconnect every second.
+    assert max(confirmations) - back < 30
     print(
         f"Redis down: lead answered in median {statistics.median(outage) * 1000:.0f} ms "
         f"(normal {statistics.median(normal) * 1000:.0f} ms); last confirmation "

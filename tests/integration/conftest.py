@@ -87,80 +87,103 @@ def _environment(**overrides) -> dict:
     return env
 
 
-class Worker:
-    """``celery -A config worker -B`` (with its embedded beat) in its own process group."""
+class StackProcess:
+    """A process of the stack, started as an operator would, in its own process group and
+    logging to a file; ready once ``ready`` appears in its log."""
 
-    def __init__(self, tmp_path: Path, sink: SmtpSink, **env):
-        name = f"leads-it-{uuid.uuid4().hex[:8]}"
-        self.log = tmp_path / f"{name}.log"
+    stop_signal = signal.SIGTERM
+
+    def __init__(self, tmp_path: Path, name: str, argv: list[str], env: dict, *, ready: str):
+        self.log = tmp_path / f"{name}-{uuid.uuid4().hex[:8]}.log"
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-B",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-l",
-                "info",
-                "-n",
-                f"{name}@%h",
-                "-s",
-                str(tmp_path / f"{name}-beat-schedule"),
-            ],
+            argv,
             cwd=ROOT,
-            env=_environment(
-                EMAIL_URL=sink.url,
-                EMAIL_TIMEOUT="2",
-                OUTBOX_LEASE_SECONDS="4",
-                OUTBOX_SWEEP_SECONDS="1",
-                OUTBOX_REQUEUE_AFTER_SECONDS="2",
-                **env,
-            ),
+            env=_environment(**env),
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self._wait_until("ready.", timeout=20)
-
-    def _wait_until(self, text: str, *, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.output():
-                return
-            if self.process.poll() is not None:
-                break
+        deadline = time.monotonic() + 20
+        while ready not in self.output():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise AssertionError(f"{name} did not become ready:\n{self.output()}")
             time.sleep(0.1)
-        self.kill()
-        raise AssertionError(f"worker did not become {text!r}:\n{self.output()}")
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
-    def kill(self) -> None:
-        """SIGKILL the worker and its embedded beat: no cleanup, no acks, no goodbyes."""
+    def stop(self) -> None:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(self.process.pid, self.stop_signal)
             self.process.wait(10)
+
+
+class Worker(StackProcess):
+    """``celery -A config worker -B`` (with its embedded beat); stopped by SIGKILL, with
+    its beat: no cleanup, no acks, no goodbyes."""
+
+    stop_signal = signal.SIGKILL
+
+    def __init__(self, tmp_path: Path, sink: SmtpSink, **env):
+        name = f"leads-it-{uuid.uuid4().hex[:8]}"
+        argv = [
+            sys.executable, "-m", "celery", "-A", "config", "worker", "-B",
+            "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "-l", "info", "-n", f"{name}@%h", "-s", str(tmp_path / f"{name}-beat-schedule"),
+        ]  # fmt: skip
+        super().__init__(
+            tmp_path,
+            name,
+            argv,
+            {
+                "EMAIL_URL": sink.url,
+                "EMAIL_TIMEOUT": "2",
+                "OUTBOX_LEASE_SECONDS": "4",
+                "OUTBOX_SWEEP_SECONDS": "1",
+                "OUTBOX_REQUEUE_AFTER_SECONDS": "2",
+                **env,
+            },
+            ready="ready.",
+        )
+
+    kill = StackProcess.stop
+
+
+class Relay(StackProcess):
+    """``manage.py outbox_dispatch --every SECONDS`` (the Procfile's relay)."""
+
+    def __init__(self, tmp_path: Path, *, every: float, **env):
+        super().__init__(
+            tmp_path,
+            "relay",
+            [sys.executable, "manage.py", "outbox_dispatch", "--every", str(every)],
+            env,
+            ready="outbox relay:",
+        )
+
+
+def _starter(make):
+    """A fixture's ``start(**kwargs)``: every process it started is stopped after the test."""
+    started = []
+
+    def start(**kwargs):
+        started.append(make(**kwargs))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.stop()
 
 
 @pytest.fixture
 def start_worker(tmp_path, sink, real_stack):
-    workers: list[Worker] = []
+    yield from _starter(lambda **env: Worker(tmp_path, sink, **env))
 
-    def start(**env) -> Worker:
-        worker = Worker(tmp_path, sink, **env)
-        workers.append(worker)
-        return worker
 
-    yield start
-    for worker in workers:
-        worker.kill()
+@pytest.fixture
+def start_relay(tmp_path, real_stack):
+    yield from _starter(lambda **kwargs: Relay(tmp_path, **kwargs))
 
 
 class WebServer:
@@ -208,13 +231,4 @@ class WebServer:
 
 @pytest.fixture
 def start_web(tmp_path, real_stack):
-    servers: list[WebServer] = []
-
-    def start(**env) -> WebServer:
-        server = WebServer(tmp_path, **env)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    yield from _starter(lambda **env: WebServer(tmp_path, **env))

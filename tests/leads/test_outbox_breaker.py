@@ -1,5 +1,6 @@
-"""A broker outage costs one request per pause, not every request; the sweep brings the
-whole backlog back at once; a sent message is recorded before anything else can fail."""
+"""With a broker, no request publishes: the relay hands committed rows over, the patients'
+confirmations first; a broker outage costs a request nothing and the relay retries once
+per pause; a sent message is recorded before anything else can fail."""
 
 import time
 
@@ -22,9 +23,9 @@ Status = OutboundMessage.Status
 
 @pytest.fixture
 def broker(monkeypatch):
-    """The broker as the outbox sees it: ``down`` makes every publish fail the way a
-    refused connection does; ``published`` lists the message ids handed over, in order,
-    and ``priorities`` the priority each went with."""
+    """A broker as the outbox sees it (tasks are no longer run in-process): ``down`` makes
+    every publish fail the way a refused connection does; ``published`` lists the message
+    ids handed over, in order, and ``priorities`` the priority each went with."""
 
     class Broker:
         down = False
@@ -40,12 +41,14 @@ def broker(monkeypatch):
             self.published.append(args[0])
             self.priorities[args[0]] = priority
 
+    in_process, current_app.conf.task_always_eager = current_app.conf.task_always_eager, False
     fake = Broker()
     fake.published, fake.priorities = [], {}
     monkeypatch.setattr(
         current_app.tasks[outbox.MESSAGE_SEND_TASK], "apply_async", fake.apply_async
     )
     yield fake
+    current_app.conf.task_always_eager = in_process
     outbox.broker_breaker.succeeded()
 
 
@@ -62,60 +65,79 @@ def lead(post_lead, lead_payload, n: int) -> Lead:
     return Lead.objects.get(pk=response.json()["id"])
 
 
-def test_after_a_failed_publish_the_process_leaves_new_rows_to_the_sweep_for_a_while(
-    post_lead, lead_payload, broker, doctor, settings, caplog
+def due_now(owed: Lead):
+    return owed.messages.filter(due_at__lte=owed.created_at)
+
+
+def test_a_request_never_publishes_the_relay_hands_its_rows_over_confirmation_first(
+    post_lead, lead_payload, broker, doctor
 ):
-    settings.OUTBOX_PUBLISH_PAUSE_SECONDS = 0.5
-    broker.down = True
+    broker.down = True  # a request would pay for a dead broker if it published
 
     first = lead(post_lead, lead_payload, 1)
     second = lead(post_lead, lead_payload, 2)
 
-    assert broker.attempts == 1  # only the first request tried the broker
+    assert broker.attempts == 0
     for owed in (first, second):
-        due = owed.messages.filter(due_at__lte=owed.created_at)
-        assert due.count() == 2
-        assert set(due.values_list("enqueued_at", flat=True)) == {None}  # for the sweep
-    assert [r.message for r in caplog.records if "publish failed" in r.message] == [
-        "outbox: publish failed for message "
-        f"{first.messages.order_by('pk').first().pk} (OperationalError); "
-        "not publishing for 0.5 s, the sweep will retry"
-    ]
+        assert due_now(owed).count() == 2
+        assert set(due_now(owed).values_list("enqueued_at", flat=True)) == {None}
 
-    time.sleep(0.6)
     broker.down = False
-    third = lead(post_lead, lead_payload, 3)
+    assert outbox.outbox_dispatch_due() == 4
 
-    assert sorted(broker.published) == sorted(
-        third.messages.filter(due_at__lte=third.created_at).values_list("pk", flat=True)
-    )
-    # The patient's confirmation goes ahead of any backlog of notifications.
-    assert {
-        kind: broker.priorities[pk]
-        for pk, kind in third.messages.filter(pk__in=broker.published).values_list("pk", "kind")
-    } == {"patient_confirmation": 0, "provider_notification": 6}
-    assert "outbox: the broker answers again; publishing resumed" in caplog.messages
+    kinds = dict(OutboundMessage.objects.values_list("pk", "kind"))
+    # The patients' confirmations go ahead of the notifications, at the top priority.
+    assert [kinds[pk] for pk in broker.published] == [
+        "patient_confirmation",
+        "patient_confirmation",
+        "provider_notification",
+        "provider_notification",
+    ]
+    assert {kinds[pk]: priority for pk, priority in broker.priorities.items()} == {
+        "patient_confirmation": 0,
+        "provider_notification": 6,
+    }
+    assert not due_now(first).filter(enqueued_at__isnull=True).exists()
+    assert outbox.outbox_dispatch_due() == 0  # handed over once
 
 
-def test_the_sweep_hands_over_the_whole_backlog_even_while_the_breaker_is_open(
-    post_lead, lead_payload, broker, doctor
+def test_the_relay_pauses_after_a_failed_publish_then_hands_over_the_whole_backlog(
+    post_lead, lead_payload, broker, doctor, settings, caplog
 ):
-    broker.down = True
+    settings.OUTBOX_PUBLISH_PAUSE_SECONDS = 0.3
     for n in range(5):
         lead(post_lead, lead_payload, n)
     due = OutboundMessage.objects.claimable(now=timezone.now())
-    backlog = set(due.filter(enqueued_at__isnull=True).values_list("pk", flat=True))
-    assert len(backlog) == 10 and not outbox.broker_breaker.allows
+    owed = set(due.values_list("pk", flat=True))
+    started = time.monotonic()
 
-    broker.down = False
+    def running() -> bool:
+        # The broker is down for the relay's first 0.45 s, then answers.
+        broker.down = time.monotonic() - started < 0.45
+        return set(broker.published) != owed and time.monotonic() - started < 10
+
+    outbox.outbox_relay(every=0.05, running=running)
+
+    # A pass every 0.05 s, but while the broker was down one attempt per 0.3 s pause.
+    assert 1 <= broker.attempts - len(broker.published) <= 2
+    assert [r.message for r in caplog.records if "publish failed" in r.message] == [
+        "outbox: publish failed for message "
+        f"{OutboundMessage.objects.order_by('pk').first().pk} (OperationalError); "
+        "retrying every 0.3 s"
+    ]
+    assert "outbox: the broker answers again; publishing resumed" in caplog.messages
+    assert sorted(broker.published) == sorted(owed)  # each once
+    assert not due.filter(enqueued_at__isnull=True).exists()
+
+
+def test_the_sweep_works_through_the_backlog_in_batches(post_lead, lead_payload, broker, doctor):
+    for n in range(5):
+        lead(post_lead, lead_payload, n)
+
     assert outbox.outbox_dispatch_due(batch=3) == 10
 
-    assert set(broker.published) == backlog
     kinds = dict(OutboundMessage.objects.values_list("pk", "kind"))
-    # The patients' confirmations go first: the broker's queue is first in, first out.
     assert [kinds[pk] for pk in broker.published[:5]] == ["patient_confirmation"] * 5
-    assert outbox.broker_breaker.allows
-    assert not due.filter(enqueued_at__isnull=True).exists()
 
 
 class WitnessBackend(EmailBackend):
@@ -140,6 +162,4 @@ def test_a_sent_message_is_recorded_before_the_smtp_goodbye(
 
     assert len(mail.outbox) == 2
     assert WitnessBackend.status_at_close == ["closed", "closed"]  # nothing still "sending"
-    assert set(
-        owed.messages.filter(due_at__lte=owed.created_at).values_list("status", flat=True)
-    ) == {Status.SENT}
+    assert set(due_now(owed).values_list("status", flat=True)) == {Status.SENT}

@@ -126,6 +126,18 @@ def test_a_dry_run_can_be_confirmed_without_choosing_the_file_again(admin_client
     assert admin_client.post(UPLOAD, {"staged": "forged"}).status_code == 200
 
 
+def test_a_dry_run_can_be_confirmed_on_another_web_host(admin_client, settings, tmp_path):
+    page = _upload(admin_client, csv_text([provider_row(1)]), dry_run="on").content.decode()
+    token = page.split('name="staged" value="')[1].split('"')[0]
+    # Another host: its own disk, the same database.
+    settings.MEDIA_ROOT = tmp_path / "another-host"
+
+    confirmed = admin_client.post(UPLOAD, {"staged": token}).content.decode()
+
+    assert "Import finished" in confirmed
+    assert Specialist.objects.get().npi == valid_npi(900_001)
+
+
 def test_a_dry_run_expires(admin_client, settings):
     page = _upload(admin_client, csv_text([provider_row(1)]), dry_run="on").content.decode()
     token = page.split('name="staged" value="')[1].split('"')[0]
