@@ -275,6 +275,33 @@ def specialist_search_cards(
     return [(orjson.loads(card), distance) for card, distance in found], total
 
 
+@dataclass(frozen=True, slots=True)
+class SpecialistListing:
+    """A result as the patient pages show it, from the snapshot without a query: the API's
+    card (``specialist_cards``'s dict, "distance" None), the rounded distance, and the facts
+    the card leaves out."""
+
+    card: dict
+    distance: float
+    telehealth: bool
+    languages: list[str]
+    plan_ids: list[int]
+
+
+def specialist_search_listings(
+    query: MatchQuery, *, count: bool = True
+) -> tuple[list[SpecialistListing], int]:
+    """``specialist_search_cards``'s page as ``SpecialistListing``s and ``total`` (0 without
+    ``count``); no query while the index is fresh."""
+    index = directory_index()
+    with MATCH_SEARCH_SECONDS.time():
+        page = index.specialist_listings_page(**_index_arguments(query), count=count)
+    return [
+        SpecialistListing(orjson.loads(card), rounded(distance), *facts)
+        for card, distance, facts in page.found
+    ], page.total
+
+
 def _institute_matches(found) -> list[InstituteMatch]:
     if not found:
         return []

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
@@ -30,10 +31,10 @@ from matcher.apis import MatchQuerySerializer
 from matcher.index import SORT_DISTANCE, SORT_NAME, pinned_snapshot
 from matcher.query import DEFAULT_RADIUS, MAX_OFFSET
 from matcher.selectors import (
+    SpecialistListing,
     institute_nearest,
     search_choices,
-    specialist_nearest_beyond,
-    specialist_search,
+    specialist_search_listings,
 )
 from matcher.signals import search_performed
 from specialists.facts import GENDER_WORDS, LANGUAGES, Gender, SpecialtyGroup
@@ -47,6 +48,7 @@ from ..forms import (
     tracking_values,
     widget_context,
 )
+from ..listings import Listing, card_html
 from ..maps import results_map
 from ..selectors import directory_summary
 
@@ -102,11 +104,18 @@ def _page_number(raw) -> tuple[int, str | None]:
 
 @dataclass(frozen=True)
 class Numbered:
-    """A result and its number on the page, the map's marker and step 2's list."""
+    """A result and its number on the page, the map's marker and step 2's list; ``html``
+    its card."""
 
-    number: int
+    number: int | None
     specialist: object
     distance: float
+    html: SafeString
+
+
+def _numbered(found: SpecialistListing, number: int | None) -> Numbered:
+    html = mark_safe(card_html(found, distance=found.distance, number=number))
+    return Numbered(number, Listing(found.card), found.distance, html)
 
 
 def _search(params, request: HttpRequest) -> tuple[dict, dict]:
@@ -129,14 +138,15 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
         limit=RESULTS_SHOWN,
         offset=(page - 1) * RESULTS_SHOWN,
     )
-    matches, total = specialist_search(query)
+    found, total = specialist_search_listings(query)
     results = [
-        Numbered(query.offset + position, match.specialist, match.distance)
-        for position, match in enumerate(matches, start=1)
+        _numbered(listing, query.offset + position)
+        for position, listing in enumerate(found, start=1)
     ]
     beyond = widen_to = None
     if not total:
-        beyond = specialist_nearest_beyond(query)
+        nearest, _ = specialist_search_listings(query.unbounded(), count=False)
+        beyond = _numbered(nearest[0], None) if nearest else None
         widen_to = beyond and _widen_radius(beyond.distance)
     link_params = _link_params(params, request)
     page_count = max(1, math.ceil(total / RESULTS_SHOWN))
@@ -278,9 +288,7 @@ def _filter_controls(params) -> dict:
             },
         ],
         "selected": selected,
-        "active": sum(
-            bool(selected[name]) and selected[name] != "false" for name in FILTER_FIELDS
-        ),
+        "active": sum(bool(selected[name]) and selected[name] != "false" for name in FILTER_FIELDS),
     }
 
 
@@ -377,7 +385,7 @@ def _render_find(request, *, params, search: dict, errors: dict, lead_form, stat
 
 
 def _near_redirect(request: HttpRequest) -> HttpResponse | None:
-    """"Use my location": the browser sends ``near=latitude,longitude``; the search goes on
+    """ "Use my location": the browser sends ``near=latitude,longitude``; the search goes on
     from the nearest ZIP, and the address bar keeps that ZIP, never the coordinates."""
     match = _NEAR.fullmatch(request.GET.get("near", ""))
     latitude, longitude = (float(match.group(1)), float(match.group(2))) if match else (0, 999)

@@ -1,0 +1,155 @@
+"""/find/'s result cards, written from the index's snapshot (``pages.listings``), are the
+bytes ``includes/specialist_card.html`` renders for the same specialist loaded through the
+ORM, on random directories and random searches in both languages."""
+
+import datetime
+import random
+import re
+from dataclasses import replace
+from urllib.parse import urlencode
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from matcher.apis import MatchQuerySerializer
+from matcher.selectors import (
+    specialist_nearest_beyond,
+    specialist_search,
+    specialist_search_listings,
+)
+from pages.listings import Listing
+from specialists.facts import LANGUAGES
+from specialists.models import Board, InsurancePlan, Specialist, Treatment
+from tests.factories import make_institute, make_specialist
+
+# Where the random directory's people practise: Manhattan, Los Angeles, San Juan (off the
+# map); searches also start from Anchorage, where nobody practises.
+PLACES = [
+    ("10001", "New York", "NY", 40.7484, -73.9967),
+    ("90012", "Los Angeles", "CA", 34.0614, -118.2385),
+    ("00901", "San Juan", "PR", 18.4655, -66.1057),
+]
+SEARCH_ZIPS = ["10001", "90012", "00901", "99501", "New York, NY"]
+TRICKY = ["O'Brien", "Smith & Wesson", 'Dr "Doc"', "<b>Núñez</b>", "Zoë", "Lee"]
+SPECIALTIES = ["Orthopaedic spine surgery", "Pain medicine", "Neurosurgery", "Chiropractic"]
+_CARD = re.compile(r'\n<article class="card result".*?</article>\n', re.DOTALL)
+_ID = re.compile(r'id="result-(\d+)"')
+
+
+def _random_directory(rng: random.Random) -> None:
+    boards = list(Board.objects.values_list("code", flat=True))
+    treatments = list(Treatment.objects.values_list("slug", flat=True))
+    plans = list(InsurancePlan.objects.values_list("slug", flat=True))
+    institutes = [
+        make_institute(name=f"{rng.choice(TRICKY)} Spine Center {n}", active=n != 1)
+        for n in range(3)
+    ]
+    today = timezone.localdate()
+    for n in range(45):
+        zip_code, city, state, latitude, longitude = rng.choice(PLACES)
+        make_specialist(
+            first_name=rng.choice(TRICKY),
+            last_name=f"{rng.choice(TRICKY)}{n}",
+            credentials=rng.choice(["MD", "DO", "", "MD, PhD"]),
+            specialty=rng.choice(SPECIALTIES),
+            address_line2=rng.choice(["", "Suite 5 & 6"]),
+            city=city,
+            state=state,
+            zip=zip_code,
+            latitude=latitude + rng.uniform(-0.6, 0.6),
+            longitude=longitude + rng.uniform(-0.6, 0.6),
+            institute=rng.choice([None, *institutes]),
+            accepting_new_patients=rng.random() < 0.7,
+            telehealth=rng.random() < 0.5,
+            languages=";".join(sorted(rng.sample(sorted(LANGUAGES), rng.randint(0, 3)))),
+            boards=rng.sample(boards, rng.randint(1, 3)),
+            expires_on=rng.choice([None, today, today + datetime.timedelta(days=400)]),
+            treatments=rng.sample(treatments, rng.randint(0, 3)),
+            insurance=rng.sample(plans, rng.randint(0, 3)),
+            phone=rng.choice(["+12125550100", "+17875550111"]),
+        )
+
+
+def _random_search(rng: random.Random) -> dict:
+    params = {"zip": rng.choice(SEARCH_ZIPS)}
+    if rng.random() < 0.4:
+        params["treatment"] = rng.choice(list(Treatment.objects.values_list("slug", flat=True)))
+    for name, values in (
+        ("radius", ["10", "50", "250", "3000"]),
+        ("accepting", ["true", "maybe"]),
+        ("telehealth", ["true"]),
+        ("language", ["es", "en", "fr", "xx"]),
+        ("sort", ["name", "distance"]),
+        ("page", ["2", "3"]),
+    ):
+        if rng.random() < 0.3:
+            params[name] = rng.choice(values)
+    return params
+
+
+def _expected_cards(params: dict) -> str | None:
+    """The cards as the page rendered them before the snapshot did: the ORM's profiles
+    through the card template; None for a search the page refuses."""
+    parsed = MatchQuerySerializer(
+        data={k: v for k, v in params.items() if k != "page"}, context={"places": True}
+    )
+    if not parsed.is_valid():
+        return None
+    page = int(params.get("page", 1))
+    query = replace(parsed.validated_data, unit="mi", limit=10, offset=(page - 1) * 10)
+    matches, total = specialist_search(query)
+    cards = [
+        render_to_string(
+            "includes/specialist_card.html",
+            {"specialist": match.specialist, "distance": match.distance, "number": number},
+        )
+        for number, match in enumerate(matches, start=query.offset + 1)
+    ]
+    if not total:
+        beyond = specialist_nearest_beyond(query)
+        if beyond:
+            cards.append(
+                render_to_string(
+                    "includes/specialist_card.html",
+                    {"specialist": beyond.specialist, "distance": beyond.distance},
+                )
+            )
+    return "".join(cards)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cards_are_the_templates_bytes_in_both_languages(client, db, seed):
+    rng = random.Random(seed)
+    _random_directory(rng)
+    compared = 0
+    for _ in range(30):
+        params = _random_search(rng)
+        for language, path in (("en", "/find/"), ("es", "/es/find/")):
+            response = client.get(f"{path}?{urlencode(params)}")
+            html = response.content.decode()
+            with translation.override(language):
+                expected = _expected_cards(params)
+            assert response.status_code == (200 if expected is not None else 400), params
+            assert "".join(_CARD.findall(html)) == (expected or ""), (language, params)
+            compared += (expected or "").count("<article")
+    assert compared > 50
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_listings_read_as_the_model_does(client, db, language):
+    """What the map and step 2 read of a result (names, places, coordinates, links)."""
+    _random_directory(random.Random(7))
+    parsed = MatchQuerySerializer(data={"zip": "10001"}, context={})
+    assert parsed.is_valid()
+    with translation.override(language):
+        query = replace(parsed.validated_data, radius=None, limit=50)
+        found, _ = specialist_search_listings(query)
+        assert found
+        for listing in found:
+            ours = Listing(listing.card)
+            model = Specialist.objects.get(pk=ours.pk)
+            for name in ("display_name", "city", "state", "accepting_new_patients"):
+                assert getattr(ours, name) == getattr(model, name)
+            assert (ours.latitude, ours.longitude) == (model.latitude, model.longitude)
+            assert ours.get_absolute_url() == model.get_absolute_url()
