@@ -1266,6 +1266,11 @@ def directory_index() -> DirectoryIndex:
     return _state.current
 
 
+def pinned_index() -> DirectoryIndex | None:
+    """The snapshot ``pinned_snapshot`` holds for this request, if any (no query)."""
+    return _pinned.get()
+
+
 @contextlib.contextmanager
 def pinned_snapshot() -> Iterator[DirectoryIndex]:
     """Inside the block every search answers from one snapshot: a page that searches

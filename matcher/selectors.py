@@ -302,10 +302,29 @@ def specialist_search_listings(
     ], page.total
 
 
-def _institute_matches(found) -> list[InstituteMatch]:
+# The institutes searches have shown, for the snapshot (version and date) they were read
+# for: a later version may have changed them, so it starts afresh. Saves /find/ a query.
+_institutes_kept: tuple[tuple, dict[int, Institute | None]] = ((), {})
+
+
+def _institutes_read(index: DirectoryIndex, ids: list[int]) -> dict[int, Institute]:
+    global _institutes_kept
+    key = (index.version, index.on)
+    kept_key, kept = _institutes_kept
+    if kept_key != key:
+        kept = {}
+        _institutes_kept = (key, kept)
+    missing = [pk for pk in ids if pk not in kept]
+    if missing:
+        read = Institute.objects.in_bulk(missing)
+        kept.update({pk: read.get(pk) for pk in missing})
+    return {pk: kept[pk] for pk in ids if kept[pk] is not None}
+
+
+def _institute_matches(index: DirectoryIndex, found) -> list[InstituteMatch]:
     if not found:
         return []
-    institutes = Institute.objects.in_bulk([pk for pk, _, _ in found])
+    institutes = _institutes_read(index, [pk for pk, _, _ in found])
     return [
         InstituteMatch(
             institute=institutes[pk], distance=rounded(distance), specialist_ids=specialist_ids
@@ -318,13 +337,15 @@ def _institute_matches(found) -> list[InstituteMatch]:
 def institute_nearest(query: MatchQuery) -> list[InstituteMatch]:
     """Up to ``query.limit`` active institutes with a qualifying specialist, within the
     radius (None: at any distance)."""
-    return _institute_matches(directory_index().institutes_nearest(**_index_arguments(query)))
+    index = directory_index()
+    return _institute_matches(index, index.institutes_nearest(**_index_arguments(query)))
 
 
 def institute_search(query: MatchQuery) -> tuple[list[InstituteMatch], int]:
     """``institute_nearest``'s page and ``total``: how many institutes qualify in all."""
-    page = directory_index().institutes_page(**_index_arguments(query))
-    return _institute_matches(page.found), page.total
+    index = directory_index()
+    page = index.institutes_page(**_index_arguments(query))
+    return _institute_matches(index, page.found), page.total
 
 
 def institute_nearest_beyond(query: MatchQuery) -> InstituteMatch | None:
