@@ -153,3 +153,34 @@ def test_listings_read_as_the_model_does(client, db, language):
                 assert getattr(ours, name) == getattr(model, name)
             assert (ours.latitude, ours.longitude) == (model.latitude, model.longitude)
             assert ours.get_absolute_url() == model.get_absolute_url()
+
+
+def test_edits_show_on_the_next_search_cards_institutes_and_filters(client, db):
+    """Nothing kept per snapshot outlives it: a listing edit shows on the next search
+    (MATCH_INDEX_RECHECK_SECONDS is 0 in tests), in the cards, the institutes and the
+    filter choices, in both languages."""
+    institute = make_institute(name="Old Spine Center", phone="+12125550123")
+    doctor = make_specialist(last_name="Before", institute=institute, languages="")
+    for path in ("/find/?zip=10001", "/es/find/?zip=10001"):
+        html = client.get(path).content.decode()
+        assert "Before" in html and "Old Spine Center" in html
+        assert 'value="vi"' not in html
+
+    doctor.last_name = "After"
+    doctor.telehealth = True
+    doctor.languages = "vi"
+    doctor.save()
+    institute.name = "New Spine Center"
+    institute.phone = "+12125550199"
+    institute.save()
+    for path, telehealth in (
+        ("/find/?zip=10001", "Telehealth visits"),
+        ("/es/find/?zip=10001", None),
+    ):
+        html = client.get(path).content.decode()
+        assert "After" in html and "Before" not in html
+        assert "New Spine Center" in html and "Old Spine Center" not in html
+        assert "(212) 555-0199" in html
+        assert 'value="vi"' in html  # the language filter offers what someone now speaks
+        if telehealth:
+            assert telehealth in html
