@@ -10,15 +10,13 @@ map and step 2 read of a specialist, under the model's names.
 from __future__ import annotations
 
 import datetime
-import functools
 import re
-from dataclasses import dataclass
+from html import escape
 from urllib.parse import urlencode
 
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.translation import gettext, pgettext
 
 from core.i18n import Language, language_current
@@ -53,59 +51,125 @@ class _Url:
 
 
 _specialist_url = _Url("specialist-detail")
-_institute_url = _Url("institute-detail")
+institute_url = _Url("institute-detail")
 _treatment_url = _Url("treatment-detail")
 
 
-@dataclass(frozen=True)
-class _Catalog:
-    """The snapshot's catalog as the cards show it in one language: each treatment's link
-    and each plan's name in catalog order, each board's name by code."""
+class CardWriter:
+    """``includes/specialist_card.html`` in one language for one snapshot catalog: its
+    words translated once, each treatment's link, plan's and board's name, and the
+    distances, dates and language lists already formatted as they come up."""
 
-    treatments: dict[str, tuple[int, str]]
-    plans: dict[int, tuple[int, str]]
-    boards: dict[str, str]
-
-
-_catalogs: dict[str, tuple[object, _Catalog]] = {}
-
-
-def _catalog() -> _Catalog:
-    """The active language's ``_Catalog`` of the snapshot in use, built once per snapshot
-    catalog (boards' Spanish names are one query: the snapshot keeps the English ones)."""
-    catalog = directory_index().catalog
-    language = language_current()
-    kept = _catalogs.get(language)
-    if kept is not None and kept[0] is catalog:
-        return kept[1]
-    boards = {code: name for _, code, name in catalog.boards}
-    if language != Language.ENGLISH:
-        boards.update(
-            (board.code, board.name_in(language))
-            for board in Board.objects.filter(code__in=list(boards)).only("code", "name", "name_es")
-        )
-    built = _Catalog(
-        treatments={
+    def __init__(self, catalog, language: str):
+        self.catalog = catalog
+        self.language = language
+        boards = {code: name for _, code, name in catalog.boards}
+        if language != Language.ENGLISH:
+            boards.update(
+                (board.code, board.name_in(language))
+                for board in Board.objects.filter(code__in=list(boards)).only(
+                    "code", "name", "name_es"
+                )
+            )
+        self.boards = {code: escape(name) for code, name in boards.items()}
+        self.treatments = {
             treatment.slug: (
                 position,
                 f'<a href="{escape(_treatment_url(treatment.slug))}">'
                 f"{escape(treatment.local_name)}</a>",
             )
             for position, treatment in enumerate(catalog.treatments)
-        },
-        plans={
+        }
+        self.plans = {
             plan.pk: (position, escape(plan.local_name))
             for position, plan in enumerate(catalog.insurance_plans)
-        },
-        boards={code: escape(name) for code, name in boards.items()},
-    )
-    _catalogs[language] = (catalog, built)
-    return built
+        }
+        self.words = {
+            name: gettext(message)
+            for name, message in (
+                ("away", "<strong>%(distance)s mi</strong> away"),
+                ("accepting", "Accepting new patients"),
+                ("not_accepting", "Not accepting new patients"),
+                ("telehealth", "Telehealth visits"),
+                ("speaks", "Speaks %(languages)s"),
+                ("certification", "Board certification"),
+                ("valid", "Valid through %(date)s"),
+                ("no_expiry", "No expiry date"),
+                ("no_certification", "No current board certification on file"),
+                ("details", "Address, treatments, insurance"),
+                ("of", "of %(name)s"),
+                ("practice", "Practice"),
+                ("treatments", "Treatments"),
+                ("not_listed", "Not listed"),
+                ("insurance", "Insurance accepted"),
+                ("plans_not_listed", "Not listed: ask the office when you call."),
+                ("call", "Call %(phone)s"),
+                ("directions", "Directions"),
+                ("to", "to %(name)s"),
+            )
+        }
+        self.short_date = pgettext("short date", "M j, Y")
+        self.specialties: dict[str, str] = {}
+        self.distances: dict[float, str] = {}
+        self.dates: dict[str, str] = {}
+        self.languages: dict[tuple, str] = {}
+
+    def specialty(self, specialty: str) -> str:
+        """``Specialist.local_specialty`` for a card's English specialty, escaped."""
+        found = self.specialties.get(specialty)
+        if found is None:
+            if self.language == Language.ENGLISH:
+                local = specialty
+            else:
+                group = specialty_group(specialty)
+                local = str(group.label if group else SPINE_SPECIALIST)
+            found = self.specialties[specialty] = escape(local)
+        return found
+
+    def distance(self, distance: float) -> str:
+        found = self.distances.get(distance)
+        if found is None:
+            found = self.distances[distance] = self.words["away"] % {
+                "distance": escape(floatformat(distance, "1g"))
+            }
+        return found
+
+    def validity(self, expires: str | None) -> str:
+        if not expires:
+            return self.words["no_expiry"]
+        found = self.dates.get(expires)
+        if found is None:
+            shown = escape(date_filter(datetime.date.fromisoformat(expires), self.short_date))
+            found = self.dates[expires] = self.words["valid"] % {"date": shown}
+        return found
+
+    def spoken(self, codes: list[str]) -> str:
+        key = tuple(codes)
+        found = self.languages.get(key)
+        if found is None:
+            names = languages_to_mention(";".join(codes))
+            found = self.languages[key] = (
+                '<li><span class="badge">'
+                + self.words["speaks"] % {"languages": escape(", ".join(names))}
+                + "</span></li>"
+                if names
+                else ""
+            )
+        return found
 
 
-@functools.lru_cache(maxsize=100_000)
-def _phone_shown(e164: str) -> str:
-    return phone_display(e164)
+_writers: dict[str, CardWriter] = {}
+
+
+def card_writer() -> CardWriter:
+    """The active language's ``CardWriter`` for the snapshot in use; a new catalog (a
+    treatment, plan or board edited) makes a new one."""
+    catalog = directory_index().catalog
+    language = language_current()
+    writer = _writers.get(language)
+    if writer is None or writer.catalog is not catalog:
+        writer = _writers[language] = CardWriter(catalog, language)
+    return writer
 
 
 class Listing:
@@ -134,19 +198,13 @@ class Listing:
         return _specialist_url(self.card["slug"])
 
 
-def _local_specialty(specialty: str) -> str:
-    """``Specialist.local_specialty`` for a card's English specialty."""
-    if language_current() == Language.ENGLISH:
-        return specialty
-    group = specialty_group(specialty)
-    return str(group.label if group else SPINE_SPECIALIST)
-
-
-def card_html(listing: SpecialistListing, *, distance: float | None, number: int | None) -> str:
-    """``includes/specialist_card.html`` for the listing, in the active language."""
+def card_html(
+    listing: SpecialistListing, *, distance: float | None, number: int | None, writer: CardWriter
+) -> str:
+    """``includes/specialist_card.html`` for the listing, in ``writer``'s language."""
     card = listing.card
     address = card["address"]
-    catalog = _catalog()
+    words = writer.words
     pk = card["id"]
     name = escape(card["name"])
     city, state = escape(address["city"]), escape(address["state"])
@@ -161,97 +219,71 @@ def card_html(listing: SpecialistListing, *, distance: float | None, number: int
         out.append(f'<span class="visually-hidden">{number}. </span>')
     out.append(f'{name}</a></h3>\n  </div>\n  <p class="specialty">')
     if distance is not None:
-        shown = escape(floatformat(distance, "1g"))
-        out.append(
-            '<span class="distance">'
-            + gettext("<strong>%(distance)s mi</strong> away") % {"distance": shown}
-            + "</span> · "
-        )
-    out.append(escape(_local_specialty(card["specialty"])))
+        out.append(f'<span class="distance">{writer.distance(distance)}</span> · ')
+    out.append(writer.specialty(card["specialty"]))
     institute = card["institute"]
     if institute:
         out.append(
-            f' · <a href="{escape(_institute_url(institute["slug"]))}">'
+            f' · <a href="{escape(institute_url(institute["slug"]))}">'
             f"{escape(institute['name'])}</a>"
         )
     out.append(f' · {city}, {state}</p>\n  <ul class="badges">\n    <li>')
     if card["accepting_new_patients"]:
-        out.append(f'<span class="badge ok">{gettext("Accepting new patients")}</span>')
+        out.append(f'<span class="badge ok">{words["accepting"]}</span>')
     else:
-        out.append(f'<span class="badge">{gettext("Not accepting new patients")}</span>')
+        out.append(f'<span class="badge">{words["not_accepting"]}</span>')
     out.append("</li>\n    ")
     if listing.telehealth:
-        out.append(f'<li><span class="badge">{gettext("Telehealth visits")}</span></li>')
+        out.append(f'<li><span class="badge">{words["telehealth"]}</span></li>')
     out.append("\n    ")
-    languages = languages_to_mention(";".join(listing.languages))
-    if languages:
-        spoken = gettext("Speaks %(languages)s") % {"languages": escape(", ".join(languages))}
-        out.append(f'<li><span class="badge">{spoken}</span></li>')
+    out.append(writer.spoken(listing.languages))
     out.append(
         '\n  </ul>\n  <div class="certifications">\n    '
-        f'<span class="label">{gettext("Board certification")}</span>\n    \n    '
+        f'<span class="label">{words["certification"]}</span>\n    \n    '
     )
     certifications = card["board_certifications"]
     if certifications:
-        short_date = pgettext("short date", "M j, Y")
         out.append('<ul class="plain">')
         for certification in certifications:
-            expires = certification["expires_on"]
-            if expires:
-                shown = escape(date_filter(datetime.date.fromisoformat(expires), short_date))
-                validity = gettext("Valid through %(date)s") % {"date": shown}
-            else:
-                validity = gettext("No expiry date")
             code = certification["board"]
+            board = writer.boards.get(code) or escape(certification["board_name"])
             out.append(
-                f"<li>{catalog.boards.get(code) or escape(certification['board_name'])} "
-                f'({escape(code)}) <span class="muted">· {validity}</span></li>'
+                f'<li>{board} ({escape(code)}) <span class="muted">· '
+                f"{writer.validity(certification['expires_on'])}</span></li>"
             )
         out.append("</ul>\n    ")
     else:
-        out.append(f"<p>{gettext('No current board certification on file')}</p>")
-    lines = [escape(line) for line in (address["line1"], address["line2"]) if line]
+        out.append(f"<p>{words['no_certification']}</p>")
+    raw_lines = [line for line in (address["line1"], address["line2"]) if line]
     treatments = sorted(
-        catalog.treatments[slug] for slug in card["treatments"] if slug in catalog.treatments
+        writer.treatments[slug] for slug in card["treatments"] if slug in writer.treatments
     )
-    plans = sorted(catalog.plans[pk] for pk in listing.plan_ids if pk in catalog.plans)
+    plans = sorted(writer.plans[pk] for pk in listing.plan_ids if pk in writer.plans)
     out.append(
         '\n    \n  </div>\n  <details class="more">\n    '
-        f"<summary>{gettext('Address, treatments, insurance')}"
+        f"<summary>{words['details']}"
         '<span class="visually-hidden"> '
-        f"{gettext('of %(name)s') % {'name': name}}</span></summary>\n"
+        f"{words['of'] % {'name': name}}</span></summary>\n"
         '    <dl class="facts">\n'
-        f"      <div><dt>{gettext('Practice')}</dt><dd>{', '.join(lines)}, {city}, {state} "
+        f"      <div><dt>{words['practice']}</dt><dd>"
+        f"{', '.join(escape(line) for line in raw_lines)}, {city}, {state} "
         f"{escape(address['zip'])}</dd></div>\n"
-        f"      <div><dt>{gettext('Treatments')}</dt><dd>"
-        + (", ".join(link for _, link in treatments) or gettext("Not listed"))
+        f"      <div><dt>{words['treatments']}</dt><dd>"
+        + (", ".join(link for _, link in treatments) or words["not_listed"])
         + "</dd></div>\n"
-        f"      <div><dt>{gettext('Insurance accepted')}</dt><dd>"
-        + (
-            ", ".join(plan for _, plan in plans)
-            or gettext("Not listed: ask the office when you call.")
-        )
+        f"      <div><dt>{words['insurance']}</dt><dd>"
+        + (", ".join(plan for _, plan in plans) or words["plans_not_listed"])
         + "</dd></div>\n    </dl>\n  </details>\n"
     )
     phone = card["phone"]
-    directions = DIRECTIONS_URL + urlencode(
-        {
-            "api": "1",
-            "destination": ", ".join(
-                [
-                    *(line for line in (address["line1"], address["line2"]) if line),
-                    address["city"],
-                    f"{address['state']} {address['zip']}",
-                ]
-            ),
-        }
-    )
-    call = gettext("Call %(phone)s") % {"phone": escape(_phone_shown(phone))}
+    destination = ", ".join([*raw_lines, address["city"], f"{address['state']} {address['zip']}"])
+    directions = DIRECTIONS_URL + urlencode({"api": "1", "destination": destination})
+    call = words["call"] % {"phone": escape(phone_display(phone))}
     out.append(
         '  <p class="result-actions">\n'
         f'    <a class="button secondary call" href="tel:{escape(phone)}">{call}</a>\n'
         f'    <a class="text-link" href="{escape(directions)}" rel="noopener noreferrer" '
-        f'data-directions>{gettext("Directions")}<span class="visually-hidden"> '
-        f"{gettext('to %(name)s') % {'name': name}}</span></a>\n  </p>\n</article>\n"
+        f'data-directions>{words["directions"]}<span class="visually-hidden"> '
+        f"{words['to'] % {'name': name}}</span></a>\n  </p>\n</article>\n"
     )
     return "".join(out)

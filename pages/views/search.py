@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.http import client_ip
@@ -48,7 +48,7 @@ from ..forms import (
     tracking_values,
     widget_context,
 )
-from ..listings import Listing, card_html
+from ..listings import CardWriter, Listing, card_html, card_writer, institute_url
 from ..maps import results_map
 from ..selectors import directory_summary
 
@@ -113,8 +113,18 @@ class Numbered:
     html: SafeString
 
 
-def _numbered(found: SpecialistListing, number: int | None) -> Numbered:
-    html = mark_safe(card_html(found, distance=found.distance, number=number))
+@dataclass(frozen=True)
+class NearbyInstitute:
+    """An institute the page lists, with its page's address."""
+
+    institute: object
+    distance: float
+    specialist_ids: list[int]
+    url: str
+
+
+def _numbered(found: SpecialistListing, number: int | None, writer: CardWriter) -> Numbered:
+    html = mark_safe(card_html(found, distance=found.distance, number=number, writer=writer))
     return Numbered(number, Listing(found.card), found.distance, html)
 
 
@@ -139,14 +149,15 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
         offset=(page - 1) * RESULTS_SHOWN,
     )
     found, total = specialist_search_listings(query)
+    writer = card_writer()
     results = [
-        _numbered(listing, query.offset + position)
+        _numbered(listing, query.offset + position, writer)
         for position, listing in enumerate(found, start=1)
     ]
     beyond = widen_to = None
     if not total:
         nearest, _ = specialist_search_listings(query.unbounded(), count=False)
-        beyond = _numbered(nearest[0], None) if nearest else None
+        beyond = _numbered(nearest[0], None, writer) if nearest else None
         widen_to = beyond and _widen_radius(beyond.distance)
     link_params = _link_params(params, request)
     page_count = max(1, math.ceil(total / RESULTS_SHOWN))
@@ -180,9 +191,17 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
         )
         if results
         else None,
-        "institutes": institute_nearest(
-            replace(query, limit=INSTITUTES_SHOWN, offset=0, sort=SORT_DISTANCE)
-        ),
+        "institutes": [
+            NearbyInstitute(
+                match.institute,
+                match.distance,
+                match.specialist_ids,
+                institute_url(match.institute.slug),
+            )
+            for match in institute_nearest(
+                replace(query, limit=INSTITUTES_SHOWN, offset=0, sort=SORT_DISTANCE)
+            )
+        ],
         "beyond": beyond,
         "widen_to": widen_to,
     }, {}
@@ -199,11 +218,19 @@ def _link_params(params, request: HttpRequest) -> dict[str, str]:
     return {**kept, **{k: v for k, v in tracking_values(request).items() if k != "referrer"}}
 
 
+_find_paths: dict[str, str] = {}
+
+
 def _find_url(link_params: dict, *, page: int = 1, fragment: str = "") -> str:
     query = dict(link_params)
     if page > 1:
         query["page"] = str(page)
-    return f"{reverse('find')}?{urlencode(query)}{fragment}"
+    language = get_language()
+    path = _find_paths.get(language)
+    if path is None:
+        # reverse() costs more than the rest of a link; a page has a dozen of them.
+        path = _find_paths[language] = reverse("find")
+    return f"{path}?{urlencode(query)}{fragment}"
 
 
 def _pager(link_params: dict, page: int, page_count: int) -> dict:
