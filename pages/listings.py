@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.translation import gettext, pgettext
+from django.utils.formats import localize
+from django.utils.translation import gettext, ngettext, pgettext
 
 from core.i18n import Language, language_current
 from core.phones import phone_display
@@ -106,10 +107,12 @@ class CardWriter:
                 ("call", "Call %(phone)s"),
                 ("directions", "Directions"),
                 ("to", "to %(name)s"),
+                ("miles", "%(miles)s&nbsp;mi"),
             )
         }
         self.short_date = pgettext("short date", "M j, Y")
         self.specialties: dict[str, str] = {}
+        self.numbers: dict[float, str] = {}
         self.distances: dict[float, str] = {}
         self.dates: dict[str, str] = {}
         self.languages: dict[tuple, str] = {}
@@ -126,13 +129,62 @@ class CardWriter:
             found = self.specialties[specialty] = escape(local)
         return found
 
+    def number(self, value: float) -> str:
+        """``value|floatformat:"1g"``, escaped."""
+        found = self.numbers.get(value)
+        if found is None:
+            found = self.numbers[value] = escape(floatformat(value, "1g"))
+        return found
+
     def distance(self, distance: float) -> str:
         found = self.distances.get(distance)
         if found is None:
             found = self.distances[distance] = self.words["away"] % {
-                "distance": escape(floatformat(distance, "1g"))
+                "distance": self.number(distance)
             }
         return found
+
+    def chooser_option(self, specialist, *, distance: float | None, checked: bool) -> str:
+        """One of step 2's choices, as ``includes/step_two.html`` wrote it per option."""
+        pk, name = specialist.pk, escape(specialist.display_name)
+        miles = (
+            self.words["miles"] % {"miles": self.number(distance)} + ", "
+            if distance is not None
+            else ""
+        )
+        return (
+            '\n      <li class="check">\n'
+            f'        <input id="choose-{pk}" name="specialists" type="checkbox" value="{pk}" '
+            f'data-name="{name}"{" checked" if checked else ""}>\n'
+            f'        <label for="choose-{pk}">{name} <span class="muted">· {miles}'
+            f"{escape(specialist.city)}, {escape(specialist.state)}</span></label>\n"
+            "      </li>\n      "
+        )
+
+    def institute_item(self, institute, *, url: str, distance: float, count: int, treatment) -> str:
+        """One of the nearby institutes, as ``pages/find.html`` wrote it per institute."""
+        if treatment:
+            members = ngettext(
+                "%(counter)s specialist offering this treatment",
+                "%(counter)s specialists offering this treatment",
+                count,
+            )
+        else:
+            members = ngettext("%(counter)s specialist", "%(counter)s specialists", count)
+        members %= {"counter": escape(str(localize(count)))}
+        phone = ""
+        if institute.phone:
+            call = self.words["call"] % {"phone": escape(phone_display(institute.phone))}
+            phone = f'<a href="tel:{escape(institute.phone)}">{call}</a>'
+        return (
+            '\n          <li class="card">\n'
+            f'            <a class="institute-name" href="{escape(url)}">'
+            f"{escape(institute.name)}</a>\n"
+            f'            <span class="distance">{self.distance(distance)}</span>\n'
+            f'            <span class="muted">{escape(institute.city)}, '
+            f"{escape(institute.state)} · {members}</span>\n"
+            f"            {phone}\n          </li>\n          "
+        )
 
     def validity(self, expires: str | None) -> str:
         if not expires:

@@ -113,16 +113,6 @@ class Numbered:
     html: SafeString
 
 
-@dataclass(frozen=True)
-class NearbyInstitute:
-    """An institute the page lists, with its page's address."""
-
-    institute: object
-    distance: float
-    specialist_ids: list[int]
-    url: str
-
-
 def _numbered(found: SpecialistListing, number: int | None, writer: CardWriter) -> Numbered:
     html = mark_safe(card_html(found, distance=found.distance, number=number, writer=writer))
     return Numbered(number, Listing(found.card), found.distance, html)
@@ -191,12 +181,16 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
         )
         if results
         else None,
+        # Each institute's list item, written by the card writer (its words and numbers).
         "institutes": [
-            NearbyInstitute(
-                match.institute,
-                match.distance,
-                match.specialist_ids,
-                institute_url(match.institute.slug),
+            mark_safe(
+                writer.institute_item(
+                    match.institute,
+                    url=institute_url(match.institute.slug),
+                    distance=match.distance,
+                    count=len(match.specialist_ids),
+                    treatment=query.treatment,
+                )
             )
             for match in institute_nearest(
                 replace(query, limit=INSTITUTES_SHOWN, offset=0, sort=SORT_DISTANCE)
@@ -354,8 +348,14 @@ def _chooser(search: dict, *, chosen=None, ticked: list[int] | None = None) -> l
         tick = {chosen.pk}
     else:
         tick = {option["specialist"].pk for option in options[:PRESELECTED]}
+    writer = card_writer()
     for option in options:
         option["checked"] = option["specialist"].pk in tick
+        option["html"] = mark_safe(
+            writer.chooser_option(
+                option["specialist"], distance=option["distance"], checked=option["checked"]
+            )
+        )
     return options
 
 

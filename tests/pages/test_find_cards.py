@@ -1,6 +1,8 @@
-"""/find/'s result cards, written from the index's snapshot (``pages.listings``), are the
-bytes ``includes/specialist_card.html`` renders for the same specialist loaded through the
-ORM, on random directories and random searches in both languages."""
+"""/find/'s result cards, step 2's choices and the nearby institutes, written in Python from
+the index's snapshot (``pages.listings``), are the bytes the templates rendered for the same
+specialists and institutes loaded through the ORM (``includes/specialist_card.html``, and
+the loops below as they stood in ``includes/step_two.html`` and ``pages/find.html``), on
+random directories and random searches in both languages."""
 
 import datetime
 import random
@@ -9,11 +11,13 @@ from dataclasses import replace
 from urllib.parse import urlencode
 
 import pytest
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from matcher.apis import MatchQuerySerializer
 from matcher.selectors import (
+    institute_nearest,
     specialist_nearest_beyond,
     specialist_search,
     specialist_search_listings,
@@ -33,6 +37,26 @@ PLACES = [
 SEARCH_ZIPS = ["10001", "90012", "00901", "99501", "New York, NY"]
 TRICKY = ["O'Brien", "Smith & Wesson", 'Dr "Doc"', "<b>Núñez</b>", "Zoë", "Lee"]
 SPECIALTIES = ["Orthopaedic spine surgery", "Pain medicine", "Neurosurgery", "Chiropractic"]
+CHOOSER_TEMPLATE = Template(
+    """{% load i18n %}{% for option in chooser %}{% with specialist=option.specialist %}
+      <li class="check">
+        <input id="choose-{{ specialist.pk }}" name="specialists" type="checkbox" value="{{ specialist.pk }}" data-name="{{ specialist.display_name }}"{% if option.checked %} checked{% endif %}>
+        <label for="choose-{{ specialist.pk }}">{{ specialist.display_name }} <span class="muted">· {% if option.distance is not None %}{% blocktranslate with miles=option.distance|floatformat:"1g" %}{{ miles }}&nbsp;mi{% endblocktranslate %}, {% endif %}{{ specialist.city }}, {{ specialist.state }}</span></label>
+      </li>
+      {% endwith %}{% endfor %}"""  # noqa: E501
+)
+INSTITUTES_TEMPLATE = Template(
+    """{% load content i18n %}{% for match in search.institutes %}
+          <li class="card">
+            <a class="institute-name" href="{{ match.institute.get_absolute_url }}">{{ match.institute.name }}</a>
+            <span class="distance">{% blocktranslate with distance=match.distance|floatformat:"1g" %}<strong>{{ distance }} mi</strong> away{% endblocktranslate %}</span>
+            <span class="muted">{{ match.institute.city }}, {{ match.institute.state }} · {% if search.treatment %}{% blocktranslate count counter=match.specialist_ids|length %}{{ counter }} specialist offering this treatment{% plural %}{{ counter }} specialists offering this treatment{% endblocktranslate %}{% else %}{% blocktranslate count counter=match.specialist_ids|length %}{{ counter }} specialist{% plural %}{{ counter }} specialists{% endblocktranslate %}{% endif %}</span>
+            {% if match.institute.phone %}<a href="tel:{{ match.institute.phone }}">{% blocktranslate with phone=match.institute.phone|us_phone %}Call {{ phone }}{% endblocktranslate %}</a>{% endif %}
+          </li>
+          {% endfor %}"""  # noqa: E501
+)
+_CHOICES = re.compile(r'<ul class="plain choices">\n      (.*?)\n    </ul>', re.DOTALL)
+_INSTITUTES = re.compile(r'<ul class="institute-list">\n          (.*?)\n        </ul>', re.DOTALL)
 _CARD = re.compile(r'\n<article class="card result".*?</article>\n', re.DOTALL)
 _ID = re.compile(r'id="result-(\d+)"')
 
@@ -88,9 +112,10 @@ def _random_search(rng: random.Random) -> dict:
     return params
 
 
-def _expected_cards(params: dict) -> str | None:
-    """The cards as the page rendered them before the snapshot did: the ORM's profiles
-    through the card template; None for a search the page refuses."""
+def _expected(params: dict) -> dict | None:
+    """The cards, step 2's choices and the institutes as the page rendered them before the
+    snapshot did: the ORM's profiles and institutes through the templates; None for a
+    search the page refuses."""
     parsed = MatchQuerySerializer(
         data={k: v for k, v in params.items() if k != "page"}, context={"places": True}
     )
@@ -115,11 +140,33 @@ def _expected_cards(params: dict) -> str | None:
                     {"specialist": beyond.specialist, "distance": beyond.distance},
                 )
             )
-    return "".join(cards)
+    # Step 2: those accepting new patients, nearest first, the nearest three ticked.
+    accepting = sorted(
+        (match for match in matches if match.specialist.accepting_new_patients),
+        key=lambda match: match.distance,
+    )
+    chooser = [
+        {"specialist": match.specialist, "distance": match.distance, "checked": n < 3}
+        for n, match in enumerate(accepting)
+    ]
+    institutes = institute_nearest(replace(query, limit=5, offset=0, sort="distance"))
+    search = {"institutes": institutes, "treatment": query.treatment}
+    return {
+        "cards": "".join(cards),
+        "chooser": CHOOSER_TEMPLATE.render(Context({"chooser": chooser})) if chooser else None,
+        "institutes": INSTITUTES_TEMPLATE.render(Context({"search": search}))
+        if institutes
+        else None,
+    }
+
+
+def _found(pattern: re.Pattern, html: str) -> str | None:
+    found = pattern.search(html)
+    return found and found.group(1)
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_cards_are_the_templates_bytes_in_both_languages(client, db, seed):
+def test_cards_choices_and_institutes_are_the_templates_bytes_in_both_languages(client, db, seed):
     rng = random.Random(seed)
     _random_directory(rng)
     compared = 0
@@ -129,10 +176,15 @@ def test_cards_are_the_templates_bytes_in_both_languages(client, db, seed):
             response = client.get(f"{path}?{urlencode(params)}")
             html = response.content.decode()
             with translation.override(language):
-                expected = _expected_cards(params)
+                expected = _expected(params)
             assert response.status_code == (200 if expected is not None else 400), params
-            assert "".join(_CARD.findall(html)) == (expected or ""), (language, params)
-            compared += (expected or "").count("<article")
+            if expected is None:
+                assert not _CARD.findall(html), params
+                continue
+            assert "".join(_CARD.findall(html)) == expected["cards"], (language, params)
+            assert _found(_CHOICES, html) == expected["chooser"], (language, params)
+            assert _found(_INSTITUTES, html) == expected["institutes"], (language, params)
+            compared += expected["cards"].count("<article")
     assert compared > 50
 
 
