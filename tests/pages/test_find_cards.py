@@ -236,3 +236,55 @@ def test_edits_show_on_the_next_search_cards_institutes_and_filters(client, db):
         assert 'value="vi"' in html  # the language filter offers what someone now speaks
         if telehealth:
             assert telehealth in html
+
+
+MAP_LOOPS_TEMPLATE = Template(
+    """{% load l10n %}{% localize off %}{% for label in map.labels %}<text x="{{ label.x }}" y="{{ label.y }}">{{ label.text }}</text>{% endfor %}|{% for marker in map.markers %}<g class="map-marker">
+      {% if marker.is_pill %}<rect x="{{ marker.left }}" y="{{ marker.top }}" width="{{ marker.width }}" height="{{ marker.height }}" rx="{{ marker.radius }}" stroke-width="{{ map.stroke }}"/>
+      {% else %}<circle cx="{{ marker.x }}" cy="{{ marker.y }}" r="{{ map.marker_radius }}" stroke-width="{{ map.stroke }}"/>{% endif %}
+      <text x="{{ marker.x }}" y="{{ marker.y }}" font-size="{{ map.font_size }}" text-anchor="middle" dominant-baseline="central">{{ marker.label }}</text>
+    </g>{% endfor %}{% endlocalize %}"""  # noqa: E501
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_map_labels_and_markers_are_the_templates_bytes(language):
+    """The map's labels and markers, written in Python, as its template's loops wrote
+    them: random results (several at one place make a pill) around random ZIPs."""
+    from types import SimpleNamespace
+
+    from geo.gazetteer import located_zip_places
+    from pages.maps import results_map
+
+    rng = random.Random(11)
+    places = located_zip_places()
+    drawn = 0
+    with translation.override(language):
+        for _ in range(60):
+            origin = rng.choice(places)
+            spots = [
+                (origin.latitude + rng.uniform(-1, 1), origin.longitude + rng.uniform(-1, 1))
+                for _ in range(rng.randint(1, 6))
+            ]
+            results = [
+                (
+                    number,
+                    SimpleNamespace(
+                        latitude=latitude,
+                        longitude=longitude,
+                        display_name=f"{rng.choice(TRICKY)} {number}",
+                        city=rng.choice(TRICKY),
+                        state="NY",
+                    ),
+                )
+                for number, (latitude, longitude) in enumerate(
+                    (rng.choice(spots) for _ in range(rng.randint(1, 10))), start=1
+                )
+            ]
+            drawn_map = results_map(origin=origin, radius_miles=50, results=results)
+            if drawn_map is None:
+                continue
+            drawn += 1
+            expected = MAP_LOOPS_TEMPLATE.render(Context({"map": drawn_map}))
+            assert f"{drawn_map.labels_svg}|{drawn_map.markers_svg}" == expected
+    assert drawn > 30
