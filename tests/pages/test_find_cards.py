@@ -288,3 +288,36 @@ def test_map_labels_and_markers_are_the_templates_bytes(language):
             expected = MAP_LOOPS_TEMPLATE.render(Context({"map": drawn_map}))
             assert f"{drawn_map.labels_svg}|{drawn_map.markers_svg}" == expected
     assert drawn > 30
+
+
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_memoised_parts_never_carry_another_searchs_values(client, db, seed):
+    """Each page rendered after others have filled the kept parts ({% memo %}) equals the
+    page rendered with nothing kept: every value a kept part reads is in its key. Searches
+    with filters, errors and failed step 2 posts, in both languages."""
+    from pages.templatetags import memo
+
+    rng = random.Random(100 + seed)
+    _random_directory(rng)
+    for n in range(40):
+        params = _random_search(rng)
+        if rng.random() < 0.3:
+            params["utm_source"] = rng.choice(["mail", "ads"])
+        path = rng.choice(["/find/", "/es/find/"])
+        if n % 5 == 4:
+            data = {**params, "first_name": rng.choice(["", "Ana"]), "email": "not-an-email"}
+            request = lambda data=data, path=path: client.post(path, data)  # noqa: E731
+        else:
+            request = lambda params=params, path=path: client.get(path, params)  # noqa: E731
+        warm = request()
+        memo._kept.clear()
+        cold = request()
+        assert warm.status_code == cold.status_code
+        assert _CSRF.sub("", warm.content.decode()) == _CSRF.sub("", cold.content.decode()), (
+            path,
+            params,
+        )
+        assert len(memo._kept) > 3
