@@ -302,18 +302,18 @@ def specialist_search_listings(
     ], page.total
 
 
-# The institutes searches have shown, for the snapshot (version and date) they were read
-# for: a later version may have changed them, so it starts afresh. Saves /find/ a query.
-_institutes_kept: tuple[tuple, dict[int, Institute | None]] = ((), {})
+# The institutes searches have shown, for the snapshot they were read with (the object: a
+# new snapshot, after any change, starts afresh; each thread fills only its snapshot's).
+# Saves /find/ a query.
+_institutes_kept: tuple[DirectoryIndex | None, dict[int, Institute | None]] = (None, {})
 
 
 def _institutes_read(index: DirectoryIndex, ids: list[int]) -> dict[int, Institute]:
     global _institutes_kept
-    key = (index.version, index.on)
-    kept_key, kept = _institutes_kept
-    if kept_key != key:
+    kept_index, kept = _institutes_kept
+    if kept_index is not index:
         kept = {}
-        _institutes_kept = (key, kept)
+        _institutes_kept = (index, kept)
     missing = [pk for pk in ids if pk not in kept]
     if missing:
         read = Institute.objects.in_bulk(missing)

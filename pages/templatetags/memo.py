@@ -22,7 +22,10 @@ register = template.Library()
 # rather than ordered, since a new snapshot makes every kept part useless anyway.
 MEMO_KEPT = 2_000
 
-_kept: dict[tuple, str] = {}
+# The parts kept for the snapshot they were rendered with: a new snapshot (after any
+# directory change) starts afresh, and a thread still answering from the old one fills
+# only the old one's.
+_kept: tuple[object, dict[tuple, str]] = (None, {})
 
 
 def _hashable(value):
@@ -41,22 +44,25 @@ class MemoNode(template.Node):
         self.values = values
 
     def render(self, context):
+        global _kept
         index = pinned_index()
         if index is None:
             return self.nodelist.render(context)
+        kept_index, kept = _kept
+        if kept_index is not index:
+            kept = {}
+            _kept = (index, kept)
         key = (
             id(self),
             get_language(),
-            index.version,
-            index.on,
             *(_hashable(value.resolve(context)) for value in self.values),
         )
-        found = _kept.get(key)
+        found = kept.get(key)
         if found is None:
             found = self.nodelist.render(context)
-            if len(_kept) >= MEMO_KEPT:
-                _kept.clear()
-            _kept[key] = found
+            if len(kept) >= MEMO_KEPT:
+                kept.clear()
+            kept[key] = found
         return mark_safe(found)
 
 
