@@ -3,6 +3,7 @@ import functools
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 
 from core.i18n import language_current
 from core.phones import phone_display
@@ -17,7 +18,8 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "patient_phone_e164": settings.PATIENT_PHONE_NUMBER,
         "patient_phone_display": phone_display(settings.PATIENT_PHONE_NUMBER),
-        "treatment_menu": treatment_menu(),
+        # Read when a page shows it: /find/ keeps its header and form (pages.templatetags.memo).
+        "treatment_menu": SimpleLazyObject(treatment_menu),
         "language_links": language_links(request),
     }
 
