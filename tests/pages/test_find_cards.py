@@ -321,3 +321,32 @@ def test_memoised_parts_never_carry_another_searchs_values(client, db, seed):
             params,
         )
         assert len(memo._kept[1]) > 3
+
+
+PAGER_TEMPLATE = Template(
+    """{% load i18n %}<nav class="pager" aria-label="{% translate 'Result pages' %}">
+  {% if pager.previous %}<a class="button secondary" href="{{ pager.previous }}" rel="prev">{% translate "Previous" %}</a>{% endif %}
+  <ul class="pages">
+    {% for item in pager.numbers %}{% if item %}<li>{% if item.number == page %}<span aria-current="page">{% blocktranslate with number=item.number %}<span class="visually-hidden">Page </span>{{ number }}{% endblocktranslate %}</span>{% else %}<a href="{{ item.url }}">{% blocktranslate with number=item.number %}<span class="visually-hidden">Page </span>{{ number }}{% endblocktranslate %}</a>{% endif %}</li>{% else %}<li aria-hidden="true">…</li>{% endif %}{% endfor %}
+  </ul>
+  {% if pager.next %}<a class="button secondary" href="{{ pager.next }}" rel="next">{% translate "Next" %}</a>{% endif %}
+</nav>
+"""  # noqa: E501
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_pager_is_the_templates_bytes(language):
+    """The pager's navigation as ``includes/pager.html`` rendered it, for every page of
+    results up to 31 pages, with the patient's own search and campaign tags in the links."""
+    from pages.views.search import _pager
+
+    with translation.override(language):
+        for page_count in range(2, 32):
+            for page in range(1, page_count + 1):
+                params = {"zip": "Austin, TX", "language": "es", "utm_source": "a&b<c>"}
+                pager = _pager(params, page, page_count)
+                expected = PAGER_TEMPLATE.render(
+                    Context({"pager": pager, "page": page, "page_count": page_count})
+                )
+                assert pager["html"] == expected, (page, page_count)
