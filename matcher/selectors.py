@@ -302,23 +302,29 @@ def specialist_search_listings(
     ], page.total
 
 
-# The institutes searches have shown, for the snapshot they were read with (the object: a
-# new snapshot, after any change, starts afresh; each thread fills only its snapshot's).
-# Saves /find/ a query.
-_institutes_kept: tuple[DirectoryIndex | None, dict[int, Institute | None]] = (None, {})
+# The institutes searches have shown, as read for the snapshot's base: valid while the
+# base is (a rebuild starts afresh) for every institute its overlay does not hold, the
+# overlay holding each one changed since the base. Those are read each time. Saves /find/
+# a query per search; each thread fills only the store of the base it answers from.
+_institutes_kept: tuple[object, dict[int, Institute | None]] = (None, {})
 
 
 def _institutes_read(index: DirectoryIndex, ids: list[int]) -> dict[int, Institute]:
     global _institutes_kept
-    kept_index, kept = _institutes_kept
-    if kept_index is not index:
+    kept_base, kept = _institutes_kept
+    if kept_base is not index.base:
         kept = {}
-        _institutes_kept = (index, kept)
-    missing = [pk for pk in ids if pk not in kept]
-    if missing:
-        read = Institute.objects.in_bulk(missing)
-        kept.update({pk: read.get(pk) for pk in missing})
-    return {pk: kept[pk] for pk in ids if kept[pk] is not None}
+        _institutes_kept = (index.base, kept)
+    changed = {pk for pk in ids if index.overlay.institutes.position(pk) >= 0}
+    wanted = [pk for pk in ids if pk in changed or pk not in kept]
+    read = Institute.objects.in_bulk(wanted) if wanted else {}
+    kept.update({pk: read.get(pk) for pk in wanted if pk not in changed})
+    found = {}
+    for pk in ids:
+        institute = read.get(pk) if pk in changed else kept[pk]
+        if institute is not None:
+            found[pk] = institute
+    return found
 
 
 def _institute_matches(index: DirectoryIndex, found) -> list[InstituteMatch]:
