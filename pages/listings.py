@@ -1,10 +1,12 @@
-"""/find/'s result cards from the index's snapshot, without a query and without a template.
+"""/find/'s result cards, step 2's choices and the nearby institutes from the index's
+snapshot, without a query and without a template.
 
 ``includes/specialist_card.html`` is the definition of a card's HTML; ``card_html`` writes
 the same bytes from a ``SpecialistListing`` (the API's card plus the facts it leaves out) in
-the active language, because rendering the template took most of a search's CPU (tests
-hold the two equal over random directories in both languages). ``Listing`` answers what the
-map and step 2 read of a specialist, under the model's names.
+the active language, because rendering the template took most of a search's CPU. The
+choices and institutes are written as the template loops they replace wrote them (tests
+hold each equal to its template over random directories in both languages). ``Listing``
+answers what the map and step 2 read of a specialist, under the model's names.
 """
 
 from __future__ import annotations
