@@ -1,6 +1,7 @@
 """US phone numbers: the one parser (to E.164, with an optional extension) and the one way
 they are shown and dialled."""
 
+import functools
 from dataclasses import dataclass
 
 import phonenumbers
@@ -79,15 +80,20 @@ def validate_us_phone(value: str) -> None:
     us_phone_to_e164(value)
 
 
-def phone_display(e164: str, extension: str = "") -> str:
-    """+12125550100 as (212) 555-0100, the way US readers dial it, and "ext. 12" after it
-    when there is an extension; anything unparsable unchanged."""
+@functools.lru_cache(maxsize=50_000)
+def _national(e164: str) -> str:
+    # Parsing costs about as much as rendering a page's card; pages show the same numbers.
     try:
         number = phonenumbers.parse(e164, "US")
     except phonenumbers.NumberParseException:
-        shown = e164
-    else:
-        shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def phone_display(e164: str, extension: str = "") -> str:
+    """+12125550100 as (212) 555-0100, the way US readers dial it, and "ext. 12" after it
+    when there is an extension; anything unparsable unchanged."""
+    shown = _national(e164)
     if extension:
         return gettext("%(number)s ext. %(extension)s") % {"number": shown, "extension": extension}
     return shown

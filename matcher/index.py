@@ -712,6 +712,18 @@ class DirectoryIndex:
             [(self._card(source, row), distance) for distance, _, source, row in found], total
         )
 
+    def specialist_listings_page(self, **search) -> Page:
+        """``specialist_cards_page``'s page with each row's ``listing_facts``: ``(card JSON,
+        exact distance, (telehealth, language codes, insurance plan ids))``."""
+        found, total = self._specialists_found(**search)
+        return Page(
+            [
+                (self._card(source, row), distance, source.table.listing_facts(row))
+                for distance, _, source, row in found
+            ],
+            total,
+        )
+
     def specialists_nearest(self, **query) -> list[tuple[int, float]]:
         """``(id, exact distance)`` of the ``limit`` nearest qualifying specialists within
         ``radius`` (None: anywhere), nearest first, ties by last name then id:
@@ -1252,6 +1264,11 @@ def directory_index() -> DirectoryIndex:
         finally:
             state.lock.release()
     return _state.current
+
+
+def pinned_index() -> DirectoryIndex | None:
+    """The snapshot ``pinned_snapshot`` holds for this request, if any (no query)."""
+    return _pinned.get()
 
 
 @contextlib.contextmanager

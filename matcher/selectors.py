@@ -275,10 +275,62 @@ def specialist_search_cards(
     return [(orjson.loads(card), distance) for card, distance in found], total
 
 
-def _institute_matches(found) -> list[InstituteMatch]:
+@dataclass(frozen=True, slots=True)
+class SpecialistListing:
+    """A result as the patient pages show it, from the snapshot without a query: the API's
+    card (``specialist_cards``'s dict, "distance" None), the rounded distance, and the facts
+    the card leaves out."""
+
+    card: dict
+    distance: float
+    telehealth: bool
+    languages: list[str]
+    plan_ids: list[int]
+
+
+def specialist_search_listings(
+    query: MatchQuery, *, count: bool = True
+) -> tuple[list[SpecialistListing], int]:
+    """``specialist_search_cards``'s page as ``SpecialistListing``s and ``total`` (0 without
+    ``count``); no query while the index is fresh."""
+    index = directory_index()
+    with MATCH_SEARCH_SECONDS.time():
+        page = index.specialist_listings_page(**_index_arguments(query), count=count)
+    return [
+        SpecialistListing(orjson.loads(card), rounded(distance), *facts)
+        for card, distance, facts in page.found
+    ], page.total
+
+
+# The institutes searches have shown, as read for the snapshot's base: valid while the
+# base is (a rebuild starts afresh) for every institute its overlay does not hold, the
+# overlay holding each one changed since the base. Those are read each time. Saves /find/
+# a query per search; each thread fills only the store of the base it answers from.
+_institutes_kept: tuple[object, dict[int, Institute | None]] = (None, {})
+
+
+def _institutes_read(index: DirectoryIndex, ids: list[int]) -> dict[int, Institute]:
+    global _institutes_kept
+    kept_base, kept = _institutes_kept
+    if kept_base is not index.base:
+        kept = {}
+        _institutes_kept = (index.base, kept)
+    changed = {pk for pk in ids if index.overlay.institutes.position(pk) >= 0}
+    wanted = [pk for pk in ids if pk in changed or pk not in kept]
+    read = Institute.objects.in_bulk(wanted) if wanted else {}
+    kept.update({pk: read.get(pk) for pk in wanted if pk not in changed})
+    found = {}
+    for pk in ids:
+        institute = read.get(pk) if pk in changed else kept[pk]
+        if institute is not None:
+            found[pk] = institute
+    return found
+
+
+def _institute_matches(index: DirectoryIndex, found) -> list[InstituteMatch]:
     if not found:
         return []
-    institutes = Institute.objects.in_bulk([pk for pk, _, _ in found])
+    institutes = _institutes_read(index, [pk for pk, _, _ in found])
     return [
         InstituteMatch(
             institute=institutes[pk], distance=rounded(distance), specialist_ids=specialist_ids
@@ -291,13 +343,15 @@ def _institute_matches(found) -> list[InstituteMatch]:
 def institute_nearest(query: MatchQuery) -> list[InstituteMatch]:
     """Up to ``query.limit`` active institutes with a qualifying specialist, within the
     radius (None: at any distance)."""
-    return _institute_matches(directory_index().institutes_nearest(**_index_arguments(query)))
+    index = directory_index()
+    return _institute_matches(index, index.institutes_nearest(**_index_arguments(query)))
 
 
 def institute_search(query: MatchQuery) -> tuple[list[InstituteMatch], int]:
     """``institute_nearest``'s page and ``total``: how many institutes qualify in all."""
-    page = directory_index().institutes_page(**_index_arguments(query))
-    return _institute_matches(page.found), page.total
+    index = directory_index()
+    page = index.institutes_page(**_index_arguments(query))
+    return _institute_matches(index, page.found), page.total
 
 
 def institute_nearest_beyond(query: MatchQuery) -> InstituteMatch | None:

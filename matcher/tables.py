@@ -283,6 +283,16 @@ class CodeSets:
         ]
         return [texts[position] for position in inverse.reshape(-1).tolist()]
 
+    def row_codes(self, row: int) -> list:
+        """The codes one row holds, sorted."""
+        values = self.bits[row]
+        width = self.bits.dtype.itemsize * 8
+        return [
+            code
+            for code, position in self.positions.items()
+            if int(values[position // width]) >> (position % width) & 1
+        ]
+
     def counts(self) -> dict:
         """How many rows hold each code."""
         return {code: int(self.rows_with(code).sum()) for code in self.codes}
@@ -665,6 +675,11 @@ class SpecialistTable(_Located):
             arrays, codes[name] = merged.columns(f"spec.{name}")
             columns.update(arrays)
         return cls(columns, codes)
+
+    def listing_facts(self, row: int) -> tuple[bool, list[str], list[int]]:
+        """What the patient pages show beside a row's card: telehealth, the language codes
+        (sorted) and the insurance plan ids."""
+        return bool(self.telehealth[row]), self.languages.row_codes(row), self.plans.row_codes(row)
 
     def field(self, row: int, name: str) -> bytes:
         """One field of a card record."""

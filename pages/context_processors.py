@@ -1,6 +1,9 @@
+import functools
+
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 
 from core.i18n import language_current
 from core.phones import phone_display
@@ -15,15 +18,29 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "patient_phone_e164": settings.PATIENT_PHONE_NUMBER,
         "patient_phone_display": phone_display(settings.PATIENT_PHONE_NUMBER),
-        "treatment_menu": treatment_menu(),
+        # Read when a page shows it: /find/ keeps its header and form (pages.templatetags.memo).
+        "treatment_menu": SimpleLazyObject(treatment_menu),
         "language_links": language_links(request),
     }
 
 
 def _path_in(match, language: str) -> str | None:
+    try:
+        return _path_kept(match.view_name, tuple(match.args), tuple(match.kwargs.items()), language)
+    except TypeError:  # an argument that cannot be a key
+        return _path_reversed(match.view_name, match.args, match.kwargs, language)
+
+
+# Reversing in another language costs a tenth of a search page; pages are few.
+@functools.lru_cache(maxsize=20_000)
+def _path_kept(view_name, args: tuple, kwargs: tuple, language: str) -> str | None:
+    return _path_reversed(view_name, args, dict(kwargs), language)
+
+
+def _path_reversed(view_name, args, kwargs, language: str) -> str | None:
     with translation.override(language):
         try:
-            return reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+            return reverse(view_name, args=args, kwargs=kwargs)
         except NoReverseMatch:
             return None
 

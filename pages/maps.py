@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from geo.atlas import state_outlines
@@ -103,6 +105,41 @@ class ResultsMap:
     labels: list[Label] = field(default_factory=list)
     label_size: float = 1.0
     scale: ScaleBar | None = None
+
+    @property
+    def labels_svg(self) -> SafeString:
+        """The city labels as ``includes/results_map.html`` wrote them in a loop (numbers
+        unlocalised, as under ``localize off``)."""
+        return mark_safe(
+            "".join(
+                f'<text x="{label.x}" y="{label.y}">{escape(label.text)}</text>'
+                for label in self.labels
+            )
+        )
+
+    @property
+    def markers_svg(self) -> SafeString:
+        """The numbered markers as ``includes/results_map.html`` wrote them in a loop."""
+        stroke, font_size = self.stroke, self.font_size
+        parts = []
+        for marker in self.markers:
+            if marker.is_pill:
+                shape = (
+                    f'<rect x="{marker.left}" y="{marker.top}" width="{marker.width}" '
+                    f'height="{marker.height}" rx="{marker.radius}" stroke-width="{stroke}"/>'
+                    "\n      "
+                )
+            else:
+                shape = (
+                    f'<circle cx="{marker.x}" cy="{marker.y}" r="{self.marker_radius}" '
+                    f'stroke-width="{stroke}"/>'
+                )
+            parts.append(
+                f'<g class="map-marker">\n      {shape}\n      <text x="{marker.x}" '
+                f'y="{marker.y}" font-size="{font_size}" text-anchor="middle" '
+                f'dominant-baseline="central">{escape(marker.label)}</text>\n    </g>'
+            )
+        return mark_safe("".join(parts))
 
     @property
     def font_size(self) -> float:

@@ -14,7 +14,10 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.formats import localize
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.http import client_ip
@@ -26,14 +29,14 @@ from leads.models import MAX_CHOSEN_SPECIALISTS, TRACKING_FIELDS, TRACKING_MAX_L
 from leads.receipts import lead_receipt_add, lead_receipt_ids
 from leads.selectors import specialists_choosable
 from leads.services import honeypot_filled, lead_submit
-from matcher.apis import MatchQuerySerializer
+from matcher.apis import MatchQuerySerializer, match_query_fast
 from matcher.index import SORT_DISTANCE, SORT_NAME, pinned_snapshot
 from matcher.query import DEFAULT_RADIUS, MAX_OFFSET
 from matcher.selectors import (
+    SpecialistListing,
     institute_nearest,
     search_choices,
-    specialist_nearest_beyond,
-    specialist_search,
+    specialist_search_listings,
 )
 from matcher.signals import search_performed
 from specialists.facts import GENDER_WORDS, LANGUAGES, Gender, SpecialtyGroup
@@ -47,6 +50,7 @@ from ..forms import (
     tracking_values,
     widget_context,
 )
+from ..listings import CardWriter, Listing, card_html, card_writer, institute_url
 from ..maps import results_map
 from ..selectors import directory_summary
 
@@ -102,41 +106,52 @@ def _page_number(raw) -> tuple[int, str | None]:
 
 @dataclass(frozen=True)
 class Numbered:
-    """A result and its number on the page, the map's marker and step 2's list."""
+    """A result and its number on the page, the map's marker and step 2's list; ``html``
+    its card."""
 
-    number: int
+    number: int | None
     specialist: object
     distance: float
+    html: SafeString
+
+
+def _numbered(found: SpecialistListing, number: int | None, writer: CardWriter) -> Numbered:
+    html = mark_safe(card_html(found, distance=found.distance, number=number, writer=writer))
+    return Numbered(number, Listing(found.card), found.distance, html)
 
 
 def _search(params, request: HttpRequest) -> tuple[dict, dict]:
     """Run the search for ``params``; returns (search context, field errors)."""
     page, page_error = _page_number(params.get("page"))
-    parsed = MatchQuerySerializer(
-        data={name: params[name] for name in SEARCH_FIELDS if name in params},
-        context={"places": True},
-    )
-    valid = parsed.is_valid()
-    errors = {} if valid else dict(parsed.errors)
-    if page_error:
-        errors["page"] = [page_error]
-    if errors:
-        return {}, errors
+    data = {name: params[name] for name in SEARCH_FIELDS if name in params}
+    # The API's plain-parameter parse when it applies (it gives the serializer's query),
+    # since the serializer costs a tenth of the page; the serializer for everything else.
+    asked = None if page_error else match_query_fast(data)
+    if asked is None:
+        parsed = MatchQuerySerializer(data=data, context={"places": True})
+        errors = {} if parsed.is_valid() else dict(parsed.errors)
+        if page_error:
+            errors["page"] = [page_error]
+        if errors:
+            return {}, errors
+        asked = parsed.validated_data
     # The page always shows miles and its own number of cards, whatever the query says.
     query = replace(
-        parsed.validated_data,
+        asked,
         unit="mi",
         limit=RESULTS_SHOWN,
         offset=(page - 1) * RESULTS_SHOWN,
     )
-    matches, total = specialist_search(query)
+    found, total = specialist_search_listings(query)
+    writer = card_writer()
     results = [
-        Numbered(query.offset + position, match.specialist, match.distance)
-        for position, match in enumerate(matches, start=1)
+        _numbered(listing, query.offset + position, writer)
+        for position, listing in enumerate(found, start=1)
     ]
     beyond = widen_to = None
     if not total:
-        beyond = specialist_nearest_beyond(query)
+        nearest, _ = specialist_search_listings(query.unbounded(), count=False)
+        beyond = _numbered(nearest[0], None, writer) if nearest else None
         widen_to = beyond and _widen_radius(beyond.distance)
     link_params = _link_params(params, request)
     page_count = max(1, math.ceil(total / RESULTS_SHOWN))
@@ -170,9 +185,21 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
         )
         if results
         else None,
-        "institutes": institute_nearest(
-            replace(query, limit=INSTITUTES_SHOWN, offset=0, sort=SORT_DISTANCE)
-        ),
+        # Each institute's list item, written by the card writer (its words and numbers).
+        "institutes": [
+            mark_safe(
+                writer.institute_item(
+                    match.institute,
+                    url=institute_url(match.institute.slug),
+                    distance=match.distance,
+                    count=len(match.specialist_ids),
+                    treatment=query.treatment,
+                )
+            )
+            for match in institute_nearest(
+                replace(query, limit=INSTITUTES_SHOWN, offset=0, sort=SORT_DISTANCE)
+            )
+        ],
         "beyond": beyond,
         "widen_to": widen_to,
     }, {}
@@ -189,11 +216,19 @@ def _link_params(params, request: HttpRequest) -> dict[str, str]:
     return {**kept, **{k: v for k, v in tracking_values(request).items() if k != "referrer"}}
 
 
+_find_paths: dict[str, str] = {}
+
+
 def _find_url(link_params: dict, *, page: int = 1, fragment: str = "") -> str:
     query = dict(link_params)
     if page > 1:
         query["page"] = str(page)
-    return f"{reverse('find')}?{urlencode(query)}{fragment}"
+    language = get_language()
+    path = _find_paths.get(language)
+    if path is None:
+        # reverse() costs more than the rest of a link; a page has a dozen of them.
+        path = _find_paths[language] = reverse("find")
+    return f"{path}?{urlencode(query)}{fragment}"
 
 
 def _pager(link_params: dict, page: int, page_count: int) -> dict:
@@ -205,11 +240,44 @@ def _pager(link_params: dict, page: int, page_count: int) -> dict:
             numbers.append(None)  # a gap
         numbers.append({"number": number, "url": _find_url(link_params, page=number)})
         previous = number
-    return {
+    pager = {
         "previous": _find_url(link_params, page=page - 1) if page > 1 else None,
         "next": _find_url(link_params, page=page + 1) if page < page_count else None,
         "numbers": numbers,
     }
+    return {**pager, "html": _pager_html(pager, page)}
+
+
+def _pager_html(pager: dict, page: int) -> SafeString:
+    """The pager's navigation (a Django template took a tenth of the page's rendering)."""
+    items = []
+    for item in pager["numbers"]:
+        if item is None:
+            items.append('<li aria-hidden="true">…</li>')
+            continue
+        label = gettext('<span class="visually-hidden">Page </span>%(number)s') % {
+            "number": escape(str(localize(item["number"])))
+        }
+        if item["number"] == page:
+            items.append(f'<li><span aria-current="page">{label}</span></li>')
+        else:
+            items.append(f'<li><a href="{escape(item["url"])}">{label}</a></li>')
+    previous = (
+        f'<a class="button secondary" href="{escape(pager["previous"])}" rel="prev">'
+        f"{gettext('Previous')}</a>"
+        if pager["previous"]
+        else ""
+    )
+    following = (
+        f'<a class="button secondary" href="{escape(pager["next"])}" rel="next">'
+        f"{gettext('Next')}</a>"
+        if pager["next"]
+        else ""
+    )
+    return mark_safe(
+        f'<nav class="pager" aria-label="{gettext("Result pages")}">\n  {previous}\n'
+        f'  <ul class="pages">\n    {"".join(items)}\n  </ul>\n  {following}\n</nav>\n'
+    )
 
 
 def _filters_summary(query) -> list[str]:
@@ -278,9 +346,7 @@ def _filter_controls(params) -> dict:
             },
         ],
         "selected": selected,
-        "active": sum(
-            bool(selected[name]) and selected[name] != "false" for name in FILTER_FIELDS
-        ),
+        "active": sum(bool(selected[name]) and selected[name] != "false" for name in FILTER_FIELDS),
     }
 
 
@@ -319,8 +385,14 @@ def _chooser(search: dict, *, chosen=None, ticked: list[int] | None = None) -> l
         tick = {chosen.pk}
     else:
         tick = {option["specialist"].pk for option in options[:PRESELECTED]}
+    writer = card_writer()
     for option in options:
         option["checked"] = option["specialist"].pk in tick
+        option["html"] = mark_safe(
+            writer.chooser_option(
+                option["specialist"], distance=option["distance"], checked=option["checked"]
+            )
+        )
     return options
 
 
@@ -377,7 +449,7 @@ def _render_find(request, *, params, search: dict, errors: dict, lead_form, stat
 
 
 def _near_redirect(request: HttpRequest) -> HttpResponse | None:
-    """"Use my location": the browser sends ``near=latitude,longitude``; the search goes on
+    """ "Use my location": the browser sends ``near=latitude,longitude``; the search goes on
     from the nearest ZIP, and the address bar keeps that ZIP, never the coordinates."""
     match = _NEAR.fullmatch(request.GET.get("near", ""))
     latitude, longitude = (float(match.group(1)), float(match.group(2))) if match else (0, 999)
