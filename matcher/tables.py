@@ -139,12 +139,27 @@ class Records:
         return self.blob[start:end].tobytes()
 
     def take(self, rows: np.ndarray) -> Records:
-        """The records of ``rows``, in that order."""
-        return Records.from_bytes(self[row] for row in rows.tolist())
+        """The records of ``rows``, in that order (array operations over their bytes: an
+        overlay is rebuilt this way on every change applied)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = self.offsets[rows]
+        lengths = self.offsets[rows + 1] - starts
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        positions = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return Records(offsets, self.blob[positions])
 
     @classmethod
     def concat(cls, parts: list[Records]) -> Records:
-        return cls.from_bytes(part[row] for part in parts for row in range(len(part)))
+        """The records of every part, in order."""
+        offsets, blobs, end = [np.zeros(1, dtype=np.int64)], [], 0
+        for part in parts:
+            first, last = int(part.offsets[0]), int(part.offsets[-1])
+            offsets.append(part.offsets[1:] - first + end)
+            blobs.append(part.blob[first:last])
+            end += last - first
+        blob = np.concatenate(blobs) if blobs else np.zeros(0, dtype=np.uint8)
+        return cls(np.concatenate(offsets).astype(np.int64), blob)
 
     def columns(self, prefix: str) -> dict[str, np.ndarray]:
         return {f"{prefix}.offsets": self.offsets, f"{prefix}.blob": self.blob}
@@ -295,16 +310,21 @@ class CodeSets:
 
     @classmethod
     def concat(cls, parts: list[CodeSets]) -> CodeSets:
-        """The rows of every part, in order."""
-        pairs_rows, pairs_codes, offset = [], [], 0
+        """The rows of every part, in order: their bitsets as they are when the parts hold
+        the same codes, else each code's column moved to its place among all the codes."""
+        codes = sorted({code for part in parts for code in part.codes})
+        if parts and all(part.codes == codes for part in parts):
+            return cls(codes, np.concatenate([part.bits for part in parts]))
+        dtype, words = cls._dtype(len(codes))
+        merged = cls(codes, np.zeros((sum(len(part.bits) for part in parts), words), dtype=dtype))
+        start = 0
         for part in parts:
+            end = start + len(part.bits)
             for code in part.codes:
-                rows = np.flatnonzero(part.rows_with(code))
-                pairs_rows.append(rows + offset)
-                pairs_codes += [code] * len(rows)
-            offset += len(part.bits)
-        link_rows = np.concatenate(pairs_rows) if pairs_rows else np.zeros(0, dtype=np.int64)
-        return cls.from_pairs(offset, link_rows, pairs_codes)
+                word, bit = merged._word_bit(code)
+                merged.bits[start:end, word] |= np.where(part.rows_with(code), bit, dtype.type(0))
+            start = end
+        return merged
 
 
 @dataclass(frozen=True)
