@@ -31,6 +31,7 @@ from matcher.index import (
     forget,
 )
 from matcher.selectors import specialist_cards
+from matcher.tables import specialist_rows
 from specialists.models import (
     Board,
     BoardCertification,
@@ -637,3 +638,33 @@ def test_applying_a_change_allocates_nothing_the_size_of_the_base(admin_user):
     assert index.base is base
     assert all(base.columns[name] is column for name, column in columns.items())
     assert index.overlay_size == len(real)
+
+
+def test_changed_rows_read_with_cached_statements_equal_the_full_read():
+    people = [
+        make_specialist(
+            treatments=["nerve-block", "discectomy"][: n % 3],
+            insurance=["medicare"] * (n % 2),
+            boards=["ABOS", "ABA"][: 1 + n % 2],
+            expires_on=[None, timezone.localdate()][n % 2],
+        )
+        for n in range(5)
+    ]
+    make_specialist(active=False)
+    today = timezone.localdate()
+    everyone = specialist_rows(on=today)
+
+    def among(read, ids):
+        return (
+            [row for row in read.rows if row[0] in ids],
+            sorted(c for c in read.certifications if c[0] in ids),
+            sorted(map(tuple, read.treatment_links[np.isin(read.treatment_links[:, 1], ids)])),
+            sorted(map(tuple, read.plan_links[np.isin(read.plan_links[:, 1], ids)])),
+        )
+
+    ids = [person.pk for person in people]
+    unknown = list(range(max(ids) + 1, max(ids) + 1000))  # past one query's 900 ids
+    for wanted in ([ids[2]], ids[:3], ids, ids + unknown, [*unknown[:5], ids[4]]):
+        read = specialist_rows(on=today, ids=wanted)
+        assert among(read, set(wanted)) == among(everyone, set(wanted))
+        assert [row[0] for row in read.rows] == sorted(set(wanted) & set(ids))
