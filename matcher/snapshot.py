@@ -189,6 +189,10 @@ class Base:
 
     def lapsed(self, on: datetime.date) -> np.ndarray:
         """The rows whose qualification ended before ``on`` (sorted)."""
+        if on <= self.meta.on:
+            # Every row qualified on the day the base was read for: until the next day,
+            # nothing lapsed, and a base just adopted needs no pass over its column.
+            return np.zeros(0, dtype=np.int64)
         cached = self._lapsed
         if cached is None or cached[0] != on:
             cached = self._lapsed = (
