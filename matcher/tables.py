@@ -139,12 +139,27 @@ class Records:
         return self.blob[start:end].tobytes()
 
     def take(self, rows: np.ndarray) -> Records:
-        """The records of ``rows``, in that order."""
-        return Records.from_bytes(self[row] for row in rows.tolist())
+        """The records of ``rows``, in that order (array operations over their bytes: an
+        overlay is rebuilt this way on every change applied)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = self.offsets[rows]
+        lengths = self.offsets[rows + 1] - starts
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        positions = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return Records(offsets, self.blob[positions])
 
     @classmethod
     def concat(cls, parts: list[Records]) -> Records:
-        return cls.from_bytes(part[row] for part in parts for row in range(len(part)))
+        """The records of every part, in order."""
+        offsets, blobs, end = [np.zeros(1, dtype=np.int64)], [], 0
+        for part in parts:
+            first, last = int(part.offsets[0]), int(part.offsets[-1])
+            offsets.append(part.offsets[1:] - first + end)
+            blobs.append(part.blob[first:last])
+            end += last - first
+        blob = np.concatenate(blobs) if blobs else np.zeros(0, dtype=np.uint8)
+        return cls(np.concatenate(offsets).astype(np.int64), blob)
 
     def columns(self, prefix: str) -> dict[str, np.ndarray]:
         return {f"{prefix}.offsets": self.offsets, f"{prefix}.blob": self.blob}
@@ -305,16 +320,21 @@ class CodeSets:
 
     @classmethod
     def concat(cls, parts: list[CodeSets]) -> CodeSets:
-        """The rows of every part, in order."""
-        pairs_rows, pairs_codes, offset = [], [], 0
+        """The rows of every part, in order: their bitsets as they are when the parts hold
+        the same codes, else each code's column moved to its place among all the codes."""
+        codes = sorted({code for part in parts for code in part.codes})
+        if parts and all(part.codes == codes for part in parts):
+            return cls(codes, np.concatenate([part.bits for part in parts]))
+        dtype, words = cls._dtype(len(codes))
+        merged = cls(codes, np.zeros((sum(len(part.bits) for part in parts), words), dtype=dtype))
+        start = 0
         for part in parts:
+            end = start + len(part.bits)
             for code in part.codes:
-                rows = np.flatnonzero(part.rows_with(code))
-                pairs_rows.append(rows + offset)
-                pairs_codes += [code] * len(rows)
-            offset += len(part.bits)
-        link_rows = np.concatenate(pairs_rows) if pairs_rows else np.zeros(0, dtype=np.int64)
-        return cls.from_pairs(offset, link_rows, pairs_codes)
+                word, bit = merged._word_bit(code)
+                merged.bits[start:end, word] |= np.where(part.rows_with(code), bit, dtype.type(0))
+            start = end
+        return merged
 
 
 @dataclass(frozen=True)
@@ -781,11 +801,7 @@ class SpecialistTable(_Located):
         )
 
 
-def _fetched(queryset, *fields) -> list[tuple]:
-    """``queryset.values_list(*fields)`` in plain SQL, as the database driver gives the
-    values: the ORM's converters cost more than the query on a million rows. (Booleans may
-    come as 0 and 1, dates from SQLite as ISO strings.)"""
-    sql, params = queryset.values_list(*fields).query.sql_with_params()
+def _executed(sql: str, params) -> list[tuple]:
     found: list[tuple] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -794,12 +810,100 @@ def _fetched(queryset, *fields) -> list[tuple]:
     return found
 
 
-def _int_pairs(queryset, *fields) -> np.ndarray:
-    """Two integer columns as an array."""
-    found = _fetched(queryset, *fields)
+def _fetched(queryset, fields: Sequence[str]) -> list[tuple]:
+    """``queryset.values_list(*fields)`` in plain SQL, as the database driver gives the
+    values: the ORM's converters cost more than the query on a million rows. (Booleans may
+    come as 0 and 1, dates from SQLite as ISO strings.)"""
+    return _executed(*queryset.values_list(*fields).query.sql_with_params())
+
+
+def _int_pairs(found: list[tuple]) -> np.ndarray:
+    """Rows of two integer columns as an array."""
     return np.fromiter(
         itertools.chain.from_iterable(found), dtype=np.int64, count=2 * len(found)
     ).reshape(-1, 2)
+
+
+# The reads of ``specialist_rows``: for given ids (None: every qualifying specialist) and a
+# day, a queryset and the columns read from it.
+_READS: dict[str, Callable[[list[int] | None, datetime.date], tuple]] = {
+    "rows": lambda ids, on: (
+        (
+            Specialist.objects.qualifying(on=on)
+            if ids is None
+            else Specialist.objects.qualifying(on=on).filter(pk__in=ids)
+        ).order_by("id"),
+        (*_ROW_FIELDS, *CARD_FIELDS),
+    ),
+    "certifications": lambda ids, on: (
+        BoardCertification.objects.current(on)
+        if ids is None
+        else BoardCertification.objects.current(on).filter(specialist_id__in=ids),
+        ("specialist_id", "board_id", "expires_on"),
+    ),
+    "treatments": lambda ids, on: (
+        Specialist.treatments.through.objects.all()
+        if ids is None
+        else Specialist.treatments.through.objects.filter(specialist_id__in=ids),
+        ("treatment_id", "specialist_id"),
+    ),
+    "plans": lambda ids, on: (
+        Specialist.insurance.through.objects.all()
+        if ids is None
+        else Specialist.insurance.through.objects.filter(specialist_id__in=ids),
+        ("insuranceplan_id", "specialist_id"),
+    ),
+}
+
+# What stands for the ids and the day while a read's SQL is compiled: found again among the
+# compiled parameters, where the real ones are put.
+_ID_MARK = -(2**53)
+_DAY_MARK = datetime.date(1, 1, 2)
+# (database alias, read, number of ids) -> (SQL, each parameter: an id's position, None for
+# the day, or (constant,)); None when the marks could not all be found again.
+_statements: dict[tuple, tuple[str, list] | None] = {}
+
+
+def _statement(name: str, count: int) -> tuple[str, list] | None:
+    """The SQL of read ``name`` for ``count`` ids, compiled by the ORM on first use."""
+    key = (connection.alias, name, count)
+    if key in _statements:
+        return _statements[key]
+    marks = [_ID_MARK + position for position in range(count)]
+    queryset, fields = _READS[name](marks, _DAY_MARK)
+    sql, params = queryset.values_list(*fields).query.sql_with_params()
+    day = connection.ops.adapt_datefield_value(_DAY_MARK)
+    positions = {mark: position for position, mark in enumerate(marks)}
+    recipe = []
+    for param in params:
+        if type(param) is type(day) and param == day:
+            recipe.append(None)
+        elif type(param) is int and param in positions:
+            recipe.append(positions.pop(param))
+        else:
+            recipe.append((param,))
+    _statements[key] = None if positions else (sql, recipe)
+    return _statements[key]
+
+
+def _read_some(name: str, ids: list[int], on: datetime.date) -> list[tuple]:
+    """Read ``name`` for ``ids`` (at most _READ_CHUNK): its SQL compiled once per number of
+    ids, the ids padded to a power of two with repeats, so a change applied costs the
+    queries' time and not the ORM's (several milliseconds for these four)."""
+    count = min(_READ_CHUNK, 1 << (len(ids) - 1).bit_length())
+    padded = ids + [ids[-1]] * (count - len(ids))
+    compiled = _statement(name, count)
+    if compiled is None:  # a compiler that rewrote the marks: no cached SQL for it
+        return _fetched(*_READS[name](padded, on))
+    sql, recipe = compiled
+    day = connection.ops.adapt_datefield_value(on)
+    return _executed(
+        sql,
+        [
+            day if slot is None else padded[slot] if type(slot) is int else slot[0]
+            for slot in recipe
+        ],
+    )
 
 
 @dataclass
@@ -845,47 +949,24 @@ def specialist_rows(*, on: datetime.date, ids: Sequence[int] | None = None) -> S
     """The specialists qualifying on ``on`` (``Specialist.objects.qualifying``), all of them
     or those among ``ids``, ordered by id, with their current certificates and links: four
     queries (per 900 ids), whatever their number."""
-    chunks = (
-        [None]
-        if ids is None
-        else [list(ids[start : start + _READ_CHUNK]) for start in range(0, len(ids), _READ_CHUNK)]
+    if ids is None:
+        reads = [{name: _fetched(*read(None, on)) for name, read in _READS.items()}]
+    else:
+        ids = list(ids)
+        reads = [
+            {name: _read_some(name, ids[start : start + _READ_CHUNK], on) for name in _READS}
+            for start in range(0, len(ids), _READ_CHUNK)
+        ]
+    rows = [row for read in reads for row in read["rows"]]
+    rows.sort(key=lambda row: row[0])
+    return SpecialistRows(
+        rows,
+        [row for read in reads for row in read["certifications"]],
+        *(
+            np.concatenate([_int_pairs(read[name]) for read in reads] or [_int_pairs([])])
+            for name in ("treatments", "plans")
+        ),
     )
-    read = SpecialistRows([], [], [], [])
-    treatment_parts, plan_parts = [], []
-    for chunk in chunks:
-
-        def narrowed(queryset, lookup, chunk=chunk):
-            return queryset if chunk is None else queryset.filter(**{lookup: chunk})
-
-        read.rows += _fetched(
-            narrowed(Specialist.objects.qualifying(on=on), "pk__in").order_by("id"),
-            *_ROW_FIELDS,
-            *CARD_FIELDS,
-        )
-        read.certifications += _fetched(
-            narrowed(BoardCertification.objects.current(on), "specialist_id__in"),
-            "specialist_id",
-            "board_id",
-            "expires_on",
-        )
-        treatment_parts.append(
-            _int_pairs(
-                narrowed(Specialist.treatments.through.objects, "specialist_id__in"),
-                "treatment_id",
-                "specialist_id",
-            )
-        )
-        plan_parts.append(
-            _int_pairs(
-                narrowed(Specialist.insurance.through.objects, "specialist_id__in"),
-                "insuranceplan_id",
-                "specialist_id",
-            )
-        )
-    read.rows.sort(key=lambda row: row[0])
-    read.treatment_links = np.concatenate(treatment_parts)
-    read.plan_links = np.concatenate(plan_parts)
-    return read
 
 
 def specialists_read(*, on: datetime.date, ids: Sequence[int] | None = None) -> SpecialistTable:

@@ -3,9 +3,12 @@ without a rebuild, exactly as a brute-force scan of the database answers, across
 date changes; rebuilds run beside searches, never in front of them; cards stay the API's."""
 
 import datetime
+import functools
 import random
 import threading
+import tracemalloc
 
+import numpy as np
 import orjson
 import pytest
 from django.core.management import call_command
@@ -19,11 +22,20 @@ from prometheus_client import REGISTRY
 from rest_framework.renderers import JSONRenderer
 
 from matcher import index as index_module
-from matcher.index import SORTS, SpecialistFacts, SpecialistFilter, directory_index, forget
+from matcher.index import (
+    SORTS,
+    DirectoryIndex,
+    SpecialistFacts,
+    SpecialistFilter,
+    directory_index,
+    forget,
+)
 from matcher.selectors import specialist_cards
+from matcher.tables import specialist_rows
 from specialists.models import (
     Board,
     BoardCertification,
+    DirectoryVersion,
     Institute,
     InsurancePlan,
     Specialist,
@@ -39,6 +51,8 @@ NYC = (40.7484, -73.9967)
 CENTRES = [NYC, (40.9, -73.8), (51.8549, -177.0888), (51.5672, 178.8775), (21.3, -157.8)]
 SPECIALTIES = ["Neurosurgery", "Pain medicine", "Physical medicine and rehabilitation", "Podiatry"]
 LANGUAGES = ["en", "es", "vi", "en;es", "", "es;zh"]
+# Enough rows that a copy of a base column stands out from what a change needs.
+BASE_ROWS = 200_000
 
 
 def builds() -> float:
@@ -552,3 +566,105 @@ def test_searches_match_the_database_across_interleaved_edits(
             assert [card for card, _ in shown] == [rendered(fresh[pk]) for pk in ids]
         transaction.set_rollback(True)
     forget()
+
+
+# --- What a change costs -------------------------------------------------------------------
+
+
+def test_applying_a_change_allocates_nothing_the_size_of_the_base(admin_user):
+    """A change costs time proportional to itself, not to the base: on a base of BASE_ROWS
+    specialists (its narrowest column holds a byte per row), applying a change and each
+    search after it never holds a fifth of that in Python's allocator (numpy's arrays
+    included) beyond what it held before. A copy or mask of any base column would."""
+    institute = make_institute(latitude=NYC[0], longitude=NYC[1])
+    real = [
+        make_specialist(latitude=NYC[0] + 0.01 * n, longitude=NYC[1], institute=institute)
+        for n in range(4)
+    ]
+    treatment = Treatment.objects.get(slug="spinal-cord-stimulation")
+    rng = np.random.default_rng(7)
+    fake_ids = np.arange(BASE_ROWS) + max(person.pk for person in real) + 1
+    rows = [
+        (person.pk, person.latitude, person.longitude, person.last_name, institute.pk)
+        for person in real
+    ] + [
+        (pk, lat, lon, "Base", None)
+        for pk, lat, lon in zip(
+            fake_ids.tolist(),
+            rng.uniform(25, 49, BASE_ROWS).tolist(),
+            rng.uniform(-124, -67, BASE_ROWS).tolist(),
+            strict=True,
+        )
+    ]
+    index = DirectoryIndex.from_rows(
+        version=DirectoryVersion.objects.get().number,
+        on=timezone.localdate(),
+        specialists=rows,
+        links=[(treatment.pk, pk) for pk, *_ in rows[::2]],
+        institutes=[(institute.pk, institute.latitude, institute.longitude, institute.name)],
+        treatments=[treatment],
+    )
+    base, columns = index.base, dict(index.base.columns)
+    search = {"latitude": NYC[0], "longitude": NYC[1], "radius": 10, "unit": "mi", "limit": 10}
+    steps = [
+        lambda index, sort: index.specialist_cards_page(treatment_id=None, sort=sort, **search),
+        lambda index, sort: index.specialists_page(
+            treatment_id=treatment.pk, filters=SpecialistFilter(accepting=True), sort=sort, **search
+        ),
+        lambda index, sort: index.institutes_page(treatment_id=treatment.pk, sort=sort, **search),
+    ]
+
+    def held(step):
+        """What ``step()`` returns, and the most it held at once beyond what was held before
+        it."""
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        result = step()
+        return result, tracemalloc.get_traced_memory()[1] - before
+
+    today, costs = timezone.localdate(), []
+    tracemalloc.start()
+    for person in real:
+        listings_set_active(
+            queryset=Specialist.objects.filter(pk=person.pk), active=False, user=admin_user
+        )
+        changes = index_module._log_since(index.version)
+        index, cost = held(functools.partial(index.applied, changes, on=today))
+        costs.append(cost)
+        costs += [held(functools.partial(step, index, sort))[1] for step in steps for sort in SORTS]
+    tracemalloc.stop()
+    costs = costs[1 + len(steps) * len(SORTS) :]  # the first fills the base's caches
+    assert max(costs) < BASE_ROWS // 5, costs
+    assert index.base is base
+    assert all(base.columns[name] is column for name, column in columns.items())
+    assert index.overlay_size == len(real)
+
+
+def test_changed_rows_read_with_cached_statements_equal_the_full_read():
+    people = [
+        make_specialist(
+            treatments=["nerve-block", "discectomy"][: n % 3],
+            insurance=["medicare"] * (n % 2),
+            boards=["ABOS", "ABA"][: 1 + n % 2],
+            expires_on=[None, timezone.localdate()][n % 2],
+        )
+        for n in range(5)
+    ]
+    make_specialist(active=False)
+    today = timezone.localdate()
+    everyone = specialist_rows(on=today)
+
+    def among(read, ids):
+        return (
+            [row for row in read.rows if row[0] in ids],
+            sorted(c for c in read.certifications if c[0] in ids),
+            sorted(map(tuple, read.treatment_links[np.isin(read.treatment_links[:, 1], ids)])),
+            sorted(map(tuple, read.plan_links[np.isin(read.plan_links[:, 1], ids)])),
+        )
+
+    ids = [person.pk for person in people]
+    unknown = list(range(max(ids) + 1, max(ids) + 1000))  # past one query's 900 ids
+    for wanted in ([ids[2]], ids[:3], ids, ids + unknown, [*unknown[:5], ids[4]]):
+        read = specialist_rows(on=today, ids=wanted)
+        assert among(read, set(wanted)) == among(everyone, set(wanted))
+        assert [row[0] for row in read.rows] == sorted(set(wanted) & set(ids))
