@@ -282,6 +282,24 @@ class LeadMatchOutputSerializer(serializers.Serializer):
     url = serializers.CharField(source="specialist.get_absolute_url")
 
 
+def lead_output(submission) -> dict:
+    """``LeadCreateApi.OutputSerializer``'s representation of ``submission``, written out:
+    the serializer's machinery cost a tenth of a lead's CPU."""
+    return {
+        "id": str(submission.lead.id),
+        "status": str(submission.lead.status),
+        "matches": [
+            {
+                "id": int(match.specialist.id),
+                "name": str(match.specialist.display_name),
+                "distance": float(match.distance),
+                "url": str(match.specialist.get_absolute_url()),
+            }
+            for match in submission.matches
+        ],
+    }
+
+
 class LeadCreateApi(APIView):
     """POST /api/v1/leads/: store a lead, route it to up to 3 specialists, owe its emails."""
 
@@ -321,13 +339,7 @@ class LeadCreateApi(APIView):
             submitted_ids=lead_receipt_ids(request),
         )
         with in_default_language():  # the English pages' addresses, in every language
-            body = self.OutputSerializer(
-                {
-                    "id": submission.lead.id,
-                    "status": submission.lead.status,
-                    "matches": submission.matches,
-                }
-            ).data
+            body = lead_output(submission)
         if not submission.created:
             return Response(body, status=status.HTTP_200_OK)
         response = Response(body, status=status.HTTP_201_CREATED)

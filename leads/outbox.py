@@ -24,7 +24,7 @@ import datetime
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -41,10 +41,11 @@ from django.db import (
     connections,
     transaction,
 )
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, Model, Q, When
 from django.utils import timezone
 
 from core.breaker import CircuitBreaker
+from core.db import rows_insert
 from core.metrics import EMAILS_FAILED, EMAILS_SENT
 
 from .emails import MessageNotDeliverable, message_email
@@ -114,17 +115,20 @@ def outbox_message(
     )
 
 
-def outbox_add(messages: list[OutboundMessage]) -> None:
+def outbox_add(messages: list[OutboundMessage], *, along: Sequence[Sequence[Model]] = ()) -> None:
     """Insert owed messages inside the caller's transaction. A rollback therefore owes and
     sends nothing; a commit wakes the relay, which hands the rows due now to the broker.
-    Without a broker the rows due now are sent in-process once the transaction commits."""
+    Without a broker the rows due now are sent in-process once the transaction commits.
+
+    ``along``: groups of unsaved rows (the lead that owes the messages, ...) inserted first,
+    in the same statement (``core.db.rows_insert``)."""
     now = timezone.now()
     for message in messages:
         message.max_attempts = settings.OUTBOX_MAX_ATTEMPTS
         if _tasks_run_in_process() and message.due_at <= now:
             message.enqueued_at = now
-    created = OutboundMessage.objects.bulk_create(messages)
-    _send_in_process_after_commit([m for m in created if m.enqueued_at is not None])
+    rows_insert(*along, messages)
+    _send_in_process_after_commit([m for m in messages if m.enqueued_at is not None])
 
 
 def _tasks_run_in_process() -> bool:
