@@ -5,6 +5,8 @@ import logging
 from collections.abc import Iterable
 
 import orjson
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, throttling
 from rest_framework.renderers import JSONRenderer
@@ -91,9 +93,7 @@ class PublicPostThrottle(throttling.AnonRateThrottle):
         period, limit = self.duration, self.num_requests
         window, into = divmod(self.timer(), period)
         current = f"{key}:{int(window)}"
-        self.cache.add(current, 0, timeout=2 * period)
-        count = self.cache.incr(current)
-        earlier = self.cache.get(f"{key}:{int(window) - 1}", 0)
+        count, earlier = _count_and_read(current, f"{key}:{int(window) - 1}", timeout=2 * period)
         if earlier * (1 - into / period) + count <= limit:
             return True
         self.cache.decr(current)  # a refused request does not use up the budget
@@ -108,3 +108,19 @@ class PublicPostThrottle(throttling.AnonRateThrottle):
 
     def wait(self):
         return max(1.0, self._wait)
+
+
+def _count_and_read(key: str, other: str, *, timeout: float) -> tuple[int, int]:
+    """Adds one to the count at ``key`` (kept for ``timeout`` seconds) and reads the one at
+    ``other``: on Redis in one round trip, where three would cost every public POST two
+    more waits and a third more of the throttle's CPU."""
+    cache = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(cache, RedisCache):
+        cache.add(key, 0, timeout=timeout)
+        return cache.incr(key), cache.get(other, 0)
+    key, other = cache.make_and_validate_key(key), cache.make_and_validate_key(other)
+    # Django's Redis cache stores integers as plain numbers, so INCR and int() read them.
+    pipe = cache._cache.get_client(key, write=True).pipeline(transaction=False)
+    pipe.set(key, 0, ex=int(timeout), nx=True).incr(key).get(other)
+    _, count, earlier = pipe.execute()
+    return count, int(earlier or 0)

@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core.business_hours import business_hours_after
+from core.db import rows_insert
 from core.i18n import language_current
 from core.metrics import LEADS_ACCEPTED
 from geo.distance import great_circle_distance, rounded
@@ -161,14 +162,9 @@ def lead_submit(
             (specialist, distance) for specialist, distance in ranked if specialist.pk in room
         ]
     else:
-        found = routing_candidates(
+        targets = routing_candidates(
             place=place, treatment=treatment, count=ROUTING_LIMIT, now=now, language=language
         )
-        # Only what the answer shows (name, URL): the emails load the rest when they are sent.
-        specialists = Specialist.objects.only(
-            "id", "slug", "first_name", "last_name", "credentials"
-        ).in_bulk([specialist_id for specialist_id, _ in found])
-        targets = [(specialists[pk], distance) for pk, distance in found if pk in specialists]
     with transaction.atomic():
         _lock_person(data["email"])
         recent = lead_recent_counts(
@@ -183,7 +179,7 @@ def lead_submit(
             shown = list(earlier.matches.all()) if earlier.id in submitted_ids else []
             return LeadSubmission(lead=earlier, created=False, matches=shown)
         hold = _over_limit(recent)
-        lead = Lead.objects.create(
+        lead = Lead(
             zip=place.zip,
             state=place.state,
             city=place.city,
@@ -206,9 +202,8 @@ def lead_submit(
             dedupe_key=key,
             created_at=now,
         )
-        if chosen:
-            lead.chosen_specialists.set(chosen)
-        matches = LeadMatch.objects.bulk_create(
+        respond_by = respond_by_for(now)
+        matches = [
             LeadMatch(
                 lead=lead,
                 specialist=specialist,
@@ -216,13 +211,26 @@ def lead_submit(
                 distance=distance,
                 chosen_by_patient=bool(chosen),
                 created_at=now,
-                respond_by=respond_by_for(now),
+                respond_by=respond_by,
             )
             for rank, (specialist, distance) in enumerate(targets, start=1)
-        )
-        if not hold:
+        ]
+        # The lead, its chosen specialists, its matches and the emails it owes: one
+        # statement on PostgreSQL.
+        rows = [
+            [lead],
+            [
+                Lead.chosen_specialists.through(lead=lead, specialist=specialist)
+                for specialist in chosen
+            ],
+            matches,
+        ]
+        if hold:
+            rows_insert(*rows)
+        else:
             outbox_add(
-                _lead_messages(lead=lead, matches=matches, now=now, patient=recent.email == 0)
+                _lead_messages(lead=lead, matches=matches, now=now, patient=recent.email == 0),
+                along=rows,
             )
     LEADS_ACCEPTED.inc()
     return LeadSubmission(lead=lead, created=True, matches=matches)
@@ -234,16 +242,19 @@ def respond_by_for(routed_at: datetime.datetime) -> datetime.datetime:
     return business_hours_after(routed_at, hours=settings.PROVIDER_RESPONSE_HOURS)
 
 
-def specialists_routable(*, ids: list[int], now: datetime.datetime) -> set[int]:
-    """Of ``ids``, the specialists a new request may go to: accepting new patients and
-    below their ``weekly_capacity`` (requests routed to them in the last 7 days)."""
-    accepting = dict(
-        Specialist.objects.filter(pk__in=ids, accepting_new_patients=True).values_list(
-            "pk", "weekly_capacity"
-        )
+def specialists_routable(*, ids: list[int], now: datetime.datetime) -> dict[int, Specialist]:
+    """Of ``ids``, the specialists a new request may go to, by id: accepting new patients
+    and below their ``weekly_capacity`` (requests routed to them in the last 7 days).
+    Loaded with what a lead's answer shows of them (name, URL); the emails load the rest
+    when they are sent."""
+    accepting = (
+        Specialist.objects.filter(pk__in=ids, accepting_new_patients=True)
+        .order_by()
+        .only("id", "slug", "first_name", "last_name", "credentials", "weekly_capacity")
+        .in_bulk()
     )
     # Most specialists set no capacity: their requests need no counting.
-    capped = [pk for pk, capacity in accepting.items() if capacity is not None]
+    capped = [pk for pk, s in accepting.items() if s.weekly_capacity is not None]
     recent = dict(
         LeadMatch.objects.filter(specialist__in=capped, created_at__gte=now - CAPACITY_WINDOW)
         .values("specialist")
@@ -253,7 +264,9 @@ def specialists_routable(*, ids: list[int], now: datetime.datetime) -> set[int]:
         else ()
     )
     return {
-        pk for pk, capacity in accepting.items() if capacity is None or recent.get(pk, 0) < capacity
+        pk: s
+        for pk, s in accepting.items()
+        if s.weekly_capacity is None or recent.get(pk, 0) < s.weekly_capacity
     }
 
 
@@ -265,8 +278,8 @@ def routing_candidates(
     now: datetime.datetime,
     exclude: frozenset[int] | set[int] = frozenset(),
     language: str | None = None,
-) -> list[tuple[int, float]]:
-    """``(specialist id, miles)`` of the ``count`` nearest qualifying specialists within
+) -> list[tuple[Specialist, float]]:
+    """``(specialist, miles)`` of the ``count`` nearest qualifying specialists within
     ROUTING_RADIUS_MILES a request may go to (``specialists_routable``), skipping
     ``exclude`` (those the lead was already sent to); the matcher's own search, which
     answers only with specialists accepting new patients.
@@ -300,7 +313,7 @@ def routing_candidates(
     routed = []
     for candidates in (found[:count], found[count:]):
         routable = specialists_routable(ids=[pk for pk, _ in candidates], now=now)
-        routed += [pair for pair in candidates if pair[0] in routable]
+        routed += [(routable[pk], distance) for pk, distance in candidates if pk in routable]
         if len(routed) >= count:
             break
     return routed[:count]
@@ -333,14 +346,17 @@ def reroute_candidates(
     room = specialists_routable(ids=[s.pk for s, _ in ranked], now=now)
     found = [(s.pk, distance) for s, distance in ranked if s.pk in room][:count]
     if len(found) < count and not consent_limits_to_chosen(lead.consent_version):
-        found += routing_candidates(
-            place=place,
-            treatment=lead.treatment,
-            count=count - len(found),
-            now=now,
-            exclude=routed | {pk for pk, _ in found},
-            language=lead.language,
-        )
+        found += [
+            (specialist.pk, distance)
+            for specialist, distance in routing_candidates(
+                place=place,
+                treatment=lead.treatment,
+                count=count - len(found),
+                now=now,
+                exclude=routed | {pk for pk, _ in found},
+                language=lead.language,
+            )
+        ]
     return found
 
 

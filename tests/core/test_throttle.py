@@ -3,6 +3,7 @@ through the cache, and out of the way when the cache is down."""
 
 import socket
 import threading
+import uuid
 
 import pytest
 from django.test import RequestFactory
@@ -17,6 +18,28 @@ def rate(monkeypatch):
         monkeypatch.setitem(PublicPostThrottle.THROTTLE_RATES, "public_post", value)
 
     return set_rate
+
+
+@pytest.fixture(
+    params=["memory", pytest.param("redis", marks=pytest.mark.integration)], autouse=True
+)
+def budget_cache(request, settings):
+    """The counts in the process's memory (as in tests and ``make run``) and in Redis (as in
+    production, counted in one round trip): the same budget either way."""
+    if request.param == "memory":
+        yield
+        return
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.skip("needs CELERY_BROKER_URL=redis://...")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.CELERY_BROKER_URL,
+            "KEY_PREFIX": f"throttle-test-{uuid.uuid4().hex}",
+        }
+    }
+    # The keys expire with their windows.
+    yield
 
 
 def post(address="203.0.113.9"):

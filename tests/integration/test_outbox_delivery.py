@@ -207,7 +207,7 @@ def test_two_relays_at_once_hand_each_message_over_once(real_stack, monkeypatch)
     owed = set(OutboundMessage.objects.values_list("pk", flat=True))
     published = []
 
-    def slow_publish(args, priority):
+    def slow_publish(args, priority, **options):
         time.sleep(0.002)  # long enough for the two relays' passes to overlap
         published.append(args[0])
 

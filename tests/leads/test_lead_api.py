@@ -5,9 +5,11 @@ import uuid
 import pytest
 from django.core import mail
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from core.api import PublicPostThrottle
-from leads.apis import LeadInputSerializer
+from core.i18n import in_default_language
+from leads.apis import LeadCreateApi, LeadInputSerializer
 from leads.consent import CONSENT_TEXT, CONSENT_VERSION
 from leads.models import Lead, LeadMatch, OutboundMessage
 
@@ -291,6 +293,28 @@ def test_the_same_lead_within_24_hours_is_200_with_the_first_id(post_lead, lead_
     assert Lead.objects.count() == 1
     assert OutboundMessage.objects.filter(kind=Kind.PROVIDER_NOTIFICATION).count() == 1
     assert len(mail.outbox) == sent
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_answer_is_the_documented_serializers_byte_for_byte(post_lead, lead_payload, language):
+    specialist_at(0.123456, first_name="José", last_name="Núñez", credentials="MD, PhD")
+    specialist_at(2)
+
+    first = post_lead(lead_payload, HTTP_ACCEPT_LANGUAGE=language)
+    again = post_lead(lead_payload, HTTP_ACCEPT_LANGUAGE=language)
+
+    lead = Lead.objects.get()
+    with in_default_language():
+        documented = LeadCreateApi.OutputSerializer(
+            {
+                "id": lead.id,
+                "status": lead.status,
+                "matches": list(lead.matches.select_related("specialist").order_by("rank")),
+            }
+        ).data
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert first.content == again.content == JSONRenderer().render(documented)
 
 
 def test_another_treatment_is_the_same_request_but_another_zip_or_a_day_later_is_new(

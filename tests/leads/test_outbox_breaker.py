@@ -32,7 +32,7 @@ def broker(monkeypatch):
         published: list[int] = []
         attempts = 0
 
-        def apply_async(self, args, priority):
+        def apply_async(self, args, priority, **options):
             self.attempts += 1
             if self.down:
                 raise OperationalError(
