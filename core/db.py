@@ -83,19 +83,23 @@ def rows_insert(*groups: Sequence[Model]) -> None:
             insert += f" RETURNING {quote(meta.pk.column)}"
             returning.append(index)
         inserts.append(insert + ")")
-    # The groups' new keys in order: RETURNING follows the JSON array, UNION ALL its
-    # branches.
+    # Each group's new keys, tagged with the group: RETURNING follows the JSON array's
+    # order (as Django's own bulk insert relies on), while UNION ALL promises no order
+    # between branches.
     select = (
         " UNION ALL ".join(f"SELECT {index}, * FROM g{index}" for index in returning)
         or "SELECT 0, NULL WHERE FALSE"
     )
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(inserts)} {select}", params)
-        made = iter(cursor.fetchall())
+        made = {index: [] for index in returning}
+        for index, key in cursor.fetchall():
+            made[index].append(key)
     for index, rows in enumerate(groups):
+        keys = iter(made.get(index, ()))
         for row in rows:
-            if index in returning:
-                _, row.pk = next(made)
+            if index in made:
+                row.pk = next(keys)
             row._state.adding, row._state.db = False, connection.alias
 
 
