@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.formats import localize
 from django.utils.translation import gettext, ngettext
 
 from geo.atlas import state_outlines
@@ -187,9 +187,7 @@ class ResultsMap:
                 f"({escape(listing.city)}, {escape(listing.state)})"
                 for number, listing in self.off_map
             )
-            off_map = (
-                f'<span class="map-off">{escape(gettext("Not on the map:"))} {listed}</span>'
-            )
+            off_map = f'<span class="map-off">{escape(gettext("Not on the map:"))} {listed}</span>'
         return mark_safe(
             '<figure class="results-map">\n'
             f'  <svg viewBox="{escape(self.view_box)}" role="img" '
