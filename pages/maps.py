@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
@@ -142,6 +143,77 @@ class ResultsMap:
         return mark_safe("".join(parts))
 
     @property
+    def html(self) -> SafeString:
+        """The whole figure, as ``includes/results_map.html`` wrote it (its numbers under
+        ``localize off``, the caption's localised): that template took a sixth of the
+        page's rendering."""
+        scale = self.scale
+        scale_svg = (
+            f'<g class="map-scale" font-size="{self.label_size}"><path d="M{scale.x},{scale.y}'
+            f'h{scale.length}" vector-effect="non-scaling-stroke"/><text x="{scale.x}" '
+            f'y="{scale.y}" dy="-0.5em">'
+            + ngettext("%(miles)s mile", "%(miles)s miles", scale.miles) % {"miles": scale.miles}
+            + "</text></g>"
+            if scale
+            else ""
+        )
+        origin_svg = ""
+        if self.origin:
+            x, y = self.origin
+            radius = (
+                f'<circle class="map-radius" cx="{x}" cy="{y}" r="{self.radius}" '
+                'vector-effect="non-scaling-stroke"/>'
+                if self.radius
+                else ""
+            )
+            origin_svg = (
+                f"\n    {radius}\n"
+                f'    <circle class="map-origin" cx="{x}" cy="{y}" r="{self.marker_radius}" '
+                f'stroke-width="{self.stroke}"/>\n'
+                f'    <circle class="map-origin-dot" cx="{x}" cy="{y}" r="{self.origin_dot}"/>\n'
+                "    "
+            )
+        origin_key = ""
+        if self.origin:
+            chosen = f", {escape(gettext('with the distance you chose'))}" if self.radius else ""
+            origin_key = (
+                '<span class="map-key"><span class="key-origin" aria-hidden="true"></span> '
+                f"{escape(gettext('Where you searched from'))}{chosen}.</span>"
+            )
+        off_map = ""
+        if self.off_map:
+            listed = "; ".join(
+                f"{escape(localize(number))}. {escape(listing.display_name)} "
+                f"({escape(listing.city)}, {escape(listing.state)})"
+                for number, listing in self.off_map
+            )
+            off_map = f'<span class="map-off">{escape(gettext("Not on the map:"))} {listed}</span>'
+        return mark_safe(
+            '<figure class="results-map">\n'
+            f'  <svg viewBox="{escape(self.view_box)}" role="img" '
+            'aria-labelledby="map-title map-desc" preserveAspectRatio="xMidYMid meet" '
+            'focusable="false">\n'
+            f'    <title id="map-title">{escape(gettext("Map of the specialists on this page"))}'
+            "</title>\n"
+            f'    <desc id="map-desc">{escape(self.description)}</desc>\n'
+            '    <rect class="map-sea" x="-1000" y="-1000" width="3000" height="3000"/>\n'
+            f'    <g class="map-states">{_states_svg(self.states)}</g>\n'
+            f'    <g class="map-labels" font-size="{self.label_size}" text-anchor="middle">'
+            f"{self.labels_svg}</g>\n"
+            f"    {scale_svg}\n"
+            f"    {origin_svg}\n"
+            f"    {self.markers_svg}\n"
+            "  </svg>\n"
+            "  <figcaption>\n"
+            '    <span class="map-key"><span class="key-marker" aria-hidden="true">1</span> '
+            f"{escape(gettext('Numbers match the list below.'))}</span>\n"
+            f"    {origin_key}\n"
+            f"    {off_map}\n"
+            "  </figcaption>\n"
+            "</figure>\n"
+        )
+
+    @property
     def font_size(self) -> float:
         return round(self.marker_radius * 1.15, 2)
 
@@ -152,6 +224,25 @@ class ResultsMap:
     @property
     def origin_dot(self) -> float:
         return round(self.marker_radius / 3, 2)
+
+
+# The states' outlines a view shows, written out: the same few sets recur from search to
+# search, and writing one is as long as the rest of the map.
+_STATES_KEPT = 500
+_states_written: dict[tuple[str, ...], str] = {}
+
+
+def _states_svg(states: list[str]) -> str:
+    key = tuple(states)
+    written = _states_written.get(key)
+    if written is None:
+        written = "".join(
+            f'<path d="{escape(path)}" vector-effect="non-scaling-stroke"/>' for path in states
+        )
+        if len(_states_written) >= _STATES_KEPT:
+            _states_written.clear()
+        _states_written[key] = written
+    return written
 
 
 def results_map(

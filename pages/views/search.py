@@ -299,25 +299,29 @@ def _filters_summary(query) -> list[str]:
 
 
 def _filter_controls(params) -> dict:
-    """The widget's filter and sort controls: what each offers and what is selected."""
-    choices = search_choices()
+    """The widget's filter and sort controls: what each offers and what is selected.
+
+    What each control offers is a function, which the template calls: its part of the page
+    is kept per sort, selection and errors (``{% memo %}``), so most searches never read
+    it, and building it cost a twentieth of the page."""
     selected = {name: clean_text(params.get(name), max_length=80) for name in FILTER_FIELDS}
     selected["language"] = selected["language"].lower()
-    languages = set(choices["languages"])
-    if selected["language"] in LANGUAGES:
-        languages.add(selected["language"])
-    return {
-        "fields": (*FILTER_FIELDS, "sort"),
-        "sort": clean_text(params.get("sort"), max_length=20) or SORT_DISTANCE,
-        "sorts": list(SORT_LABELS.items()),
-        "checks": [
+
+    def checks() -> list[dict]:
+        return [
             {"name": name, "label": label, "checked": selected[name] == "true"}
             for name, label in (
                 ("accepting", gettext("Accepting new patients")),
                 ("telehealth", gettext("Offers telehealth visits")),
             )
-        ],
-        "selects": [
+        ]
+
+    def selects() -> list[dict]:
+        choices = search_choices()
+        languages = set(choices["languages"])
+        if selected["language"] in LANGUAGES:
+            languages.add(selected["language"])
+        return [
             {
                 "name": "language",
                 "label": gettext("Language spoken"),
@@ -344,7 +348,14 @@ def _filter_controls(params) -> dict:
                 "any": gettext("No preference"),
                 "choices": [(word, Gender(code).label) for word, code in GENDER_WORDS.items()],
             },
-        ],
+        ]
+
+    return {
+        "fields": (*FILTER_FIELDS, "sort"),
+        "sort": clean_text(params.get("sort"), max_length=20) or SORT_DISTANCE,
+        "sorts": list(SORT_LABELS.items()),
+        "checks": checks,
+        "selects": selects,
         "selected": selected,
         "active": sum(bool(selected[name]) and selected[name] != "false" for name in FILTER_FIELDS),
     }

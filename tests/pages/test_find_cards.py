@@ -247,10 +247,37 @@ MAP_LOOPS_TEMPLATE = Template(
 )
 
 
+MAP_TEMPLATE = Template(
+    """{% load i18n l10n memo %}<figure class="results-map">
+  {% localize off %}<svg viewBox="{{ map.view_box }}" role="img" aria-labelledby="map-title map-desc" preserveAspectRatio="xMidYMid meet" focusable="false">
+    <title id="map-title">{% translate "Map of the specialists on this page" %}</title>
+    <desc id="map-desc">{{ map.description }}</desc>
+    <rect class="map-sea" x="-1000" y="-1000" width="3000" height="3000"/>
+    <g class="map-states">{% memo map.states %}{% for path in map.states %}<path d="{{ path }}" vector-effect="non-scaling-stroke"/>{% endfor %}{% endmemo %}</g>
+    <g class="map-labels" font-size="{{ map.label_size }}" text-anchor="middle">{{ map.labels_svg }}</g>
+    {% if map.scale %}<g class="map-scale" font-size="{{ map.label_size }}"><path d="M{{ map.scale.x }},{{ map.scale.y }}h{{ map.scale.length }}" vector-effect="non-scaling-stroke"/><text x="{{ map.scale.x }}" y="{{ map.scale.y }}" dy="-0.5em">{% blocktranslate count miles=map.scale.miles %}{{ miles }} mile{% plural %}{{ miles }} miles{% endblocktranslate %}</text></g>{% endif %}
+    {% if map.origin %}
+    {% if map.radius %}<circle class="map-radius" cx="{{ map.origin.0 }}" cy="{{ map.origin.1 }}" r="{{ map.radius }}" vector-effect="non-scaling-stroke"/>{% endif %}
+    <circle class="map-origin" cx="{{ map.origin.0 }}" cy="{{ map.origin.1 }}" r="{{ map.marker_radius }}" stroke-width="{{ map.stroke }}"/>
+    <circle class="map-origin-dot" cx="{{ map.origin.0 }}" cy="{{ map.origin.1 }}" r="{{ map.origin_dot }}"/>
+    {% endif %}
+    {{ map.markers_svg }}
+  </svg>{% endlocalize %}
+  <figcaption>
+    <span class="map-key"><span class="key-marker" aria-hidden="true">1</span> {% translate "Numbers match the list below." %}</span>
+    {% if map.origin %}<span class="map-key"><span class="key-origin" aria-hidden="true"></span> {% translate "Where you searched from" %}{% if map.radius %}, {% translate "with the distance you chose" %}{% endif %}.</span>{% endif %}
+    {% if map.off_map %}<span class="map-off">{% translate "Not on the map:" %} {% for number, listing in map.off_map %}{{ number }}. {{ listing.display_name }} ({{ listing.city }}, {{ listing.state }}){% if not forloop.last %}; {% endif %}{% endfor %}</span>{% endif %}
+  </figcaption>
+</figure>
+"""  # noqa: E501
+)
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_map_labels_and_markers_are_the_templates_bytes(language):
-    """The map's labels and markers, written in Python, as its template's loops wrote
-    them: random results (several at one place make a pill) around random ZIPs."""
+    """The map, written in Python, as its template wrote it (the labels and markers as
+    its loops did): random results (several at one place make a pill, some in Puerto
+    Rico are off the map) around random ZIPs, within random radiuses."""
     from types import SimpleNamespace
 
     from geo.gazetteer import located_zip_places
@@ -258,7 +285,7 @@ def test_map_labels_and_markers_are_the_templates_bytes(language):
 
     rng = random.Random(11)
     places = located_zip_places()
-    drawn = 0
+    drawn = off_map = 0
     with translation.override(language):
         for _ in range(60):
             origin = rng.choice(places)
@@ -266,6 +293,8 @@ def test_map_labels_and_markers_are_the_templates_bytes(language):
                 (origin.latitude + rng.uniform(-1, 1), origin.longitude + rng.uniform(-1, 1))
                 for _ in range(rng.randint(1, 6))
             ]
+            if rng.random() < 0.3:
+                spots.append((18.4655, -66.1057))
             results = [
                 (
                     number,
@@ -281,13 +310,17 @@ def test_map_labels_and_markers_are_the_templates_bytes(language):
                     (rng.choice(spots) for _ in range(rng.randint(1, 10))), start=1
                 )
             ]
-            drawn_map = results_map(origin=origin, radius_miles=50, results=results)
+            radius = rng.choice([0, 5, 50, 250])
+            drawn_map = results_map(origin=origin, radius_miles=radius, results=results)
             if drawn_map is None:
                 continue
             drawn += 1
             expected = MAP_LOOPS_TEMPLATE.render(Context({"map": drawn_map}))
             assert f"{drawn_map.labels_svg}|{drawn_map.markers_svg}" == expected
+            assert drawn_map.html == MAP_TEMPLATE.render(Context({"map": drawn_map}))
+            off_map += bool(drawn_map.off_map)
     assert drawn > 30
+    assert off_map > 3
 
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
