@@ -209,9 +209,9 @@ def test_two_relays_at_once_hand_each_message_over_once(real_stack, monkeypatch)
 
     def slow_publish(args, priority, **options):
         time.sleep(0.002)  # long enough for the two relays' passes to overlap
-        published.append(args[0])
+        published.extend(args[0])
 
-    monkeypatch.setattr(current_app.tasks[outbox.MESSAGE_SEND_TASK], "apply_async", slow_publish)
+    monkeypatch.setattr(current_app.tasks[outbox.MESSAGES_SEND_TASK], "apply_async", slow_publish)
 
     def relay():
         try:

@@ -227,12 +227,12 @@ def test_a_rolled_back_transaction_owes_and_sends_nothing(
 def test_a_broker_that_refuses_the_publish_leaves_the_rows_for_the_sweep(
     post_lead, lead_payload, monkeypatch, caplog
 ):
-    from leads.tasks import message_send
+    from leads.tasks import messages_send
 
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("broker down")
 
-    monkeypatch.setattr(message_send, "apply_async", broker_down)
+    monkeypatch.setattr(messages_send, "apply_async", broker_down)
     response = post_lead(lead_payload)
 
     assert response.status_code == 201

@@ -25,7 +25,8 @@ Status = OutboundMessage.Status
 def broker(monkeypatch):
     """A broker as the outbox sees it (tasks are no longer run in-process): ``down`` makes
     every publish fail the way a refused connection does; ``published`` lists the message
-    ids handed over, in order, and ``priorities`` the priority each went with."""
+    ids handed over, in order, ``tasks`` the ids each task carried, and ``priorities`` the
+    priority each message went with."""
 
     class Broker:
         down = False
@@ -38,14 +39,16 @@ def broker(monkeypatch):
                 raise OperationalError(
                     "Error 111 connecting to 127.0.0.1:6379. Connection refused."
                 )
-            self.published.append(args[0])
-            self.priorities[args[0]] = priority
+            [message_ids] = args
+            self.tasks.append(message_ids)
+            self.published.extend(message_ids)
+            self.priorities.update(dict.fromkeys(message_ids, priority))
 
     in_process, current_app.conf.task_always_eager = current_app.conf.task_always_eager, False
     fake = Broker()
-    fake.published, fake.priorities = [], {}
+    fake.published, fake.tasks, fake.priorities = [], [], {}
     monkeypatch.setattr(
-        current_app.tasks[outbox.MESSAGE_SEND_TASK], "apply_async", fake.apply_async
+        current_app.tasks[outbox.MESSAGES_SEND_TASK], "apply_async", fake.apply_async
     )
     yield fake
     current_app.conf.task_always_eager = in_process
@@ -97,8 +100,26 @@ def test_a_request_never_publishes_the_relay_hands_its_rows_over_confirmation_fi
         "patient_confirmation": 0,
         "provider_notification": 6,
     }
+    # One task for the two confirmations, one for the notifications.
+    assert broker.tasks == [broker.published[:2], broker.published[2:]]
     assert not due_now(first).filter(enqueued_at__isnull=True).exists()
     assert outbox.outbox_dispatch_due() == 0  # handed over once
+
+
+def test_the_relay_hands_messages_over_a_few_to_a_task(post_lead, lead_payload, broker, doctor):
+    for n in range(10):
+        lead(post_lead, lead_payload, n)
+
+    assert outbox.outbox_dispatch_due() == 20
+
+    kinds = dict(OutboundMessage.objects.values_list("pk", "kind"))
+    assert [len(ids) for ids in broker.tasks] == [8, 2, 8, 2]
+    assert [{kinds[pk] for pk in ids} for ids in broker.tasks] == [
+        {"patient_confirmation"},
+        {"patient_confirmation"},
+        {"provider_notification"},
+        {"provider_notification"},
+    ]
 
 
 def test_the_relay_pauses_after_a_failed_publish_then_hands_over_the_whole_backlog(
@@ -119,7 +140,7 @@ def test_the_relay_pauses_after_a_failed_publish_then_hands_over_the_whole_backl
     outbox.outbox_relay(every=0.05, running=running)
 
     # A pass every 0.05 s, but while the broker was down one attempt per 0.3 s pause.
-    assert 1 <= broker.attempts - len(broker.published) <= 2
+    assert 1 <= broker.attempts - len(broker.tasks) <= 2
     assert [r.message for r in caplog.records if "publish failed" in r.message] == [
         "outbox: publish failed for message "
         f"{OutboundMessage.objects.order_by('pk').first().pk} (OperationalError); "
@@ -163,3 +184,77 @@ def test_a_sent_message_is_recorded_before_the_smtp_goodbye(
     assert len(mail.outbox) == 2
     assert WitnessBackend.status_at_close == ["closed", "closed"]  # nothing still "sending"
     assert set(due_now(owed).values_list("status", flat=True)) == {Status.SENT}
+
+
+class RefusingBackend(EmailBackend):
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("smtp down")
+
+
+@pytest.fixture
+def retries(monkeypatch):
+    """What a worker hands back to the broker for one message's retry: ``(message id,
+    countdown, priority)``; ``down`` makes that publish fail."""
+
+    class Retries(list):
+        down = False
+
+        def apply_async(self, args, countdown, priority, **options):
+            if self.down:
+                raise OperationalError("Error 111 connecting to 127.0.0.1:6379.")
+            self.append((args[0], countdown, priority))
+
+    fake = Retries()
+    monkeypatch.setattr(
+        current_app.tasks[outbox.MESSAGE_SEND_TASK], "apply_async", fake.apply_async
+    )
+    return fake
+
+
+def test_a_message_that_fails_in_a_handed_over_task_is_retried_on_its_own_when_due(
+    post_lead, lead_payload, broker, retries, doctor, settings
+):
+    from leads.tasks import messages_send
+
+    for n in (1, 2):
+        lead(post_lead, lead_payload, n)
+    outbox.outbox_dispatch_due()
+    [confirmations, notifications] = broker.tasks
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+
+    assert messages_send.run(confirmations) == [Status.PENDING, Status.PENDING]
+
+    rows = OutboundMessage.objects.in_bulk(confirmations)
+    assert [message_id for message_id, _, _ in retries] == confirmations
+    for message_id, countdown, priority in retries:
+        row = rows[message_id]
+        assert (row.attempts, row.last_error, priority) == (1, "ConnectionRefusedError", 0)
+        # Tried again exactly when its row falls due, not before.
+        assert abs((row.due_at - timezone.now()).total_seconds() - countdown) < 2
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert messages_send.run(notifications) == [Status.SENT, Status.SENT]
+    assert messages_send.run(notifications) == [Status.SENT, Status.SENT]  # redelivered: no-op
+    assert len(mail.outbox) == 2
+
+
+def test_a_retry_the_broker_refuses_is_left_to_the_sweep_once_due(
+    post_lead, lead_payload, broker, retries, doctor, settings
+):
+    from leads.tasks import messages_send
+
+    lead(post_lead, lead_payload, 1)
+    outbox.outbox_dispatch_due()
+    confirmation, _ = broker.tasks
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    retries.down = True
+
+    assert messages_send.run(confirmation) == [Status.PENDING]
+
+    row = OutboundMessage.objects.get(pk=confirmation[0])
+    assert row.enqueued_at is None and row.due_at > timezone.now()
+    broker.tasks.clear()
+    assert outbox.outbox_dispatch_due() == 0  # not before it is due
+    OutboundMessage.objects.filter(pk=row.pk).update(due_at=timezone.now())
+    assert outbox.outbox_dispatch_due() == 1
+    assert broker.tasks == [confirmation]
