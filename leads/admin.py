@@ -36,9 +36,7 @@ class ForgetPeopleMixin:
     )
     def forget_people(self, request, queryset):
         people = {
-            (email_normalize(row.email), getattr(row, "phone", ""))
-            for row in queryset
-            if row.email
+            (email_normalize(row.email), getattr(row, "phone", "")) for row in queryset if row.email
         }
         if request.POST.get("confirmed") != "yes":
             return TemplateResponse(
@@ -163,9 +161,7 @@ class LeadAdmin(ForgetPeopleMixin, admin.ModelAdmin):
         ),
         (
             "Campaign",
-            {
-                "fields": list(TRACKING_FIELDS)
-            },
+            {"fields": list(TRACKING_FIELDS)},
         ),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]

@@ -202,9 +202,14 @@ class LeadMatch(models.Model):
         OUT_OF_NETWORK = "out_of_network", "Out of network for the patient"
         OTHER = "other", "Other"
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="matches")
+    # No index of their own: the unique (lead, rank) and the capacity index (specialist,
+    # created_at) lead with these columns and serve every lookup by either.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="matches", db_index=False)
     specialist = models.ForeignKey(
-        "specialists.Specialist", on_delete=models.PROTECT, related_name="lead_matches"
+        "specialists.Specialist",
+        on_delete=models.PROTECT,
+        related_name="lead_matches",
+        db_index=False,
     )
     rank = models.PositiveSmallIntegerField(help_text="1 is the nearest.")
     distance = models.FloatField(help_text="Miles from the lead's ZIP centroid.")
@@ -426,18 +431,37 @@ class OutboundMessage(models.Model):
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    idempotency_key = models.CharField(max_length=200, unique=True, editable=False)
+    # Unique through Meta.constraints: a unique=True field gets a second index for LIKE
+    # that nothing here queries, written for every row.
+    idempotency_key = models.CharField(max_length=200, editable=False)
     lead = models.ForeignKey(
         Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
     )
+    # Each row is about one subject and most about a lead: the other subjects' columns are
+    # indexed only where set (Meta.indexes), so a lead's six rows skip those indexes.
     subscriber = models.ForeignKey(
-        Subscriber, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+        Subscriber,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
     )
     ebook_request = models.ForeignKey(
-        EbookRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+        EbookRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
     )
     directory_digest = models.ForeignKey(
-        DirectoryDigest, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+        DirectoryDigest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
     )
     specialist = models.ForeignKey(
         "specialists.Specialist",
@@ -445,6 +469,7 @@ class OutboundMessage(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
         help_text="The recipient of a provider notification.",
     )
     due_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -470,8 +495,22 @@ class OutboundMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="outbox_status_due_idx"),
             models.Index(fields=["status", "claimed_until"], name="outbox_status_lease_idx"),
+            *(
+                models.Index(
+                    fields=[subject], condition=Q(**{f"{subject}__isnull": False}), name=name
+                )
+                for subject, name in [
+                    ("subscriber", "outbox_subscriber_idx"),
+                    ("ebook_request", "outbox_ebook_request_idx"),
+                    ("directory_digest", "outbox_directory_digest_idx"),
+                    ("specialist", "outbox_specialist_idx"),
+                ]
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="outbox_idempotency_key_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(lead__isnull=False)
                 | Q(subscriber__isnull=False)
