@@ -59,8 +59,9 @@ MESSAGE_SEND_TASK = "leads.tasks.message_send"
 # The relay hands messages over in tasks of up to this many. Publishing a task costs the
 # relay about half a millisecond of CPU whatever it carries, and a lead owes four messages
 # at once: one task each was a sixth of what a lead cost the whole cluster. A worker sends
-# a task's messages one after another, so a handful per task still keeps every worker
-# process busy when several leads come in together.
+# a task's messages one after another. The messages someone is waiting for (AWAITED_KINDS)
+# still go one to a task: several workers send them at once, and a worker that dies holds
+# back one of them, not eight, until its lease runs out.
 MESSAGES_PER_TASK = 8
 
 # After a failed publish the relay stops trying the broker for
@@ -161,9 +162,9 @@ def outbox_add_once(message: OutboundMessage) -> None:
 
 
 def outbox_publish(*, messages: list[tuple[int, str]]) -> int:
-    """Hand messages, ``(id, kind)`` already marked ``enqueued_at``, to the broker in tasks
-    of up to MESSAGES_PER_TASK (the awaited kinds first, in tasks of their own at top
-    priority); returns how many went.
+    """Hand messages, ``(id, kind)`` already marked ``enqueued_at``, to the broker: the
+    awaited kinds first, one to a task at top priority, then the rest in tasks of up to
+    MESSAGES_PER_TASK; returns how many went.
 
     Stops at the first publish failure (the broker is down: every further attempt would
     wait for the same timeout), logs it without any personal data, opens the broker
@@ -211,10 +212,9 @@ def _tasks_of(messages: list[tuple[int, str]]) -> list[tuple[int, list[int]]]:
     """``(priority, message ids)`` for each task that hands ``messages`` over."""
     awaited = [message_id for message_id, kind in messages if kind in AWAITED_KINDS]
     others = [message_id for message_id, kind in messages if kind not in AWAITED_KINDS]
-    return [
-        (priority, message_ids[start : start + MESSAGES_PER_TASK])
-        for priority, message_ids in ((AWAITED_PRIORITY, awaited), (OTHER_PRIORITY, others))
-        for start in range(0, len(message_ids), MESSAGES_PER_TASK)
+    return [(AWAITED_PRIORITY, [message_id]) for message_id in awaited] + [
+        (OTHER_PRIORITY, others[start : start + MESSAGES_PER_TASK])
+        for start in range(0, len(others), MESSAGES_PER_TASK)
     ]
 
 

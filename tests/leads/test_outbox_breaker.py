@@ -100,8 +100,8 @@ def test_a_request_never_publishes_the_relay_hands_its_rows_over_confirmation_fi
         "patient_confirmation": 0,
         "provider_notification": 6,
     }
-    # One task for the two confirmations, one for the notifications.
-    assert broker.tasks == [broker.published[:2], broker.published[2:]]
+    # A task for each confirmation, one for both notifications.
+    assert broker.tasks == [broker.published[:1], broker.published[1:2], broker.published[2:]]
     assert not due_now(first).filter(enqueued_at__isnull=True).exists()
     assert outbox.outbox_dispatch_due() == 0  # handed over once
 
@@ -113,10 +113,9 @@ def test_the_relay_hands_messages_over_a_few_to_a_task(post_lead, lead_payload, 
     assert outbox.outbox_dispatch_due() == 20
 
     kinds = dict(OutboundMessage.objects.values_list("pk", "kind"))
-    assert [len(ids) for ids in broker.tasks] == [8, 2, 8, 2]
+    assert [len(ids) for ids in broker.tasks] == [1] * 10 + [8, 2]
     assert [{kinds[pk] for pk in ids} for ids in broker.tasks] == [
-        {"patient_confirmation"},
-        {"patient_confirmation"},
+        *[{"patient_confirmation"}] * 10,
         {"provider_notification"},
         {"provider_notification"},
     ]
@@ -219,10 +218,12 @@ def test_a_message_that_fails_in_a_handed_over_task_is_retried_on_its_own_when_d
     for n in (1, 2):
         lead(post_lead, lead_payload, n)
     outbox.outbox_dispatch_due()
-    [confirmations, notifications] = broker.tasks
+    *confirmations, notifications = broker.tasks
+    confirmations = [message_id for [message_id] in confirmations]
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
 
-    assert messages_send.run(confirmations) == [Status.PENDING, Status.PENDING]
+    for message_id in confirmations:
+        assert messages_send.run([message_id]) == [Status.PENDING]
 
     rows = OutboundMessage.objects.in_bulk(confirmations)
     assert [message_id for message_id, _, _ in retries] == confirmations
