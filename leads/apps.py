@@ -8,7 +8,7 @@ class LeadsConfig(AppConfig):
 
     def ready(self):
         # Registers the tasks with Celery in every process, not only in workers (which
-        # autodiscover them): the outbox finds ``message_send`` by name in the registry.
+        # autodiscover them): the outbox finds its send tasks by name in the registry.
         from core.metrics import on_scrape
 
         from . import checks, tasks  # noqa: F401
