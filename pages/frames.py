@@ -38,6 +38,8 @@ _SLOT = re.compile("\x00([a-z0-9_]+)\x00")
 # How a template prints a plain variable ({{ value }}): localised, then escaped.
 _PRINTED = Context(autoescape=True)
 
+_PLAIN = frozenset({str, int, float, bool})
+
 _kept: tuple[object, dict[tuple, list[str]]] = (None, {})
 
 
@@ -55,8 +57,10 @@ def shape_key(value):
     """A hashable stand-in for ``value``, equal for values the template prints alike.
     Functions stand for what they compute from the rest of the shape; a model instance is
     its class and primary key."""
-    if isinstance(value, str | int | float | bool) or value is None:
+    if type(value) in _PLAIN or value is None:
         return value
+    if type(value) is SafeString:  # printed as it is, where a str would be escaped
+        return ("safe", str(value))
     if isinstance(value, dict):
         return tuple((key, shape_key(item)) for key, item in value.items())
     if isinstance(value, list | tuple):
@@ -65,6 +69,8 @@ def shape_key(value):
         return (type(value).__name__, value.pk)
     if isinstance(value, Promise):
         return str(value)
+    if isinstance(value, str | int | float | bool):
+        return value
     if callable(value):
         return "callable"
     raise TypeError(f"no shape key for {type(value).__name__}")

@@ -159,6 +159,7 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
         widen_to = beyond and _widen_radius(beyond.distance)
     link_params = _link_params(params, request)
     page_count = max(1, math.ceil(total / RESULTS_SHOWN))
+    past_the_end = page > 1 and not results and total > 0
     by_city = any(ch.isalpha() for ch in str(params.get("zip", "")))
     town = f"{query.origin.city}, {query.origin.state}"
     return {
@@ -177,8 +178,8 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
         "first_number": query.offset + 1,
         "last_number": query.offset + len(results),
         "pager": _pager(link_params, page, page_count) if total > RESULTS_SHOWN else None,
-        "past_the_end": page > 1 and not results and total > 0,
-        "last_page_url": _find_url(link_params, page=page_count),
+        "past_the_end": past_the_end,
+        "last_page_url": _find_url(link_params, page=page_count) if past_the_end else "",
         "filters": _filters_summary(query),
         "clear_filters_url": _find_url(
             {k: v for k, v in link_params.items() if k not in FILTER_FIELDS}
@@ -238,16 +239,24 @@ def _find_url(link_params: dict, *, page: int = 1, fragment: str = "") -> str:
 
 def _pager(link_params: dict, page: int, page_count: int) -> dict:
     """Previous and next, and the page numbers around this one (first and last always)."""
+    # Each link is the first page's with its number after the search (as _find_url puts
+    # it), the search encoded once.
+    first = _find_url(link_params)
+    joiner = "&" if link_params else ""
+
+    def url(number: int) -> str:
+        return first if number == 1 else f"{first}{joiner}page={number}"
+
     shown = sorted({1, page_count, *range(max(1, page - 2), min(page_count, page + 2) + 1)})
     numbers, previous = [], 0
     for number in shown:
         if number > previous + 1:
             numbers.append(None)  # a gap
-        numbers.append({"number": number, "url": _find_url(link_params, page=number)})
+        numbers.append({"number": number, "url": url(number)})
         previous = number
     pager = {
-        "previous": _find_url(link_params, page=page - 1) if page > 1 else None,
-        "next": _find_url(link_params, page=page + 1) if page < page_count else None,
+        "previous": url(page - 1) if page > 1 else None,
+        "next": url(page + 1) if page < page_count else None,
         "numbers": numbers,
     }
     return {**pager, "html": _pager_html(pager, page)}
@@ -417,9 +426,8 @@ def _lead_form(
 ) -> dict:
     values = values or {}
     errors = errors or {}
-    tracking = {
-        name: values.get(name) or tracking_values(request).get(name, "") for name in TRACKING_FIELDS
-    }
+    tracked = tracking_values(request)
+    tracking = {name: values.get(name) or tracked.get(name, "") for name in TRACKING_FIELDS}
     chooser = _chooser(search, chosen=chosen, ticked=ticked)
     names = [option["specialist"].display_name for option in chooser if option["checked"]]
     before, after = consent_chosen_parts()
