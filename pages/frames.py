@@ -19,6 +19,7 @@ by comparing framed pages with plainly rendered ones.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.db.models import Model
@@ -43,6 +44,7 @@ _PLAIN = frozenset({str, int, float, bool})
 _kept: tuple[object, dict[tuple, list[str]]] = (None, {})
 
 
+@functools.cache
 def slot(name: str) -> SafeString:
     """The marker standing for the value ``name`` in a frame (escaping leaves it alone)."""
     return mark_safe(f"\x00{name}\x00")
@@ -57,23 +59,28 @@ def shape_key(value):
     """A hashable stand-in for ``value``, equal for values the template prints alike.
     Functions stand for what they compute from the rest of the shape; a model instance is
     its class and primary key."""
-    if type(value) in _PLAIN or value is None:
+    kind = type(value)
+    if kind in _PLAIN or value is None:
         return value
-    if type(value) is SafeString:  # printed as it is, where a str would be escaped
+    if kind is dict:
+        return tuple([(key, shape_key(item)) for key, item in value.items()])
+    if kind is list or kind is tuple:
+        return tuple([shape_key(item) for item in value])
+    if kind is SafeString:  # printed as it is, where a str would be escaped
         return ("safe", str(value))
-    if isinstance(value, dict):
-        return tuple((key, shape_key(item)) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return tuple(shape_key(item) for item in value)
     if isinstance(value, Model):
-        return (type(value).__name__, value.pk)
+        return (kind.__name__, value.pk)
     if isinstance(value, Promise):
         return str(value)
-    if isinstance(value, str | int | float | bool):
-        return value
+    if isinstance(value, dict):
+        return tuple([(key, shape_key(item)) for key, item in value.items()])
+    if isinstance(value, list | tuple):
+        return tuple([shape_key(item) for item in value])
+    if isinstance(value, str | int | float):  # enumerations and the like
+        return (kind.__name__, value)
     if callable(value):
         return "callable"
-    raise TypeError(f"no shape key for {type(value).__name__}")
+    raise TypeError(f"no shape key for {kind.__name__}")
 
 
 def frame_render(request, template_name: str, *, context: dict, fill: dict[str, str]) -> str:
