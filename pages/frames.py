@@ -89,18 +89,19 @@ def frame_render(request, template_name: str, *, context: dict, fill: dict[str, 
     Outside ``pinned_snapshot`` the frame is rendered each time."""
     global _kept
     index = pinned_index()
+    kept = {}
+    if index is not None:
+        kept_index, kept = _kept
+        if kept_index is not index:
+            kept = {}
+            _kept = (index, kept)
     key = (template_name, get_language(), shape_key(context))
-    kept_index, kept = _kept
-    if kept_index is not index:
-        kept = {}
-        _kept = (index, kept)
     parts = kept.get(key)
     if parts is None:
         parts = _SLOT.split(render_to_string(template_name, context, request))
-        if index is not None:
-            if len(kept) >= FRAMES_KEPT:
-                kept.clear()
-            kept[key] = parts
+        if len(kept) >= FRAMES_KEPT:
+            kept.clear()
+        kept[key] = parts
     pieces = parts.copy()
     pieces[1::2] = [fill[name] for name in parts[1::2]]
     return "".join(pieces)
