@@ -115,6 +115,13 @@ def main() -> int:
     parser.add_argument(
         "--knn-queries", type=int, default=1000, help="--scale: searches per kind vs PostGIS"
     )
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="--scale: only /find/ against /healthz, without edits (after warming), "
+        "--rounds times, each pair run back to back: to compare page work with a baseline.",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="--scale --pages-only")
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -37,6 +37,10 @@ For each size:
    qualifying rule (active, a certificate current today, the treatment, the facts). Both
    answers are compared. Target: selector / PostGIS median <= 0.5 at 1,000,000.
 
+``--pages-only`` runs only /find/ against /healthz without edits, ``--rounds`` pairs back to
+back on one warmed server, to compare the page's work with a baseline (the same command in
+a worktree of the baseline, alternating).
+
 The machine's load average is printed with the figures: on a shared machine it says how
 much of the cores the run had.
 """
@@ -122,6 +126,9 @@ def run(args) -> int:
         working = BENCH_DIR / f"run-{size}-{os.getpid()}.sqlite3"
         shutil.copyfile(cached, working)
         try:
+            if args.pages_only:
+                summary[size] = pages_only(working, paths, args)
+                continue
             figures = {"cold_start_s": cold_starts(working)}
             figures.update(throughput(working, paths, args))
             knn = child_json(["knn", str(working), str(args.knn_queries), str(args.seed)])
@@ -131,7 +138,10 @@ def run(args) -> int:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{working}{suffix}").unlink(missing_ok=True)
         summary[size] = figures
-    print_summary(summary)
+    if args.pages_only:
+        print_pages_summary(summary)
+    else:
+        print_summary(summary)
     return 0 if ok else 1
 
 
@@ -328,6 +338,50 @@ def throughput(database: Path, paths: dict[str, list[str]], args) -> dict:
             editor.kill()
         stop(server)
     return figures
+
+
+def pages_only(database: Path, paths: dict[str, list[str]], args) -> list[dict]:
+    """``--pages-only``: /find/ then /healthz without edits, ``args.rounds`` times, on one
+    warmed gunicorn; each pair back to back so both see about the same machine."""
+    rounds = []
+    server, base = start_gunicorn(database, args.workers)
+    try:
+        _wait_until_up(base + "/healthz")
+        previous = 0.0
+        for _ in range(8):
+            rate = wrk(base, paths["find"], 5, args.connections, warm=True)["rps"]
+            if previous and abs(rate - previous) <= 0.15 * previous:
+                break
+            previous = rate
+        for n in range(args.rounds):
+            pair = {
+                name: wrk(base, paths[name], args.seconds, args.connections)
+                for name in ("find", "healthz")
+            }
+            for name, r in pair.items():
+                print(
+                    f"  round {n + 1}: {name:8} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+                    f"p99 {r['p99_ms']:8.2f} ms  errors {r['errors']}  ({r['load']})",
+                    flush=True,
+                )
+            rounds.append(pair)
+    finally:
+        stop(server)
+    return rounds
+
+
+def print_pages_summary(summary: dict) -> None:
+    print("\n=== /find/ against /healthz, without edits (target in brackets) ===")
+    for size, rounds in summary.items():
+        shares = [pair["find"]["rps"] / pair["healthz"]["rps"] for pair in rounds]
+        print(
+            f"{size:>9,} specialists: /find/ "
+            + ", ".join(
+                f"{pair['find']['rps']:.0f} of {pair['healthz']['rps']:.0f} req/s ({share:.0%})"
+                for pair, share in zip(rounds, shares, strict=True)
+            )
+            + f"; median share {statistics.median(shares):.0%} [>= {TARGETS['find_share']:.0%}]"
+        )
 
 
 _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)

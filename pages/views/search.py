@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import localize
@@ -42,6 +44,7 @@ from matcher.signals import search_performed
 from specialists.facts import GENDER_WORDS, LANGUAGES, Gender, SpecialtyGroup
 from specialists.models import Condition, Treatment
 
+from ..context_processors import language_links
 from ..forms import (
     RADIUS_CHOICES,
     clean_text,
@@ -50,6 +53,7 @@ from ..forms import (
     tracking_values,
     widget_context,
 )
+from ..frames import as_text, frame_render, slot
 from ..listings import CardWriter, Listing, card_html, card_writer, institute_url
 from ..maps import results_map
 from ..selectors import directory_summary
@@ -155,6 +159,7 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
         widen_to = beyond and _widen_radius(beyond.distance)
     link_params = _link_params(params, request)
     page_count = max(1, math.ceil(total / RESULTS_SHOWN))
+    past_the_end = page > 1 and not results and total > 0
     by_city = any(ch.isalpha() for ch in str(params.get("zip", "")))
     town = f"{query.origin.city}, {query.origin.state}"
     return {
@@ -167,13 +172,14 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
         "heading_place": town if by_city else f"{town} {query.origin.zip}",
         "results": results,
         "total": total,
+        "total_shown": intcomma(total),
         "page": page,
         "page_count": page_count,
         "first_number": query.offset + 1,
         "last_number": query.offset + len(results),
         "pager": _pager(link_params, page, page_count) if total > RESULTS_SHOWN else None,
-        "past_the_end": page > 1 and not results and total > 0,
-        "last_page_url": _find_url(link_params, page=page_count),
+        "past_the_end": past_the_end,
+        "last_page_url": _find_url(link_params, page=page_count) if past_the_end else "",
         "filters": _filters_summary(query),
         "clear_filters_url": _find_url(
             {k: v for k, v in link_params.items() if k not in FILTER_FIELDS}
@@ -233,16 +239,24 @@ def _find_url(link_params: dict, *, page: int = 1, fragment: str = "") -> str:
 
 def _pager(link_params: dict, page: int, page_count: int) -> dict:
     """Previous and next, and the page numbers around this one (first and last always)."""
+    # Each link is the first page's with its number after the search (as _find_url puts
+    # it), the search encoded once.
+    first = _find_url(link_params)
+    joiner = "&" if link_params else ""
+
+    def url(number: int) -> str:
+        return first if number == 1 else f"{first}{joiner}page={number}"
+
     shown = sorted({1, page_count, *range(max(1, page - 2), min(page_count, page + 2) + 1)})
     numbers, previous = [], 0
     for number in shown:
         if number > previous + 1:
             numbers.append(None)  # a gap
-        numbers.append({"number": number, "url": _find_url(link_params, page=number)})
+        numbers.append({"number": number, "url": url(number)})
         previous = number
     pager = {
-        "previous": _find_url(link_params, page=page - 1) if page > 1 else None,
-        "next": _find_url(link_params, page=page + 1) if page < page_count else None,
+        "previous": url(page - 1) if page > 1 else None,
+        "next": url(page + 1) if page < page_count else None,
         "numbers": numbers,
     }
     return {**pager, "html": _pager_html(pager, page)}
@@ -412,9 +426,8 @@ def _lead_form(
 ) -> dict:
     values = values or {}
     errors = errors or {}
-    tracking = {
-        name: values.get(name) or tracking_values(request).get(name, "") for name in TRACKING_FIELDS
-    }
+    tracked = tracking_values(request)
+    tracking = {name: values.get(name) or tracked.get(name, "") for name in TRACKING_FIELDS}
     chooser = _chooser(search, chosen=chosen, ticked=ticked)
     names = [option["specialist"].display_name for option in chooser if option["checked"]]
     before, after = consent_chosen_parts()
@@ -456,7 +469,86 @@ def _render_find(request, *, params, search: dict, errors: dict, lead_form, stat
         filters=_filter_controls(params),
     )
     context = {"search": search, "widget": widget, "lead_form": lead_form}
+    if search.get("results") and not errors and lead_form and not lead_form["errors"]:
+        return HttpResponse(_results_page(request, context), status=status)
     return render(request, "pages/find.html", context, status=status)
+
+
+def _results_page(request, context: dict) -> str:
+    """A page of results, no problem to show: find.html from its frame (``pages.frames``),
+    which holds the page's layout; the values below, which differ from search to search,
+    are filled in, written as the template writes them."""
+    search, widget, lead_form = context["search"], context["widget"], context["lead_form"]
+    links = language_links(request)
+    fill = {
+        "searched_place": as_text(search["searched_place"]),
+        "heading_place": as_text(search["heading_place"]),
+        "total_shown": as_text(search["total_shown"]),
+        "first_number": as_text(search["first_number"]),
+        "last_number": as_text(search["last_number"]),
+        "clear_filters_url": as_text(search["clear_filters_url"]),
+        "results": "".join(entry.html for entry in search["results"]),
+        "map": search["map"].html if search["map"] else "",
+        "pager": search["pager"]["html"] if search["pager"] else "",
+        "institutes": "".join(search["institutes"]),
+        "zip": as_text(widget["zip"]),
+        "lead_zip": as_text(lead_form["zip"]),
+        "chooser": "".join(option["html"] for option in lead_form["chooser"]),
+        "consent_names": as_text(lead_form["consent_names"]),
+        "csrf_token": as_text(get_token(request)),
+        "scheme": as_text(request.scheme),
+        "host": as_text(request.get_host()),
+        "path": as_text(request.path),
+    }
+    for n, link in enumerate(links["alternates"]):
+        fill[f"alternate_{n}"] = as_text(link["url"])
+    for n, link in enumerate(links["switch"]):
+        fill[f"switch_{n}"] = as_text(link["url"])
+    # What the template tests, counts or filters keeps its real value (the frame's shape);
+    # the rest is a slot. The total decides only between singular and plural there.
+    shaped_search = {
+        "query": {"sort": search["query"].sort},
+        "treatment": search["treatment"],
+        "radius": search["radius"],
+        "searched_place": slot("searched_place"),
+        "heading_place": slot("heading_place"),
+        "results": [{"html": slot("results")}],
+        "total": 1 if search["total"] == 1 else 2,
+        "total_shown": slot("total_shown"),
+        "page": search["page"],
+        "first_number": slot("first_number"),
+        "last_number": slot("last_number"),
+        "pager": {"html": slot("pager")} if search["pager"] else None,
+        "filters": search["filters"],
+        "clear_filters_url": slot("clear_filters_url"),
+        "map": {"html": slot("map")} if search["map"] else None,
+        "institutes": [slot("institutes")] if search["institutes"] else [],
+        "chosen_unavailable": bool(search.get("chosen_unavailable")),
+    }
+    shaped = {
+        "search": shaped_search,
+        # The filter controls' choices (functions in the shape) follow from what is selected.
+        "widget": {**widget, "zip": slot("zip")},
+        "lead_form": {
+            **lead_form,
+            "zip": slot("lead_zip"),
+            "chooser": [{"html": slot("chooser")}] if lead_form["chooser"] else [],
+            "consent_names": slot("consent_names") if lead_form["consent_names"] else "",
+        },
+        "csrf_token": slot("csrf_token"),
+        "request": {"scheme": slot("scheme"), "get_host": slot("host"), "path": slot("path")},
+        "language_links": {
+            "alternates": [
+                {"hreflang": link["hreflang"], "url": slot(f"alternate_{n}")}
+                for n, link in enumerate(links["alternates"])
+            ],
+            "switch": [
+                {"code": link["code"], "name": link["name"], "url": slot(f"switch_{n}")}
+                for n, link in enumerate(links["switch"])
+            ],
+        },
+    }
+    return frame_render(request, "pages/find.html", context=shaped, fill=fill)
 
 
 def _near_redirect(request: HttpRequest) -> HttpResponse | None:
