@@ -789,6 +789,16 @@ class DirectoryIndex:
 
     def _members(self, source: _Source, row: int, specialists: _SpecialistSet, origin, key):
         """The ids of an institute's live specialists in the set, nearest first."""
+        return [
+            member
+            for _, member, _, _ in _ranked(
+                self._member_rows(source, row, specialists, key), origin, bounded=False
+            )
+        ]
+
+    def _member_rows(self, source: _Source, row: int, specialists: _SpecialistSet, key):
+        """An institute's live specialists in the set: their rows in the base and in the
+        overlay, in no order."""
         pk = int(source.table.ids[row])
         base_row = row if source is self._base_institutes else self.base.institutes.position(pk)
         rows = np.zeros(0, dtype=np.int64)
@@ -797,21 +807,22 @@ class DirectoryIndex:
             rows = rows[self.base.specialists.matching(*key, rows)]
             rows = rows[~_among(rows, self._gone_rows())]
         added = specialists.added[self.overlay.specialists.institutes[specialists.added] == pk]
-        return [
-            member
-            for _, member, _, _ in _ranked(
-                [(self._base, rows), (self._added, added)], origin, bounded=False
-            )
-        ]
+        return [(self._base, rows), (self._added, added)]
 
     def institutes_page(
-        self, *, treatment_id: int | None, filters: SpecialistFilter = NO_FILTER, **search
+        self,
+        *,
+        treatment_id: int | None,
+        filters: SpecialistFilter = NO_FILTER,
+        members_counted: bool = False,
+        **search,
     ) -> Page:
         """Active institutes with a qualifying specialist offering the treatment and matching
         ``filters``, within ``radius`` of the institute's own address, found as
         ``specialists_page`` finds specialists (distance order: ties by name then id; name
         order: case-insensitive, then id). ``found`` holds ``(institute id, exact distance,
-        matching specialist ids nearest first)``."""
+        matching specialist ids nearest first)``; with ``members_counted``, how many such
+        specialists in place of their ids (no distance computed for each)."""
         origin = _Origin.of(**search)
         offset, limit = origin.offset, origin.limit
         key = (treatment_id, filters)
@@ -850,6 +861,21 @@ class DirectoryIndex:
                     + len(extra_base)
                     + len(extra_overlay)
                 )
+        if members_counted:
+            return Page(
+                [
+                    (
+                        pk,
+                        distance,
+                        sum(
+                            len(rows)
+                            for _, rows in self._member_rows(source, row, specialists, key)
+                        ),
+                    )
+                    for distance, pk, source, row in entries
+                ],
+                total,
+            )
         return Page(
             [
                 (pk, distance, self._members(source, row, specialists, origin, key))
@@ -862,7 +888,8 @@ class DirectoryIndex:
         """``(institute id, exact distance, qualifying specialist ids nearest first)`` of the
         ``limit`` nearest active institutes with a qualifying specialist, within ``radius``
         of the institute's own address; ties by name then id (``institutes_page``'s found,
-        with its arguments, without counting the total)."""
+        with its arguments, without counting the total). With ``members_counted``, the
+        number of those specialists in place of their ids."""
         return self.institutes_page(count=False, **query).found
 
     # -- cards and choices ----------------------------------------------------------------

@@ -59,6 +59,16 @@ class InstituteMatch:
     specialist_ids: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class InstituteCount:
+    """An institute, its distance from the origin and how many qualifying specialists it
+    has (for a page that shows the number, not the specialists)."""
+
+    institute: Institute
+    distance: float
+    specialist_count: int
+
+
 def treatment_for_search(*, slug: str) -> Treatment | None:
     """The catalog treatment with this slug, or None; no query while the index is fresh."""
     return directory_index().treatments_by_slug.get(slug)
@@ -340,15 +350,13 @@ def _institutes_read(index: DirectoryIndex, ids: list[int]) -> dict[int, Institu
     return found
 
 
-def _institute_matches(index: DirectoryIndex, found) -> list[InstituteMatch]:
+def _institute_matches(index: DirectoryIndex, found, kind=InstituteMatch) -> list:
     if not found:
         return []
     institutes = _institutes_read(index, [pk for pk, _, _ in found])
     return [
-        InstituteMatch(
-            institute=institutes[pk], distance=rounded(distance), specialist_ids=specialist_ids
-        )
-        for pk, distance, specialist_ids in found
+        kind(institutes[pk], rounded(distance), members)
+        for pk, distance, members in found
         if pk in institutes
     ]
 
@@ -358,6 +366,14 @@ def institute_nearest(query: MatchQuery) -> list[InstituteMatch]:
     radius (None: at any distance)."""
     index = directory_index()
     return _institute_matches(index, index.institutes_nearest(**_index_arguments(query)))
+
+
+def institute_nearest_counted(query: MatchQuery) -> list[InstituteCount]:
+    """``institute_nearest``'s institutes, each with the number of its qualifying
+    specialists rather than their ids in distance order."""
+    index = directory_index()
+    found = index.institutes_nearest(**_index_arguments(query), members_counted=True)
+    return _institute_matches(index, found, InstituteCount)
 
 
 def institute_search(query: MatchQuery) -> tuple[list[InstituteMatch], int]:

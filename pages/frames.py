@@ -20,6 +20,7 @@ by comparing framed pages with plainly rendered ones.
 from __future__ import annotations
 
 import functools
+import html
 import re
 
 from django.db.models import Model
@@ -52,6 +53,8 @@ def slot(name: str) -> SafeString:
 
 def as_text(value) -> str:
     """``value`` as ``{{ value }}`` prints it (already-safe HTML as it is)."""
+    if type(value) is str:  # what localising leaves alone, escaped as the template would
+        return html.escape(value)
     return render_value_in_context(value, _PRINTED)
 
 

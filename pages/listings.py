@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import re
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
@@ -42,10 +42,12 @@ class _Url:
         self.view = view
         self.parts: dict[str, tuple[str, str]] = {}
 
-    def __call__(self, slug: str) -> str:
+    def __call__(self, slug: str, *, language: str | None = None) -> str:
+        """The address for ``slug`` in ``language`` (a ``Language`` value, the active one
+        when None; a caller that knows it saves looking it up per link)."""
         if not _PLAIN_SLUG.fullmatch(slug):
             return reverse(self.view, args=[slug])
-        language = language_current()
+        language = language or language_current()
         parts = self.parts.get(language)
         if parts is None:
             prefix, suffix = reverse(self.view, args=["SLUG"]).split("SLUG")
@@ -268,7 +270,8 @@ def card_html(
     ]
     if number:
         out.append(f'<span class="result-number" aria-hidden="true">{number}</span>')
-    out.append(f'\n    <h3 id="specialist-{pk}"><a href="{escape(_specialist_url(card["slug"]))}">')
+    url = _specialist_url(card["slug"], language=writer.language)
+    out.append(f'\n    <h3 id="specialist-{pk}"><a href="{escape(url)}">')
     if number:
         out.append(f'<span class="visually-hidden">{number}. </span>')
     out.append(f'{name}</a></h3>\n  </div>\n  <p class="specialty">')
@@ -278,7 +281,7 @@ def card_html(
     institute = card["institute"]
     if institute:
         out.append(
-            f' · <a href="{escape(institute_url(institute["slug"]))}">'
+            f' · <a href="{escape(institute_url(institute["slug"], language=writer.language))}">'
             f"{escape(institute['name'])}</a>"
         )
     out.append(f' · {city}, {state}</p>\n  <ul class="badges">\n    <li>')
@@ -331,7 +334,8 @@ def card_html(
     )
     phone = card["phone"]
     destination = ", ".join([*raw_lines, address["city"], f"{address['state']} {address['zip']}"])
-    directions = DIRECTIONS_URL + urlencode({"api": "1", "destination": destination})
+    # urlencode({"api": "1", "destination": destination})'s bytes, without its generality.
+    directions = f"{DIRECTIONS_URL}api=1&destination={quote_plus(destination)}"
     call = words["call"] % {"phone": escape(phone_display(phone))}
     out.append(
         '  <p class="result-actions">\n'

@@ -343,6 +343,10 @@ class _Cities:
     xs: np.ndarray
     ys: np.ndarray
     lengths: np.ndarray
+    # Positions in the arrays above ordered by x, and those xs: a view's strip of cities
+    # is found by bisection instead of by comparing every city.
+    by_x: np.ndarray
+    sorted_xs: np.ndarray
 
 
 @functools.cache
@@ -358,11 +362,15 @@ def _projected_cities() -> _Cities:
             xs.append(point[0])
             ys.append(point[1])
     rows = np.array(rows, dtype=np.int64)
+    xs = np.array(xs)
+    by_x = np.argsort(xs, kind="stable")
     return _Cities(
         rows=rows,
-        xs=np.array(xs),
+        xs=xs,
         ys=np.array(ys),
         lengths=table.name_lengths[rows].astype(np.float64),
+        by_x=by_x,
+        sorted_xs=xs[by_x],
     )
 
 
@@ -373,17 +381,27 @@ def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> lis
     taken = [(x - r, y - r, x + r, y + r) for x, y, r in avoid]
     labels = []
     known = _projected_cities()
-    # Cities whose label fits the view, found at once over every city (with a hair of
-    # slack); each is then checked exactly, in size order, as before.
+    # Cities whose label fits the view, found at once (with a hair of slack) among those
+    # whose x lies in the view's strip, which every such label's city does (half a label
+    # is never negative); each is then checked exactly, in size order, as before.
     slack = 1e-9 * max(1.0, abs(x0), abs(x1), abs(y0), abs(y1))
-    half = 0.3 * size * known.lengths
-    fits = (
-        (known.xs - half >= x0 - slack)
-        & (known.xs + half <= x1 + slack)
-        & (known.ys - size * 1.3 >= y0 - slack)
-        & (known.ys + size * 0.2 <= y1 + slack)
+    left, right = x0 - slack, x1 + slack
+    strip = np.sort(
+        known.by_x[
+            np.searchsorted(known.sorted_xs, left, side="left") : np.searchsorted(
+                known.sorted_xs, right, side="right"
+            )
+        ]
     )
-    for position in np.flatnonzero(fits).tolist():
+    xs, ys = known.xs[strip], known.ys[strip]
+    half = 0.3 * size * known.lengths[strip]
+    fits = (
+        (xs - half >= left)
+        & (xs + half <= right)
+        & (ys - size * 1.3 >= y0 - slack)
+        & (ys + size * 0.2 <= y1 + slack)
+    )
+    for position in strip[fits].tolist():
         if len(labels) == CITY_LABELS:
             break
         x, y = float(known.xs[position]), float(known.ys[position])

@@ -36,7 +36,7 @@ from matcher.index import SORT_DISTANCE, SORT_NAME, pinned_snapshot
 from matcher.query import DEFAULT_RADIUS, MAX_OFFSET
 from matcher.selectors import (
     SpecialistListing,
-    institute_nearest,
+    institute_nearest_counted,
     search_choices,
     specialist_search_listings,
 )
@@ -196,13 +196,13 @@ def _search(params, request: HttpRequest) -> tuple[dict, dict]:
             mark_safe(
                 writer.institute_item(
                     match.institute,
-                    url=institute_url(match.institute.slug),
+                    url=institute_url(match.institute.slug, language=writer.language),
                     distance=match.distance,
-                    count=len(match.specialist_ids),
+                    count=match.specialist_count,
                     treatment=query.treatment,
                 )
             )
-            for match in institute_nearest(
+            for match in institute_nearest_counted(
                 replace(query, limit=INSTITUTES_SHOWN, offset=0, sort=SORT_DISTANCE)
             )
         ],

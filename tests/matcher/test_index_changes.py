@@ -560,6 +560,8 @@ def test_searches_match_the_database_across_interleaved_edits(
                 institutes_page = index.institutes_page(**query)
                 expected = brute_force_institutes(dataset, facts, plan_links, query)
                 assert (institutes_page.found, institutes_page.total) == expected
+                counted = index.institutes_page(**query, members_counted=True)
+                assert counted.found == [(pk, d, len(ids)) for pk, d, ids in expected[0]]
             shown = index.specialist_cards_page(**{**query, "limit": 5}).found
             ids = [orjson.loads(card)["id"] for card, _ in shown]
             fresh = specialist_cards(ids=ids)

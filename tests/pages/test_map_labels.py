@@ -40,3 +40,23 @@ def test_labels_match_the_scan_over_every_city_on_random_views():
             for _ in range(rng.randint(0, 10))
         ]
         assert _labels(box, size, avoid=avoid) == scanned_labels(box, size, avoid=avoid)
+
+
+def test_a_label_touching_the_views_sides_is_found_as_the_scan_finds_it():
+    # The labels are looked for in the strip of cities whose x lies in the view: a city
+    # whose label starts or ends exactly on the view's side is still in it.
+    rng = random.Random(11)
+    for city in cities()[:300:7]:
+        point = albers_usa(city.latitude, city.longitude)
+        if point is None:
+            continue
+        x, y = point
+        width = rng.choice([9.0, 20.0, 80.0])
+        size = round(width * 0.03, 2)
+        half = 0.3 * size * len(city.name)
+        top = y - size * 1.3 - rng.uniform(0, 1)
+        for box in (
+            (x - half, top, x - half + width, top + width / 1.6),
+            (x + half - width, top, x + half, top + width / 1.6),
+        ):
+            assert _labels(box, size, avoid=[]) == scanned_labels(box, size, avoid=[])
