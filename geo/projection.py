@@ -8,7 +8,6 @@ no position, exactly as in d3, so markers land on the same states the map draws.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 SCALE = 1300.0
 TRANSLATE = (487.5, 305.0)
@@ -16,30 +15,41 @@ WIDTH, HEIGHT = 975, 610
 _EPSILON = 1e-6
 
 
-@dataclass(frozen=True)
 class _ConicEqualArea:
     """d3's conicEqualArea with a rotation, a centre, parallels, a scale and a translation,
-    and the rectangle of the view it is clipped to."""
+    and the rectangle of the view it is clipped to. Its constants are computed once, not
+    for every point (the results map projects a dozen points a search), by d3's own
+    operations, so the same floats."""
 
-    rotate: float
-    center: tuple[float, float]
-    parallels: tuple[float, float]
-    scale: float
-    translate: tuple[float, float]
-    clip: tuple[float, float, float, float]
+    def __init__(
+        self,
+        *,
+        rotate: float,
+        center: tuple[float, float],
+        parallels: tuple[float, float],
+        scale: float,
+        translate: tuple[float, float],
+        clip: tuple[float, float, float, float],
+    ):
+        sy0 = math.sin(math.radians(parallels[0]))
+        self._n = (sy0 + math.sin(math.radians(parallels[1]))) / 2
+        self._c = 1 + sy0 * (2 * self._n - sy0)
+        self._r0 = math.sqrt(self._c) / self._n
+        self._centre = self._raw(math.radians(center[0]), math.radians(center[1]))
+        self._rotation = math.radians(rotate)
+        self.scale = scale
+        self.translate = translate
+        self.clip = clip
 
     def _raw(self, lam: float, phi: float) -> tuple[float, float]:
-        sy0 = math.sin(math.radians(self.parallels[0]))
-        n = (sy0 + math.sin(math.radians(self.parallels[1]))) / 2
-        c = 1 + sy0 * (2 * n - sy0)
-        r0 = math.sqrt(c) / n
-        r = math.sqrt(c - 2 * n * math.sin(phi)) / n
+        n = self._n
+        r = math.sqrt(self._c - 2 * n * math.sin(phi)) / n
         lam *= n
-        return r * math.sin(lam), r0 - r * math.cos(lam)
+        return r * math.sin(lam), self._r0 - r * math.cos(lam)
 
     def __call__(self, latitude: float, longitude: float) -> tuple[float, float] | None:
-        cx, cy = self._raw(math.radians(self.center[0]), math.radians(self.center[1]))
-        lam = math.radians(longitude) + math.radians(self.rotate)
+        cx, cy = self._centre
+        lam = math.radians(longitude) + self._rotation
         if lam > math.pi:
             lam -= 2 * math.pi
         elif lam < -math.pi:

@@ -63,7 +63,8 @@ _treatment_url = _Url("treatment-detail")
 class CardWriter:
     """``includes/specialist_card.html`` in one language for one snapshot catalog: its
     words translated once, each treatment's link, plan's and board's name, and the
-    distances, dates and language lists already formatted as they come up."""
+    distances, dates, language lists and institutes' member counts already formatted as
+    they come up."""
 
     def __init__(self, catalog, language: str):
         self.catalog = catalog
@@ -120,6 +121,7 @@ class CardWriter:
         self.distances: dict[float, str] = {}
         self.dates: dict[str, str] = {}
         self.languages: dict[tuple, str] = {}
+        self.members: dict[tuple[int, bool], str] = {}
 
     def specialty(self, specialty: str) -> str:
         """``Specialist.local_specialty`` for a card's English specialty, escaped."""
@@ -167,15 +169,18 @@ class CardWriter:
 
     def institute_item(self, institute, *, url: str, distance: float, count: int, treatment) -> str:
         """One of the nearby institutes, as ``pages/find.html`` wrote it per institute."""
-        if treatment:
-            members = ngettext(
-                "%(counter)s specialist offering this treatment",
-                "%(counter)s specialists offering this treatment",
-                count,
-            )
-        else:
-            members = ngettext("%(counter)s specialist", "%(counter)s specialists", count)
-        members %= {"counter": escape(str(localize(count)))}
+        members = self.members.get((count, bool(treatment)))
+        if members is None:
+            if treatment:
+                members = ngettext(
+                    "%(counter)s specialist offering this treatment",
+                    "%(counter)s specialists offering this treatment",
+                    count,
+                )
+            else:
+                members = ngettext("%(counter)s specialist", "%(counter)s specialists", count)
+            members %= {"counter": escape(str(localize(count)))}
+            self.members[count, bool(treatment)] = members
         phone = ""
         if institute.phone:
             call = self.words["call"] % {"phone": escape(phone_display(institute.phone))}

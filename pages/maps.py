@@ -15,7 +15,7 @@ import numpy as np
 from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from geo.atlas import state_outlines
 from geo.distance import EARTH_RADIUS
@@ -173,12 +173,13 @@ class ResultsMap:
                 f'    <circle class="map-origin-dot" cx="{x}" cy="{y}" r="{self.origin_dot}"/>\n'
                 "    "
             )
+        words = _words()
         origin_key = ""
         if self.origin:
-            chosen = f", {escape(gettext('with the distance you chose'))}" if self.radius else ""
+            chosen = f", {words['chosen']}" if self.radius else ""
             origin_key = (
                 '<span class="map-key"><span class="key-origin" aria-hidden="true"></span> '
-                f"{escape(gettext('Where you searched from'))}{chosen}.</span>"
+                f"{words['origin']}{chosen}.</span>"
             )
         off_map = ""
         if self.off_map:
@@ -187,14 +188,13 @@ class ResultsMap:
                 f"({escape(listing.city)}, {escape(listing.state)})"
                 for number, listing in self.off_map
             )
-            off_map = f'<span class="map-off">{escape(gettext("Not on the map:"))} {listed}</span>'
+            off_map = f'<span class="map-off">{words["off_map"]} {listed}</span>'
         return mark_safe(
             '<figure class="results-map">\n'
             f'  <svg viewBox="{escape(self.view_box)}" role="img" '
             'aria-labelledby="map-title map-desc" preserveAspectRatio="xMidYMid meet" '
             'focusable="false">\n'
-            f'    <title id="map-title">{escape(gettext("Map of the specialists on this page"))}'
-            "</title>\n"
+            f'    <title id="map-title">{words["title"]}</title>\n'
             f'    <desc id="map-desc">{escape(self.description)}</desc>\n'
             '    <rect class="map-sea" x="-1000" y="-1000" width="3000" height="3000"/>\n'
             f'    <g class="map-states">{_states_svg(self.states)}</g>\n'
@@ -206,7 +206,7 @@ class ResultsMap:
             "  </svg>\n"
             "  <figcaption>\n"
             '    <span class="map-key"><span class="key-marker" aria-hidden="true">1</span> '
-            f"{escape(gettext('Numbers match the list below.'))}</span>\n"
+            f"{words['numbers']}</span>\n"
             f"    {origin_key}\n"
             f"    {off_map}\n"
             "  </figcaption>\n"
@@ -224,6 +224,28 @@ class ResultsMap:
     @property
     def origin_dot(self) -> float:
         return round(self.marker_radius / 3, 2)
+
+
+_words_by_language: dict[str, dict[str, str]] = {}
+
+
+def _words() -> dict[str, str]:
+    """The map's fixed words in the active language, escaped: translated once per
+    language rather than on every search."""
+    language = get_language()
+    words = _words_by_language.get(language)
+    if words is None:
+        words = _words_by_language[language] = {
+            name: escape(gettext(message))
+            for name, message in (
+                ("title", gettext_noop("Map of the specialists on this page")),
+                ("origin", gettext_noop("Where you searched from")),
+                ("chosen", gettext_noop("with the distance you chose")),
+                ("off_map", gettext_noop("Not on the map:")),
+                ("numbers", gettext_noop("Numbers match the list below.")),
+            )
+        }
+    return words
 
 
 # The states' outlines a view shows, written out: the same few sets recur from search to

@@ -265,13 +265,12 @@ def _pager(link_params: dict, page: int, page_count: int) -> dict:
 def _pager_html(pager: dict, page: int) -> SafeString:
     """The pager's navigation (a Django template took a tenth of the page's rendering)."""
     items = []
+    page_label = gettext('<span class="visually-hidden">Page </span>%(number)s')
     for item in pager["numbers"]:
         if item is None:
             items.append('<li aria-hidden="true">…</li>')
             continue
-        label = gettext('<span class="visually-hidden">Page </span>%(number)s') % {
-            "number": escape(str(localize(item["number"])))
-        }
+        label = page_label % {"number": escape(str(localize(item["number"])))}
         if item["number"] == page:
             items.append(f'<li><span aria-current="page">{label}</span></li>')
         else:
