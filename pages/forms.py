@@ -46,8 +46,16 @@ def tracking_values(request: HttpRequest) -> dict[str, str]:
     """Campaign parameters and the outside referrer, carried from page to page to the lead.
 
     Taken from the query string when present (the widget passes them along); otherwise the
-    referrer is the Referer header when it points to another site.
+    referrer is the Referer header when it points to another site. Read once per request
+    (a results page asks four times); the caller gets its own copy.
     """
+    kept = getattr(request, "_tracking_values", None)
+    if kept is None:
+        kept = request._tracking_values = _tracking_read(request)
+    return dict(kept)
+
+
+def _tracking_read(request: HttpRequest) -> dict[str, str]:
     values = {}
     for name in TRACKING_FIELDS:
         value = clean_text(request.GET.get(name), max_length=TRACKING_MAX_LENGTH[name])
