@@ -21,9 +21,13 @@ Rules callers may rely on:
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
 
 import orjson
+from django.conf import settings
+from django.db import connection
 
 from core.metrics import MATCH_SEARCH_SECONDS
 from geo.distance import rounded
@@ -38,6 +42,8 @@ from specialists.models import (
 from .index import DirectoryIndex, Page, directory_index
 from .query import MatchQuery
 from .tables import CARD_FIELDS
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,32 +327,66 @@ _INSTITUTE_FIELDS = tuple(
     in {"id", "slug", "name", "phone", "address_line1", "address_line2", "city", "state", "zip",
         "latitude", "longitude"}
 )  # fmt: skip
-# Every institute as read for the snapshot's base, in one query when a search first shows
-# one: valid while the base is (a rebuild starts afresh) for every institute its overlay
-# does not hold, the overlay holding each one changed since the base; those are read each
-# time. Read one miss at a time instead, nearly every search from a new place paid a query
-# (a fifth of /find/'s CPU at 100,000 specialists under population-weighted traffic).
-# Kept as rows of _INSTITUTE_FIELDS (about 0.7 KB each) rather than model instances.
+# Every institute as read for the snapshot's base: valid while the base is (a rebuild
+# starts afresh) for every institute its overlay does not hold, the overlay holding each
+# one changed since the base; those are read each time. Read one miss at a time instead,
+# nearly every search from a new place paid a query (a fifth of /find/'s CPU at 100,000
+# specialists under population-weighted traffic). Kept as rows of _INSTITUTE_FIELDS
+# (about 0.7 KB each) rather than model instances. A thread reads them after each new
+# base (with MATCH_INDEX_BACKGROUND; else the search that needs them does), so no search
+# waits for the whole table; until it has, searches read the few they show by id.
 _institutes_kept: tuple[object, dict[int, tuple]] = (None, {})
+_institutes_lock = threading.Lock()
+
+
+def _institute_rows() -> dict[int, tuple]:
+    return {row[0]: row for row in Institute.objects.values_list(*_INSTITUTE_FIELDS)}
+
+
+def _institutes_fill(base) -> None:
+    global _institutes_kept
+    try:
+        rows = _institute_rows()
+    except Exception:
+        logger.exception("institutes could not be read for the new base; the next search retries")
+        rows = None
+    finally:
+        connection.close()  # this thread's own
+    with _institutes_lock:
+        if _institutes_kept[0] is base:
+            _institutes_kept = (base, rows) if rows is not None else (None, {})
+
+
+def _institutes_of(base) -> dict[int, tuple]:
+    """The institutes kept for ``base`` (empty while a thread reads them)."""
+    global _institutes_kept
+    kept_base, kept = _institutes_kept
+    if kept_base is base:
+        return kept
+    if not settings.MATCH_INDEX_BACKGROUND:
+        kept = _institute_rows()
+        _institutes_kept = (base, kept)
+        return kept
+    with _institutes_lock:
+        if _institutes_kept[0] is not base:
+            _institutes_kept = (base, {})
+            threading.Thread(
+                target=_institutes_fill, args=(base,), name="institutes-read", daemon=True
+            ).start()
+        return _institutes_kept[1]
 
 
 def _institutes_read(index: DirectoryIndex, ids: list[int]) -> dict[int, Institute]:
-    global _institutes_kept
-    kept_base, kept = _institutes_kept
-    if kept_base is not index.base:
-        kept = {row[0]: row for row in Institute.objects.values_list(*_INSTITUTE_FIELDS)}
-        _institutes_kept = (index.base, kept)
-    changed = {pk for pk in ids if index.overlay.institutes.position(pk) >= 0}
-    read = Institute.objects.in_bulk(list(changed)) if changed else {}
+    kept = _institutes_of(index.base)
+    # Changed since the base, or not (yet) kept: read now.
+    read_now = [pk for pk in ids if pk not in kept or index.overlay.institutes.position(pk) >= 0]
+    read = Institute.objects.in_bulk(read_now) if read_now else {}
     found = {}
     for pk in ids:
-        if pk in changed:
-            institute = read.get(pk)
-        else:
-            row = kept.get(pk)
-            institute = row and Institute.from_db("default", _INSTITUTE_FIELDS, row)
-        if institute is not None:
-            found[pk] = institute
+        if pk in read:
+            found[pk] = read[pk]
+        elif pk not in read_now:
+            found[pk] = Institute.from_db("default", _INSTITUTE_FIELDS, kept[pk])
     return found
 
 

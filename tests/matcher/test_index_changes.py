@@ -314,6 +314,45 @@ def test_a_rebuild_in_progress_never_blocks_a_search(client, settings, monkeypat
     assert match_ids(client) == [second.id, first.id, third.id]
 
 
+def test_a_new_bases_institutes_are_read_beside_searches(client, settings, monkeypatch):
+    from matcher import selectors
+
+    settings.MATCH_INDEX_BACKGROUND = True
+    near = make_institute(name="Near Spine Institute", latitude=NYC[0], longitude=NYC[1])
+    far = make_institute(name="Far Spine Institute", latitude=NYC[0] + 0.2, longitude=NYC[1])
+    members = [make_specialist(institute=near), make_specialist(institute=far)]
+    # The thread reads every institute once per base; read here ahead (its own connection
+    # would see none of this test's rows), it waits until released.
+    rows = selectors._institute_rows()
+    started, release = threading.Event(), threading.Event()
+
+    def held_rows():
+        started.set()
+        assert release.wait(30)
+        return rows
+
+    monkeypatch.setattr(selectors, "_institute_rows", held_rows)
+
+    def nearest():
+        found = client.get("/api/v1/institutes/nearest/", {"zip": "10001"}).json()["results"]
+        return [(r["name"], r["specialists"]) for r in found]
+
+    expected = [("Near Spine Institute", [members[0].id]), ("Far Spine Institute", [members[1].id])]
+    assert nearest() == expected  # the new base's first search: read by id, not waiting
+    assert started.wait(30)
+    for _ in range(3):
+        assert nearest() == expected
+    (reader,) = [t for t in threading.enumerate() if t.name == "institutes-read"]
+    release.set()
+    reader.join(30)
+    assert set(selectors._institutes_kept[1]) == {near.id, far.id}
+    assert nearest() == expected
+
+    near.name = "Renamed Spine Institute"
+    near.save()  # changed since the base: read each time, not from the kept rows
+    assert nearest()[0] == ("Renamed Spine Institute", [members[0].id])
+
+
 # --- The snapshot file ---------------------------------------------------------------------
 
 
