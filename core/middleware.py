@@ -1,6 +1,7 @@
 """Request middleware every page and API shares: timing and access log, the security
 headers (Content-Security-Policy, Permissions-Policy), a database outage answered as "try
-again" rather than as a crash, and the short way for the public read APIs."""
+again" rather than as a crash, and the short way for cookieless reads (the public APIs, the
+search page)."""
 
 import functools
 import logging
@@ -9,9 +10,11 @@ import time
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import render_to_string
 from django.urls import ResolverMatch, URLResolver, get_resolver
-from django.urls.resolvers import RoutePattern
+from django.urls.resolvers import LocalePrefixPattern, RoutePattern
+from django.utils import translation
 
 from .logs import redact
 from .metrics import REQUEST_SECONDS
@@ -144,8 +147,8 @@ def database_outage_response(request, exception) -> HttpResponse | None:
 
 
 def sessionless(view):
-    """Mark a view whose GETs use nothing of the session, CSRF, authentication, messages
-    and sign-in lockout middlewares (an anonymous read API): see
+    """Mark a view whose GETs use nothing of the session, authentication, messages and
+    sign-in lockout middlewares (an anonymous read API, the search page): see
     ``SessionlessGetMiddleware``."""
     view.sessionless = True
     return view
@@ -154,21 +157,30 @@ def sessionless(view):
 @functools.lru_cache(maxsize=4)
 def _sessionless_routes(resolver: URLResolver) -> dict[str, ResolverMatch]:
     """Path -> Django's own match, for each ``@sessionless`` view at a fixed address (a
-    route without converters) that resolves to it; read once per URL configuration."""
+    route without converters, in each language under ``i18n_patterns``) that resolves to
+    it; read once per URL configuration."""
     paths = []
 
-    def walk(patterns, prefix):
+    def walk(patterns, prefix, language):
         for pattern in patterns:
+            if isinstance(pattern.pattern, LocalePrefixPattern):
+                for code, _ in settings.LANGUAGES:
+                    with translation.override(code):
+                        walk(pattern.url_patterns, prefix + pattern.pattern.language_prefix, code)
+                continue
             if not isinstance(pattern.pattern, RoutePattern) or pattern.pattern.converters:
                 continue
             route = prefix + str(pattern.pattern)
             if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
+                walk(pattern.url_patterns, route, language)
             elif getattr(pattern.callback, "sessionless", False):
-                paths.append("/" + route)
+                paths.append(("/" + route, language))
 
-    walk(resolver.url_patterns, "")
-    matches = {path: resolver.resolve(path) for path in paths}
+    walk(resolver.url_patterns, "", settings.LANGUAGE_CODE)
+    matches = {}
+    for path, language in paths:
+        with translation.override(language):
+            matches[path] = resolver.resolve(path)
     return {
         path: match for path, match in matches.items() if getattr(match.func, "sessionless", False)
     }
@@ -180,13 +192,16 @@ class SessionlessGetMiddleware:
     django-axes) and the handler's URL resolution: about a fifth of a search's cost.
 
     Without cookies those middlewares add nothing to such a response: no session to load,
-    renew or expire, no CSRF or message cookie, no user, no sign-in. Everything before
-    this one in MIDDLEWARE (security headers, locale, Content-Length, X-Frame-Options,
-    metrics and access log) still runs, and a database outage is still a 503.
+    renew or expire, no message cookie, no user, no sign-in; a GET passes CSRF's check,
+    and a page whose form asked for a token gets its CSRF cookie here as CSRF's middleware
+    would set it. Everything before this one in MIDDLEWARE (security headers, locale,
+    Content-Length, X-Frame-Options, metrics and access log) still runs, and a database
+    outage is still a 503.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
         if request.method != "GET" or request.COOKIES:
@@ -203,4 +218,6 @@ class SessionlessGetMiddleware:
                 raise
             return response
         # A DRF answer (an error's) is rendered as Django's handler would.
-        return response.render() if callable(getattr(response, "render", None)) else response
+        if callable(getattr(response, "render", None)):
+            response = response.render()
+        return self.csrf.process_response(request, response)

@@ -23,6 +23,7 @@ from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.http import client_ip
+from core.middleware import sessionless
 from core.text import joined_with_and
 from geo.gazetteer import PlaceError, nearest_zip_place
 from leads.apis import LeadInputSerializer
@@ -575,6 +576,7 @@ def _near_redirect(request: HttpRequest) -> HttpResponse | None:
     )
 
 
+@sessionless
 @require_http_methods(["GET", "HEAD", "POST"])
 def find(request: HttpRequest) -> HttpResponse:
     """GET: step 1, the nearest specialists and institutes. POST: step 2, the lead."""

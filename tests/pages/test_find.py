@@ -285,3 +285,43 @@ def test_the_results_page_costs_the_same_queries_for_two_results_or_ten(client, 
         make_specialist(last_name=f"Extra{n}", institute=directory["institute"])
     assert results_page_queries(client) == two
     assert two <= 8
+
+
+@pytest.mark.parametrize("path", ["/find/", "/es/find/"])
+def test_a_cookieless_search_skips_the_session_middlewares_and_still_sets_csrf(
+    directory, monkeypatch, path
+):
+    """A first visit's search page is answered without the session, authentication and
+    messages middlewares, and its step 2 form still posts: the CSRF cookie is set as
+    CSRF's middleware would set it, and the token on the page matches it."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.test import Client
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the session middleware ran")
+
+    browser = Client(enforce_csrf_checks=True)
+    with monkeypatch.context() as patched:
+        patched.setattr(SessionMiddleware, "process_request", refuse)
+        page = browser.get(path, {"zip": "10001", "treatment": "spinal-cord-stimulation"})
+    assert page.status_code == 200
+    assert "Alvarez" in page.content.decode()
+    assert page["Content-Language"] == ("es" if path.startswith("/es/") else "en")
+    cookie = page.cookies["csrftoken"]
+    assert cookie.value and cookie["samesite"] == "Lax"
+    assert "Cookie" in page["Vary"]
+    token = step_two_form(page).inputs["csrfmiddlewaretoken"]["value"]
+    posted = browser.post(
+        path,
+        {**STEP_TWO, "csrfmiddlewaretoken": token, "specialists": str(directory["near"].pk)},
+    )
+    assert posted.status_code == 302, posted.content.decode()[:500]
+    lead = Lead.objects.get()
+    assert posted["Location"].endswith(f"/thanks/{lead.id}/")
+
+
+def test_a_search_without_a_form_sets_no_csrf_cookie(client, directory):
+    """The short way sets the cookie only for a page that asked for a token."""
+    response = client.get("/api/v1/match/", {"zip": "10001"})
+    assert response.status_code == 200
+    assert "csrftoken" not in response.cookies
