@@ -26,6 +26,12 @@ def _orjson_writes_as_python(value: float) -> bool:
     return value == 0 or abs(value) >= _ORJSON_FLOAT_FLOOR
 
 
+def json_float(value: float) -> bytes:
+    """A finite float as DRF's JSONRenderer writes it (``repr``), by orjson when it writes
+    the same: three times faster."""
+    return orjson.dumps(value) if _orjson_writes_as_python(value) else repr(value).encode()
+
+
 def json_bytes(data, *, floats: Iterable[float] = ()) -> bytes:
     """What DRF's JSONRenderer writes for ``data`` (compact, UTF-8, U+2028 and U+2029
     escaped), by orjson, about ten times faster. ``floats``: the data's floats that are

@@ -33,6 +33,24 @@ def great_circle_distance(
     return central_angle(lat1, lon1, lat2, lon2) * EARTH_RADIUS[unit]
 
 
+def great_circle_distances(
+    lat1: float, lon1: float, latitudes, longitudes, *, unit: str = DEFAULT_UNIT
+) -> list[float]:
+    """``great_circle_distance`` from one point to each of many, the same arithmetic in the
+    same order (equal to the last bit), without a call per point: a search ranks its
+    candidates with it."""
+    sin, cos, radians = math.sin, math.cos, math.radians
+    phi1 = radians(lat1)
+    cos_phi1 = cos(phi1)
+    radius = EARTH_RADIUS[unit]
+    distances = []
+    for lat2, lon2 in zip(latitudes, longitudes, strict=True):
+        phi2 = radians(lat2)
+        h = sin((phi2 - phi1) / 2) ** 2 + cos_phi1 * cos(phi2) * sin(radians(lon2 - lon1) / 2) ** 2
+        distances.append(2 * math.asin(math.sqrt(min(1.0, h))) * radius)
+    return distances
+
+
 def distance_to_angle(distance: float, *, unit: str = DEFAULT_UNIT) -> float:
     return distance / EARTH_RADIUS[unit]
 
@@ -52,6 +70,13 @@ def unit_vectors(latitudes, longitudes) -> np.ndarray:
     lam = np.radians(np.asarray(longitudes, dtype=np.float64))
     cos_phi = np.cos(phi)
     return np.column_stack((cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)))
+
+
+def unit_vector(latitude: float, longitude: float) -> np.ndarray:
+    """``unit_vectors`` of one point, without the array machinery (a search's origin)."""
+    phi, lam = math.radians(latitude), math.radians(longitude)
+    cos_phi = math.cos(phi)
+    return np.array((cos_phi * math.cos(lam), cos_phi * math.sin(lam), math.sin(phi)))
 
 
 def angle_to_chord(angle: float) -> float:

@@ -97,7 +97,13 @@ from core.metrics import (
     MATCH_INDEX_CURRENT,
     MATCH_INDEX_DELTA_SECONDS,
 )
-from geo.distance import angle_to_chord, distance_to_angle, great_circle_distance, unit_vectors
+from geo.distance import (
+    angle_to_chord,
+    distance_to_angle,
+    great_circle_distance,
+    great_circle_distances,
+    unit_vector,
+)
 from specialists.models import DirectoryChange, DirectoryVersion
 
 from .snapshot import Base, PointSet, base_columns, snapshot_header, snapshot_open, snapshot_write
@@ -210,7 +216,7 @@ class _Origin:
             offset,
             sort,
             count,
-            unit_vectors([latitude], [longitude])[0],
+            unit_vector(latitude, longitude),
             None if radius is None else distance_to_angle(radius, unit=unit),
         )
 
@@ -221,7 +227,7 @@ class _Origin:
 
     def near(self, vectors: np.ndarray) -> np.ndarray:
         """A mask of the points that may lie within the radius (all without one)."""
-        if self.max_angle is None:
+        if self.max_angle is None or not len(vectors):
             return np.ones(len(vectors), dtype=bool)
         return np.linalg.norm(vectors - self.point, axis=1) <= _chord_bounds(self.max_angle)[1]
 
@@ -327,16 +333,20 @@ def _ranked(parts: Sequence[tuple[_Source, np.ndarray]], origin: _Origin, *, bou
         if not len(rows):
             continue
         table = source.table
-        for latitude, longitude, pk, row in zip(
+        distances = great_circle_distances(
+            origin.latitude,
+            origin.longitude,
             table.latitudes[rows].tolist(),
             table.longitudes[rows].tolist(),
-            table.ids[rows].tolist(),
-            rows.tolist(),
-            strict=True,
-        ):
-            distance = origin.distance(latitude, longitude)
-            if not bounded or origin.radius is None or distance <= origin.radius:
-                entries.append((distance, pk, source, row))
+            unit=origin.unit,
+        )
+        limit = math.inf if not bounded or origin.radius is None else origin.radius
+        pks = table.ids[rows].tolist()
+        entries.extend(
+            (distance, pk, source, row)
+            for distance, pk, row in zip(distances, pks, rows.tolist(), strict=True)
+            if distance <= limit
+        )
     entries.sort(key=lambda entry: (entry[0], entry[1]))
     start = 0
     while start < len(entries):
@@ -901,13 +911,14 @@ class DirectoryIndex:
             return self._fragments[key]
         except KeyError:
             pass
-        pk, fragment = int(key), None
-        row = self.overlay.institutes.position(pk)
+        pk, fragment, overlay = int(key), None, self.overlay
+        row = overlay.institutes.position(pk)
         if row >= 0:
-            fragment = self.overlay.institutes.fragments[row]
+            fragment = overlay.institutes.fragments[row]
         else:
             row = self.base.institutes.position(pk)
-            if row >= 0 and not _among(np.asarray([row]), self.overlay.dead_institutes)[0]:
+            dead = overlay.dead_institutes
+            if row >= 0 and not (len(dead) and _among(np.asarray([row]), dead)[0]):
                 fragment = self.base.institutes.fragments[row]
         self._fragments[key] = fragment
         return fragment

@@ -23,6 +23,7 @@ import numpy as np
 from django.db import connection
 from django.urls import reverse
 
+from core.api import json_float
 from core.i18n import in_default_language
 from geo.distance import unit_vectors
 from specialists.facts import Gender, SpecialtyGroup, language_codes, specialty_group
@@ -792,8 +793,8 @@ class SpecialistTable(_Located):
             city,
             state,
             zip_code,
-            repr(self.latitudes[row].item()).encode(),
-            repr(self.longitudes[row].item()).encode(),
+            json_float(self.latitudes.item(row)),
+            json_float(self.longitudes.item(row)),
             b",".join(card for _, card in current),
             parts.treatment_list(treatments),
             (institute(institute_id) or b"null") if institute_id else b"null",
@@ -1046,8 +1047,9 @@ class InstituteTable(_Located):
 
     def position(self, pk: int) -> int:
         """The row of institute ``pk``, or -1."""
-        row = int(np.searchsorted(self.ids, pk))
-        return row if row < len(self.ids) and self.ids[row] == pk else -1
+        ids = self.ids
+        row = int(ids.searchsorted(pk))
+        return row if row < len(ids) and ids.item(row) == pk else -1
 
     def name(self, row: int) -> str:
         return self.names[row].decode()

@@ -1,4 +1,5 @@
 import math
+import random
 
 import pytest
 
@@ -6,7 +7,9 @@ from geo.distance import (
     angle_to_chord,
     convert,
     great_circle_distance,
+    great_circle_distances,
     rounded,
+    unit_vector,
     unit_vectors,
 )
 from geo.gazetteer import zip_place
@@ -46,3 +49,25 @@ def test_chord_of_the_unit_vectors_matches_the_angle():
     angle = great_circle_distance(51.8549, -177.0888, 51.5672, 178.8775) / 3958.7613
     assert math.dist(a, b) == pytest.approx(angle_to_chord(angle), rel=1e-12)
     assert angle_to_chord(4.0) == 2.0
+
+
+def test_distances_from_one_point_equal_the_single_distance_to_the_last_bit():
+    rng = random.Random(7)
+    for unit in ("mi", "km"):
+        origin = (rng.uniform(-90, 90), rng.uniform(-180, 180))
+        points = [(rng.uniform(-90, 90), rng.uniform(-180, 180)) for _ in range(2000)]
+        points += [(origin[0], origin[1]), (-origin[0], origin[1] + 180), (90.0, 0.0)]
+        latitudes, longitudes = zip(*points, strict=True)
+        assert great_circle_distances(*origin, latitudes, longitudes, unit=unit) == [
+            great_circle_distance(*origin, latitude, longitude, unit=unit)
+            for latitude, longitude in points
+        ]
+
+
+def test_one_unit_vector_is_the_array_version_within_rounding():
+    rng = random.Random(11)
+    for _ in range(1000):
+        latitude, longitude = rng.uniform(-90, 90), rng.uniform(-180, 180)
+        assert unit_vector(latitude, longitude) == pytest.approx(
+            unit_vectors([latitude], [longitude])[0], rel=1e-15, abs=1e-15
+        )

@@ -366,3 +366,11 @@ def test_json_bytes_are_drfs_renderer_bytes(data):
     from core.api import json_bytes
 
     assert json_bytes(data, floats=floats_in(data)) == JSONRenderer().render(data)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=st.floats(allow_nan=False, allow_infinity=False))
+def test_a_float_is_written_as_drfs_renderer_writes_it(value):
+    from core.api import json_float
+
+    assert json_float(value) == JSONRenderer().render(value)
