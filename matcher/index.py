@@ -220,6 +220,11 @@ class _Origin:
             None if radius is None else distance_to_angle(radius, unit=unit),
         )
 
+    @property
+    def place(self) -> tuple[float, float, float | None, str]:
+        """What decides which points lie within the radius."""
+        return self.latitude, self.longitude, self.radius, self.unit
+
     def distance(self, latitude: float, longitude: float) -> float:
         return great_circle_distance(
             self.latitude, self.longitude, latitude, longitude, unit=self.unit
@@ -696,7 +701,10 @@ class DirectoryIndex:
         total = 0
         if origin.count:
             total = (
-                _count_points(found.points, base_table, origin)
+                self.base.counted(
+                    ("specialists", treatment_id, filters, *origin.place),
+                    lambda: _count_points(found.points, base_table, origin),
+                )
                 - len(origin.inside(base_table, found.gone))
                 + len(origin.inside(added_table, found.added))
             )
@@ -866,7 +874,10 @@ class DirectoryIndex:
             total = 0
             if origin.count:
                 total = (
-                    _count_points(found.points, base_table, origin)
+                    self.base.counted(
+                        ("institutes", *key, *origin.place),
+                        lambda: _count_points(found.points, base_table, origin),
+                    )
                     - len(origin.inside(base_table, found.skipped))
                     + len(extra_base)
                     + len(extra_overlay)
