@@ -259,6 +259,10 @@ MATCH_INDEX_BACKGROUND = True
 MATCH_INDEX_OVERLAY_MAX = env.int("MATCH_INDEX_OVERLAY_MAX", default=2000)
 MATCH_INDEX_DELTA_MAX = env.int("MATCH_INDEX_DELTA_MAX", default=20000)
 MATCH_INDEX_LOG_DAYS = env.int("MATCH_INDEX_LOG_DAYS", default=7)
+# From this many qualifying specialists up, a snapshot build also tabulates the default
+# search's total around every ZIP (matcher.index.place_totals): a few seconds of the build,
+# a ball count less for most searches; below it, counting costs a search little.
+MATCH_INDEX_PLACE_TOTALS_MIN_ROWS = 250_000
 
 # The funnel's anonymous search counter is buffered per process and written at most this
 # often, so a search never waits on a committed write.

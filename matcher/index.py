@@ -98,12 +98,15 @@ from core.metrics import (
     MATCH_INDEX_DELTA_SECONDS,
 )
 from geo.distance import (
+    DEFAULT_UNIT,
     angle_to_chord,
     distance_to_angle,
     great_circle_distance,
     great_circle_distances,
     unit_vector,
+    unit_vectors,
 )
+from geo.gazetteer import located_zip_places
 from specialists.models import DirectoryChange, DirectoryVersion
 
 from .snapshot import Base, PointSet, base_columns, snapshot_header, snapshot_open, snapshot_write
@@ -130,7 +133,7 @@ logger = logging.getLogger(__name__)
 # query); MATCH_INDEX_OVERLAY_MAX, the rows changed or lapsed since the base beyond which
 # a new base is built; MATCH_INDEX_DELTA_MAX, the changed ids one recheck applies itself;
 # MATCH_INDEX_LOG_DAYS, the age of the change rows each build prunes; MATCH_INDEX_DIR,
-# MATCH_INDEX_BACKGROUND.
+# MATCH_INDEX_BACKGROUND, MATCH_INDEX_PLACE_TOTALS_MIN_ROWS.
 
 # MATCH_INDEX_RECHECK_SECONDS's default (config/settings.py), for what waits on freshness.
 DEFAULT_RECHECK_SECONDS = 1.0
@@ -142,6 +145,9 @@ _SNAPSHOT_SUFFIX = ".idx"
 # tree's Euclidean chord and the haversine recheck, so ties are never cut arbitrarily.
 _CHORD_SLACK = 1e-9
 _SETS_KEPT = 64
+
+# The radius, in DEFAULT_UNIT, of a search that names none (the API's and the pages').
+DEFAULT_RADIUS = 50
 
 SORT_DISTANCE = "distance"
 SORT_NAME = "name"
@@ -701,14 +707,24 @@ class DirectoryIndex:
         total = 0
         if origin.count:
             total = (
-                self.base.counted(
-                    ("specialists", treatment_id, filters, *origin.place),
-                    lambda: _count_points(found.points, base_table, origin),
-                )
+                self._base_total(treatment_id, filters, found.points, origin)
                 - len(origin.inside(base_table, found.gone))
                 + len(origin.inside(added_table, found.added))
             )
         return ranked[offset : offset + limit], total
+
+    def _base_total(self, treatment_id, filters, points: PointSet, origin: _Origin) -> int:
+        """How many of the base's ``points`` lie within the radius: from the base's table
+        when the search is the default one around a ZIP (``place_totals``), else counted
+        and remembered."""
+        if filters == NO_FILTER and origin.radius == DEFAULT_RADIUS and origin.unit == DEFAULT_UNIT:
+            found = self.base.place_total(treatment_id, origin.latitude, origin.longitude)
+            if found is not None:
+                return found
+        return self.base.counted(
+            ("specialists", treatment_id, filters, *origin.place),
+            lambda: _count_points(points, self.base.specialists, origin),
+        )
 
     def specialists_page(self, **search) -> Page:
         """Qualifying specialists offering ``treatment_id`` (None: any) and matching
@@ -994,13 +1010,52 @@ def base_read(*, on: datetime.date) -> tuple[dict[str, np.ndarray], dict]:
     change, _ = DirectoryChange.objects.get_or_create(
         version=version, defaults={"token": secrets.token_hex(8), "everything": True}
     )
-    return base_columns(
+    columns, header = base_columns(
         read=specialist_rows(on=on),
         institutes=institutes_read(),
         version=version,
         token=change.token,
         on=on,
     )
+    if len(columns["spec.by_id"]) >= settings.MATCH_INDEX_PLACE_TOTALS_MIN_ROWS:
+        columns.update(place_totals(Base(columns, header)))
+    return columns, header
+
+
+def place_totals(base: Base) -> dict[str, np.ndarray]:
+    """The default search's total (DEFAULT_RADIUS in DEFAULT_UNIT, no filter) around every
+    located ZIP, over the base's rows and over each treatment's, as the base's
+    ``place_total`` reads them: every worker maps one table instead of counting (a ball
+    count visits every point inside the radius: a sixth of a search at a million
+    specialists) or remembering its own counts. Two ball counts per ZIP, for all ZIPs at
+    once, and the exact recheck of ``_count_points`` where a point lies between them."""
+    places = located_zip_places()
+    latitudes = np.array([place.latitude for place in places], dtype=np.float64)
+    longitudes = np.array([place.longitude for place in places], dtype=np.float64)
+    order = np.lexsort((longitudes, latitudes))
+    latitudes, longitudes = latitudes[order], longitudes[order]
+    vectors = unit_vectors(latitudes, longitudes)
+    inner, outer = _chord_bounds(distance_to_angle(DEFAULT_RADIUS, unit=DEFAULT_UNIT))
+    table = {"totals.lat": latitudes, "totals.lon": longitudes}
+    sets = [("all", None), *((f"t{pk}", pk) for pk in base.tree_treatments)]
+    for name, treatment_id in sets:
+        points = base.point_set(treatment_id, NO_FILTER)
+        totals = np.zeros(len(latitudes), dtype=np.int32)
+        if points.tree is not None:
+            surely = points.tree.query_ball_point(vectors, inner, return_length=True, workers=-1)
+            maybe = points.tree.query_ball_point(vectors, outer, return_length=True, workers=-1)
+            totals[:] = surely
+            for position in np.flatnonzero(surely != maybe).tolist():
+                origin = _Origin.of(
+                    latitude=latitudes.item(position),
+                    longitude=longitudes.item(position),
+                    radius=DEFAULT_RADIUS,
+                    unit=DEFAULT_UNIT,
+                    limit=1,
+                )
+                totals[position] = _count_points(points, base.specialists, origin)
+        table[f"totals.{name}"] = totals
+    return table
 
 
 def _base_build(on: datetime.date) -> Base:

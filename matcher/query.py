@@ -13,9 +13,8 @@ from geo.distance import DEFAULT_UNIT
 from geo.gazetteer import ZipPlace
 from specialists.models import InsurancePlan, Treatment
 
-from .index import SORT_DISTANCE, SpecialistFilter
+from .index import DEFAULT_RADIUS, SORT_DISTANCE, SpecialistFilter
 
-DEFAULT_RADIUS = 50
 MAX_RADIUS = 500
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50

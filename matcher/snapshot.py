@@ -158,9 +158,10 @@ class Base:
         self.institutes_by_name = columns["inst.by_name"]
         self.language_counts = dict(header["language_counts"])
         self._all = PointSet(np.arange(len(self.by_id), dtype=np.int32), _tree_load(columns, "all"))
+        self.tree_treatments = list(header["tree_treatments"])
         self._treatments = {
             int(pk): PointSet(columns[f"treatment.{pk}.rows"], _tree_load(columns, f"t{pk}"))
-            for pk in header["tree_treatments"]
+            for pk in self.tree_treatments
         }
         self._lock = threading.Lock()
         self._filtered: OrderedDict[tuple, PointSet] = OrderedDict()
@@ -271,6 +272,24 @@ class Base:
             while len(self._institute_sets) > _INSTITUTE_SETS_KEPT:
                 self._institute_sets.popitem(last=False)
         return built
+
+    def place_total(self, treatment_id: int | None, latitude: float, longitude: float):
+        """The default search's total around the ZIP at exactly these coordinates, over
+        the rows offering the treatment (None: all), from the table the build wrote
+        (``matcher.index.place_totals``); None when the base has no table, or no total for
+        this place or treatment."""
+        latitudes = self.columns.get("totals.lat")
+        name = "all" if treatment_id is None else f"t{treatment_id}"
+        totals = self.columns.get(f"totals.{name}")
+        if latitudes is None or totals is None:
+            return None
+        longitudes = self.columns["totals.lon"]
+        position = int(latitudes.searchsorted(latitude))
+        while position < len(latitudes) and latitudes.item(position) == latitude:
+            if longitudes.item(position) == longitude:
+                return int(totals[position])
+            position += 1
+        return None
 
     def counted(self, key: tuple, count) -> int:
         """``count()``, a number of this base's rows within a search's radius, remembered
