@@ -31,10 +31,6 @@ class StateOutline:
     bbox: tuple[float, float, float, float]
     path: str
 
-    def overlaps(self, box: tuple[float, float, float, float]) -> bool:
-        x0, y0, x1, y1 = self.bbox
-        return x0 <= box[2] and box[0] <= x1 and y0 <= box[3] and box[1] <= y1
-
 
 def atlas_file() -> Path:
     return Path(getattr(settings, "US_ATLAS_FILE", DEFAULT_ATLAS_FILE))

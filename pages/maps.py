@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
+from html import escape
 
 import numpy as np
 from django.utils.formats import localize
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
@@ -51,25 +51,27 @@ class ScaleBar:
     miles: int
 
 
-@dataclass
 class Marker:
-    """A numbered marker: a circle, or a pill wide enough for several numbers."""
+    """A numbered marker: a circle, or a pill wide enough for several numbers. Its label
+    and width are worked out as numbers join, since grouping and drawing read them often."""
 
-    x: float
-    y: float
-    numbers: list[int] = field(default_factory=list)
-    radius: float = 1.0
+    __slots__ = ("label", "numbers", "radius", "width", "x", "y")
 
-    @property
-    def label(self) -> str:
+    def __init__(self, x: float, y: float, numbers: list[int], radius: float = 1.0):
+        self.x, self.y, self.radius = x, y, radius
+        self.numbers: list[int] = []
+        for number in numbers:
+            self.add(number)
+
+    def add(self, number: int) -> None:
         numbers = self.numbers
+        numbers.append(number)
         if len(numbers) > 3:
-            return f"{numbers[0]}–{numbers[-1]}" if _consecutive(numbers) else f"{numbers[0]}+"
-        return ",".join(str(number) for number in numbers)
-
-    @property
-    def width(self) -> float:
-        return round(max(2.0, 0.62 * len(self.label) + 0.8) * self.radius, 2)
+            label = f"{numbers[0]}–{numbers[-1]}" if _consecutive(numbers) else f"{numbers[0]}+"
+        else:
+            label = ",".join([str(number) for number in numbers])
+        self.label = label
+        self.width = round(max(2.0, 0.62 * len(label) + 0.8) * self.radius, 2)
 
     @property
     def left(self) -> float:
@@ -296,7 +298,7 @@ def results_map(
     x0, y0, x1, y1 = box
     return ResultsMap(
         view_box=f"{x0:.1f} {y0:.1f} {x1 - x0:.1f} {y1 - y0:.1f}",
-        states=[outline.path for outline in outlines if outline.overlaps(box)],
+        states=_states_in(outlines, box),
         markers=markers,
         origin=(round(centre[0], 2), round(centre[1], 2)) if centre else None,
         radius=round(radius_miles * per_mile, 2),
@@ -307,6 +309,21 @@ def results_map(
         label_size=label_size,
         scale=_scale_bar(box, per_mile),
     )
+
+
+# The outlines' bounding boxes as four columns (x0, y0, x1, y1), for the outlines they
+# were made from.
+_outline_boxes: tuple[tuple, np.ndarray] = ((), np.empty((4, 0)))
+
+
+def _states_in(outlines: tuple, box) -> list[str]:
+    """The paths of the outlines whose bounding boxes meet ``box``, all compared at once."""
+    global _outline_boxes
+    if _outline_boxes[0] is not outlines:
+        _outline_boxes = (outlines, np.array([outline.bbox for outline in outlines]).T.copy())
+    x0, y0, x1, y1 = _outline_boxes[1]
+    meets = (x0 <= box[2]) & (box[0] <= x1) & (y0 <= box[3]) & (box[1] <= y1)
+    return [outlines[position].path for position in np.flatnonzero(meets).tolist()]
 
 
 def _view(points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
@@ -332,18 +349,12 @@ def _markers(placed, *, radius: float) -> list[Marker]:
     so every number stays readable."""
     markers: list[Marker] = []
     for number, (x, y) in placed:
-        near = next(
-            (
-                m
-                for m in markers
-                if abs(m.x - x) < m.width / 2 + radius and abs(m.y - y) < 2 * radius
-            ),
-            None,
-        )
-        if near is None:
-            markers.append(Marker(round(x, 2), round(y, 2), [number], radius))
+        for marker in markers:
+            if abs(marker.x - x) < marker.width / 2 + radius and abs(marker.y - y) < 2 * radius:
+                marker.add(number)
+                break
         else:
-            near.numbers.append(number)
+            markers.append(Marker(round(x, 2), round(y, 2), [number], radius))
     return markers
 
 
@@ -423,22 +434,27 @@ def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> lis
         & (ys - size * 1.3 >= y0 - slack)
         & (ys + size * 0.2 <= y1 + slack)
     )
+    table = city_table()
     for position in strip[fits].tolist():
         if len(labels) == CITY_LABELS:
             break
         x, y = float(known.xs[position]), float(known.ys[position])
-        name = city_table().name(int(known.rows[position]))
+        name = table.name(int(known.rows[position]))
         half = 0.3 * size * len(name)
         rect = (x - half, y - size * 1.3, x + half, y + size * 0.2)
         inside = x0 <= rect[0] and rect[2] <= x1 and y0 <= rect[1] and rect[3] <= y1
-        if inside and not any(_overlap(rect, other) for other in taken):
+        if inside and not _overlaps_any(rect, taken):
             taken.append(rect)
             labels.append(Label(round(x, 2), round(y - size * 0.35, 2), name))
     return labels
 
 
-def _overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+def _overlaps_any(rect, others) -> bool:
+    left, top, right, bottom = rect
+    for other in others:
+        if left < other[2] and other[0] < right and top < other[3] and other[1] < bottom:
+            return True
+    return False
 
 
 def _scale_bar(box, per_mile: float) -> ScaleBar | None:

@@ -4,7 +4,11 @@ import random
 
 from geo.gazetteer import cities
 from geo.projection import albers_usa
-from pages.maps import CITY_LABELS, Label, _labels, _overlap
+from pages.maps import CITY_LABELS, Label, _labels
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def scanned_labels(box, size, *, avoid):
