@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import localize
@@ -22,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from core.csrf import csrf_token
 from core.http import client_ip
 from core.middleware import sessionless
 from core.text import joined_with_and
@@ -495,7 +495,7 @@ def _results_page(request, context: dict) -> str:
         "lead_zip": as_text(lead_form["zip"]),
         "chooser": "".join(option["html"] for option in lead_form["chooser"]),
         "consent_names": as_text(lead_form["consent_names"]),
-        "csrf_token": as_text(get_token(request)),
+        "csrf_token": as_text(csrf_token(request)),
         "scheme": as_text(request.scheme),
         "host": as_text(request.get_host()),
         "path": as_text(request.path),
