@@ -32,6 +32,18 @@ from specialists.models import Board
 from .templatetags.results import DIRECTIONS_URL, languages_to_mention
 
 _PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+# quote_plus for ASCII text in one str.translate: the characters it leaves alone map to
+# themselves, a space to "+", every other one to its %XX (a third of quote_plus's time).
+_QUERY_ESCAPES = {
+    code: "+" if code == 0x20 else f"%{code:02X}"
+    for code in range(128)
+    if not (chr(code).isalnum() or chr(code) in "_.-~")
+}
+
+
+def query_value(text: str) -> str:
+    """``quote_plus(text)``, as a value in a link's query string."""
+    return text.translate(_QUERY_ESCAPES) if text.isascii() else quote_plus(text)
 
 
 class _Url:
@@ -340,7 +352,7 @@ def card_html(
     phone = card["phone"]
     destination = ", ".join([*raw_lines, address["city"], f"{address['state']} {address['zip']}"])
     # urlencode({"api": "1", "destination": destination})'s bytes, without its generality.
-    directions = f"{DIRECTIONS_URL}api=1&destination={quote_plus(destination)}"
+    directions = f"{DIRECTIONS_URL}api=1&destination={query_value(destination)}"
     call = words["call"] % {"phone": escape(phone_display(phone))}
     out.append(
         '  <p class="result-actions">\n'

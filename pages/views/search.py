@@ -263,15 +263,28 @@ def _pager(link_params: dict, page: int, page_count: int) -> dict:
     return {**pager, "html": _pager_html(pager, page)}
 
 
+# Per language: a page number's label, as the pager prints it.
+_page_labels: dict[tuple[str, int], str] = {}
+
+
+def _page_label(number: int) -> str:
+    key = (get_language(), number)
+    label = _page_labels.get(key)
+    if label is None:
+        label = _page_labels[key] = gettext(
+            '<span class="visually-hidden">Page </span>%(number)s'
+        ) % {"number": escape(str(localize(number)))}
+    return label
+
+
 def _pager_html(pager: dict, page: int) -> SafeString:
     """The pager's navigation (a Django template took a tenth of the page's rendering)."""
     items = []
-    page_label = gettext('<span class="visually-hidden">Page </span>%(number)s')
     for item in pager["numbers"]:
         if item is None:
             items.append('<li aria-hidden="true">…</li>')
             continue
-        label = page_label % {"number": escape(str(localize(item["number"])))}
+        label = _page_label(item["number"])
         if item["number"] == page:
             items.append(f'<li><span aria-current="page">{label}</span></li>')
         else:

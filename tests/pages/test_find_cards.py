@@ -389,3 +389,17 @@ def test_pager_is_the_templates_bytes(language):
                     Context({"pager": pager, "page": page, "page_count": page_count})
                 )
                 assert pager["html"] == expected, (page, page_count)
+
+
+def test_directions_query_values_are_quote_plus_to_the_byte():
+    """Every ASCII character, and text that is not ASCII, as ``quote_plus`` writes it."""
+    from urllib.parse import quote_plus
+
+    from pages.listings import query_value
+
+    rng = random.Random(11)
+    texts = ["".join(chr(code) for code in range(128)), "12 Main St, Suite #4/B, Nueva Añasco, PR"]
+    alphabet = [chr(code) for code in range(128)] + list("ñé–·中😀")
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(0, 60))) for _ in range(500)]
+    for text in texts:
+        assert query_value(text) == quote_plus(text), text
