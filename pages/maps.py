@@ -435,16 +435,23 @@ def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> lis
         & (ys + size * 0.2 <= y1 + slack)
     )
     table = city_table()
-    for position in strip[fits].tolist():
+    candidates = strip[fits]
+    # A name is looked up only for a label placed: most candidates meet one already there.
+    for position, x, y, length in zip(
+        candidates.tolist(),
+        xs[fits].tolist(),
+        ys[fits].tolist(),
+        known.lengths[candidates].tolist(),
+        strict=True,
+    ):
         if len(labels) == CITY_LABELS:
             break
-        x, y = float(known.xs[position]), float(known.ys[position])
-        name = table.name(int(known.rows[position]))
-        half = 0.3 * size * len(name)
+        half = 0.3 * size * length
         rect = (x - half, y - size * 1.3, x + half, y + size * 0.2)
         inside = x0 <= rect[0] and rect[2] <= x1 and y0 <= rect[1] and rect[3] <= y1
         if inside and not _overlaps_any(rect, taken):
             taken.append(rect)
+            name = table.name(int(known.rows[position]))
             labels.append(Label(round(x, 2), round(y - size * 0.35, 2), name))
     return labels
 
