@@ -380,6 +380,9 @@ class _Cities:
     # is found by bisection instead of by comparing every city.
     by_x: np.ndarray
     sorted_xs: np.ndarray
+    # ys and lengths in the same order as sorted_xs, so a strip's are slices.
+    sorted_ys: np.ndarray
+    sorted_lengths: np.ndarray
 
 
 @functools.cache
@@ -395,15 +398,18 @@ def _projected_cities() -> _Cities:
             xs.append(point[0])
             ys.append(point[1])
     rows = np.array(rows, dtype=np.int64)
-    xs = np.array(xs)
+    xs, ys = np.array(xs), np.array(ys)
+    lengths = table.name_lengths[rows].astype(np.float64)
     by_x = np.argsort(xs, kind="stable")
     return _Cities(
         rows=rows,
         xs=xs,
-        ys=np.array(ys),
-        lengths=table.name_lengths[rows].astype(np.float64),
+        ys=ys,
+        lengths=lengths,
         by_x=by_x,
         sorted_xs=xs[by_x],
+        sorted_ys=ys[by_x],
+        sorted_lengths=lengths[by_x],
     )
 
 
@@ -419,15 +425,10 @@ def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> lis
     # is never negative); each is then checked exactly, in size order, as before.
     slack = 1e-9 * max(1.0, abs(x0), abs(x1), abs(y0), abs(y1))
     left, right = x0 - slack, x1 + slack
-    strip = np.sort(
-        known.by_x[
-            np.searchsorted(known.sorted_xs, left, side="left") : np.searchsorted(
-                known.sorted_xs, right, side="right"
-            )
-        ]
-    )
-    xs, ys = known.xs[strip], known.ys[strip]
-    half = 0.3 * size * known.lengths[strip]
+    start = int(np.searchsorted(known.sorted_xs, left, side="left"))
+    stop = int(np.searchsorted(known.sorted_xs, right, side="right"))
+    xs, ys = known.sorted_xs[start:stop], known.sorted_ys[start:stop]
+    half = 0.3 * size * known.sorted_lengths[start:stop]
     fits = (
         (xs - half >= left)
         & (xs + half <= right)
@@ -435,12 +436,13 @@ def _labels(box, size: float, *, avoid: list[tuple[float, float, float]]) -> lis
         & (ys + size * 0.2 <= y1 + slack)
     )
     table = city_table()
-    candidates = strip[fits]
+    candidates = np.sort(known.by_x[start:stop][fits])
+    xs, ys = known.xs[candidates], known.ys[candidates]
     # A name is looked up only for a label placed: most candidates meet one already there.
     for position, x, y, length in zip(
         candidates.tolist(),
-        xs[fits].tolist(),
-        ys[fits].tolist(),
+        xs.tolist(),
+        ys.tolist(),
         known.lengths[candidates].tolist(),
         strict=True,
     ):
