@@ -40,3 +40,28 @@ def test_display_and_dialling():
     assert phone_display("+12125550100", "12") == "(212) 555-0100 ext. 12"
     assert phone_tel_uri("+12125550100") == "tel:+12125550100"
     assert phone_tel_uri("+12125550100", "12") == "tel:+12125550100,12"
+
+
+def test_every_north_american_number_shows_as_phonenumbers_formats_it():
+    """The display's arithmetic on the digits against the library, for every area code
+    and a spread of exchanges, and for shapes it leaves to the library."""
+    import random
+
+    import phonenumbers
+
+    def library(e164):
+        try:
+            parsed = phonenumbers.parse(e164, "US")
+        except phonenumbers.NumberParseException:
+            return e164
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+    rng = random.Random(4)
+    numbers = [
+        f"+1{area}{exchange}{rng.randrange(10_000):04d}"
+        for area in range(100, 1000)
+        for exchange in (*range(100, 1000, 61), 211, 555, 911)
+    ]
+    numbers += ["+1212555010", "+121255501000", "+442071838750", "+1 2125550100", "not a number"]
+    for e164 in numbers:
+        assert phone_display(e164) == library(e164), e164
